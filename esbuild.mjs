@@ -1,0 +1,42 @@
+// Bundles the extension host, the language server, the CLI and the lazily loaded Azure layer.
+// Type checking is separate (`npm run typecheck`): esbuild only strips types.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = !process.argv.includes('--dev');
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+// The Python grammar and the tree-sitter runtime are WebAssembly files loaded at run time.
+copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
+copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'inline',
+  minify: production,
+  logLevel: 'warning',
+  // ssh2 (via docker-modem) tries optional native crypto; the pure-JS path is used without it.
+  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js'],
+};
+
+const entries = [
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[esbuild] watching');
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

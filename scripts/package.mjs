@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Builds and packages the VSIX (offline) into dist-vsix/aml-deploy-doctor.vsix; prints its path and size.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+
+execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+mkdirSync('build', { recursive: true });
+const out = 'build/aml-deploy-doctor.vsix';
+execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+console.log(`[package] ${out} (${(statSync(out).size / 1024).toFixed(0)} KiB)`);

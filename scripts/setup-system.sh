@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs and starts the system parts the tests need: Docker engine, debootstrap, Chromium,
+# native build deps for code-server. Idempotent; safe to run on every CI start.
+set -euo pipefail
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v chromium >/dev/null || need+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+dpkg -s libsecret-1-dev >/dev/null 2>&1 || need+=(libsecret-1-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[setup] apt-get install ${need[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+bash "$(dirname "$0")/start-docker.sh"

@@ -1,0 +1,38 @@
+// `aml-doctor`: the analysis and log explanations as a command-line tool for CI pipelines.
+import { runLint } from './lint';
+
+const USAGE = `Usage: aml-doctor <command> [options]
+
+Commands:
+  lint [paths...] [--format text|json]   Check Azure ML entry scripts (score.py) for deployment problems.
+                                         Paths may be files or folders (default: .). Exit code 1 when any
+                                         error-severity finding exists, 2 on bad usage.
+  help                                   Show this help.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'lint':
+      return runLint(rest, process.stdout, process.stderr);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`aml-doctor: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`aml-doctor: ${err.stack ?? err.message}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,145 @@
+// A real VS Code for end-to-end tests: code-server (installed once into a cache folder) with the packaged
+// VSIX installed, driven by Debian's Chromium through playwright-core. Waits on selectors, never on timers.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const VSIX = path.join(REPO, 'build', 'aml-deploy-doctor.vsix');
+export const SCREENSHOTS = path.join(REPO, 'test-results', 'screenshots');
+
+export function codeServerCommand(): string[] {
+  const out = execFileSync('bash', [path.join(REPO, 'scripts', 'ensure-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!.split(' ');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number, proc: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`code-server exited (${proc.exitCode}):\n${logs()}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms:\n${logs()}`);
+}
+
+export interface VsCodeSession {
+  page: Page;
+  browser: Browser;
+  workspace: string;
+  url: string;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** Extra user settings (merged over the test defaults). */
+  settings?: Record<string, unknown>;
+  /** Folder copied as the workspace (default: examples/). */
+  workspaceSource?: string;
+  /** Environment for code-server (and so for the extension host). */
+  env?: Record<string, string>;
+}
+
+export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSession> {
+  if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run node scripts/package.mjs first`);
+  const cmd = codeServerCommand();
+  const base = mkdtempSync(path.join(os.tmpdir(), 'aml-doctor-e2e-'));
+  const userData = path.join(base, 'user-data');
+  const extensions = path.join(base, 'extensions');
+  const workspace = path.join(base, 'workspace');
+  cpSync(options.workspaceSource ?? path.join(REPO, 'examples'), workspace, { recursive: true });
+  mkdirSync(path.join(userData, 'User'), { recursive: true });
+  writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'chat.disableAIFeatures': true,
+      'workbench.tips.enabled': false,
+      'extensions.ignoreRecommendations': true,
+      'telemetry.telemetryLevel': 'off',
+      'window.commandCenter': false,
+      'workbench.colorTheme': 'Default Dark Modern',
+      ...options.settings,
+    }),
+  );
+  execFileSync(cmd[0]!, [...cmd.slice(1), '--install-extension', VSIX, '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'ignore' });
+  const port = await freePort();
+  let log = '';
+  const proc = spawn(
+    cmd[0]!,
+    [...cmd.slice(1), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, workspace],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+  );
+  proc.stdout!.on('data', (d) => (log = (log + d).slice(-20000)));
+  proc.stderr!.on('data', (d) => (log = (log + d).slice(-20000)));
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForHttp(`${url}healthz`, 60000, proc, () => log);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    page,
+    browser,
+    workspace,
+    url,
+    async screenshot(name) {
+      const file = path.join(SCREENSHOTS, `${name}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs a command through the command palette by its title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file through Quick Open and waits for its editor tab. */
+export async function openFile(page: Page, relativePath: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relativePath);
+  const name = path.basename(relativePath);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab[data-resource-name="${name}"], .tab:has-text("${name}")`).first().waitFor({ state: 'visible' });
+}
