@@ -1,13 +1,13 @@
-// Activation: construct and register, nothing else. Heavy parts (language server process,
-// Azure SDKs) start lazily so activation stays cheap.
+// Activation: construct and register, nothing else. Each feature area registers itself from its own
+// module; heavy parts (language server process, Azure SDKs) start lazily so activation stays cheap.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { DockerodeClient } from './docker/client';
 import { registerCommand } from './host/commands';
 import { createLanguageClient, forwardSettings } from './host/languageClient';
 import { HostLog } from './host/log';
-import { readSettings } from './host/settings';
+import type { ExtensionServices } from './host/services';
 import { DeploymentsTreeProvider } from './views/deploymentsTree';
+import { registerDockerFeatures } from './views/registerDocker';
 
 let client: LanguageClient | undefined;
 
@@ -15,22 +15,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = new HostLog();
   context.subscriptions.push(log);
   try {
-    const settings = readSettings();
-    const tree = new DeploymentsTreeProvider(new DockerodeClient({ host: settings.dockerHost }), log);
+    const tree = new DeploymentsTreeProvider();
     const view = vscode.window.createTreeView('amlDoctor.views.deployments', { treeDataProvider: tree, showCollapseAll: true });
-    context.subscriptions.push(
-      tree,
-      view,
-      tree.onDidChangeDockerState((s) => {
-        void vscode.commands.executeCommand('setContext', 'amlDoctor.dockerState', s.state);
-        view.message = s.state === 'unreachable' ? s.reason : undefined;
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('amlDoctor.docker.host')) tree.setDockerClient(new DockerodeClient({ host: readSettings().dockerHost }));
-      }),
-      registerCommand(log, 'amlDoctor.deployments.refresh', () => tree.refresh()),
-      registerCommand(log, 'amlDoctor.log.show', () => log.show()),
-    );
+    context.subscriptions.push(tree, view, registerCommand(log, 'amlDoctor.log.show', () => log.show()));
+    const services: ExtensionServices = { context, log, tree, view };
+    registerDockerFeatures(services);
 
     client = createLanguageClient(context, log.channel);
     context.subscriptions.push(forwardSettings(client));

@@ -1,110 +1,41 @@
-// The "Deployments" tree: Local Docker -> endpoint/service -> deployment container.
-// State lives in the model; this provider only renders it (no UI calls here).
+// The "Deployments" tree: one TreeDataProvider over independent sections (Local Docker, Azure).
 import * as vscode from 'vscode';
-import type { DockerClient } from '../docker/client';
-import { DockerUnavailableError } from '../docker/client';
-import { findScoringContainers, type ScoringContainer } from '../docker/discovery';
-import type { Logger } from '../common/logger';
+import type { SectionNode, TreeSection } from './treeSection';
 
-type Node =
-  | { kind: 'docker-root'; count: number }
-  | { kind: 'group'; name: string; containers: ScoringContainer[] }
-  | { kind: 'container'; container: ScoringContainer }
-  | { kind: 'empty'; label: string };
-
-export type DockerState = { state: 'unknown' } | { state: 'reachable' } | { state: 'unreachable'; reason: string };
-
-export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+export class DeploymentsTreeProvider implements vscode.TreeDataProvider<SectionNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<SectionNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly stateChanged = new vscode.EventEmitter<DockerState>();
-  readonly onDidChangeDockerState = this.stateChanged.event;
-  private containers: ScoringContainer[] = [];
-  private dockerState: DockerState = { state: 'unknown' };
+  private readonly sections: TreeSection[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private docker: DockerClient, private readonly log: Logger) {}
-
-  setDockerClient(docker: DockerClient): void {
-    this.docker = docker;
-    this.refresh();
-  }
-
-  get state(): DockerState {
-    return this.dockerState;
-  }
-
-  refresh(): void {
+  addSection(section: TreeSection<any>): void {
+    this.sections.push(section);
+    this.subscriptions.push(section.onDidChange((n) => this.changed.fire(n)));
     this.changed.fire(undefined);
   }
 
-  private async load(): Promise<void> {
-    try {
-      this.containers = findScoringContainers(await this.docker.listContainers());
-      this.setState({ state: 'reachable' });
-    } catch (err) {
-      const reason = err instanceof DockerUnavailableError ? err.message : `Docker failed: ${(err as Error).message}`;
-      this.log.warn(`Docker: ${reason}`);
-      this.containers = [];
-      this.setState({ state: 'unreachable', reason });
-    }
+  refresh(): void {
+    for (const s of this.sections) s.refresh();
   }
 
-  private setState(s: DockerState): void {
-    const before = JSON.stringify(this.dockerState);
-    this.dockerState = s;
-    if (before !== JSON.stringify(s)) this.stateChanged.fire(s);
+  private owner(node: SectionNode): TreeSection {
+    const s = this.sections.find((x) => x.id === node.section);
+    if (!s) throw new Error(`no tree section ${node.section}`);
+    return s;
   }
 
-  async getChildren(node?: Node): Promise<Node[]> {
-    if (!node) {
-      await this.load();
-      if (this.dockerState.state === 'unreachable') return []; // the welcome view explains why
-      return [{ kind: 'docker-root', count: this.containers.length }];
-    }
-    if (node.kind === 'docker-root') {
-      if (this.containers.length === 0) return [{ kind: 'empty', label: 'No scoring containers' }];
-      const groups = new Map<string, ScoringContainer[]>();
-      for (const c of this.containers) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
-      return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, containers]) => ({ kind: 'group', name, containers }));
-    }
-    if (node.kind === 'group') return node.containers.map((container) => ({ kind: 'container', container }));
-    return [];
+  async getChildren(node?: SectionNode): Promise<SectionNode[]> {
+    if (node) return this.owner(node).getChildren(node);
+    const roots = await Promise.all(this.sections.map((s) => s.getRoots()));
+    return roots.flat();
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
-    switch (node.kind) {
-      case 'docker-root': {
-        const item = new vscode.TreeItem('Local Docker', vscode.TreeItemCollapsibleState.Expanded);
-        item.iconPath = new vscode.ThemeIcon('vm');
-        item.description = `${node.count} scoring container${node.count === 1 ? '' : 's'}`;
-        item.contextValue = 'dockerRoot';
-        return item;
-      }
-      case 'group': {
-        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-        item.iconPath = new vscode.ThemeIcon('globe');
-        item.contextValue = 'localEndpoint';
-        return item;
-      }
-      case 'container': {
-        const c = node.container;
-        const item = new vscode.TreeItem(c.deployment, vscode.TreeItemCollapsibleState.None);
-        item.description = c.status;
-        item.iconPath = new vscode.ThemeIcon(c.state === 'running' ? 'pass-filled' : 'circle-slash');
-        item.tooltip = `${c.name}\nimage: ${c.image}\n${c.status}`;
-        item.contextValue = `${c.state}Container`;
-        return item;
-      }
-      case 'empty': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-        item.iconPath = new vscode.ThemeIcon('info');
-        return item;
-      }
-    }
+  getTreeItem(node: SectionNode): vscode.TreeItem {
+    return this.owner(node).getTreeItem(node);
   }
 
   dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
     this.changed.dispose();
-    this.stateChanged.dispose();
   }
 }
