@@ -22,6 +22,9 @@ const common = {
   sourcemap: production ? false : 'inline',
   minify: production,
   logLevel: 'warning',
+  // web-tree-sitter (an ES module) calls createRequire(import.meta.url); give CJS bundles a real value.
+  define: { 'import.meta.url': '__amlDoctorImportMetaUrl' },
+  banner: { js: "var __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
   // ssh2 (via docker-modem) tries optional native crypto; the pure-JS path is used without it.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js'],
 };
@@ -29,7 +32,7 @@ const common = {
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nvar __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" } },
 ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));

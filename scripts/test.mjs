@@ -35,6 +35,9 @@ function run(cmd, args, opts = {}) {
   }
 }
 
+// Tests use the bundles too (dist/server.js, dist/cli.js): always build first (about a second).
+run(process.execPath, ['esbuild.mjs']);
+
 const needsDocker = selected.includes('integration') || selected.includes('e2e');
 if (needsDocker && process.env.AML_DOCTOR_SKIP_SETUP !== '1') {
   run('bash', ['scripts/setup-system.sh']);
@@ -42,7 +45,7 @@ if (needsDocker && process.env.AML_DOCTOR_SKIP_SETUP !== '1') {
 }
 if (selected.includes('e2e') && process.env.AML_DOCTOR_SKIP_SETUP !== '1') {
   run('bash', ['scripts/ensure-code-server.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  run('node', ['scripts/package.mjs']);
+  run(process.execPath, ['scripts/package.mjs']);
 }
 
 const files = selected.flatMap((s) => suites[s].flatMap(findTests));

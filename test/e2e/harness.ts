@@ -80,6 +80,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       'telemetry.telemetryLevel': 'off',
       'window.commandCenter': false,
       'workbench.colorTheme': 'Default Dark Modern',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
       ...options.settings,
     }),
   );

@@ -1,0 +1,43 @@
+// The bundled CLI as a CI pipeline runs it: real process, real files, exit codes and the stable JSON shape.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(REPO, 'dist', 'cli.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO });
+
+describe('aml-doctor lint (bundled CLI)', () => {
+  it('finds missing-run in the examples draft and exits 1, in the stable JSON shape', () => {
+    const r = cli('lint', 'examples/drafts/score_draft.py', '--format', 'json');
+    assert.equal(r.status, 1, r.stderr);
+    const reports = JSON.parse(r.stdout);
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0].file, 'examples/drafts/score_draft.py');
+    const f = reports[0].findings.find((x: { rule: string }) => x.rule === 'missing-run');
+    assert.ok(f, r.stdout);
+    assert.deepEqual(Object.keys(f).sort(), ['column', 'endColumn', 'endLine', 'line', 'message', 'rule', 'severity']);
+    assert.equal(f.severity, 'error');
+    assert.equal(f.line, 1, 'lines are 1-based');
+  });
+  it('exits 0 on a clean script', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-cli-'));
+    const file = path.join(dir, 'score.py');
+    writeFileSync(file, 'def init():\n    pass\n\ndef run(data):\n    try:\n        return {"ok": 1}\n    except Exception:\n        return {"error": "failed"}\n');
+    const r = cli('lint', file);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+  it('says clearly when a path does not exist, with exit 2', () => {
+    const r = cli('lint', 'no/such/dir');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /cannot read no\/such\/dir: ENOENT/);
+  });
+  it('rejects an unknown format with exit 2', () => {
+    const r = cli('lint', 'examples', '--format', 'xml');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--format/);
+  });
+});
