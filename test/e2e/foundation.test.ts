@@ -1,8 +1,10 @@
 // End to end in a real VS Code (code-server + Chromium): the packaged extension activates, its
 // Deployments view is in the sidebar, and the language server's diagnostics reach the Problems panel.
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openFile, openVsCode, runCommand, type VsCodeSession } from './harness';
+import { openFile, openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 
 describe('foundation (e2e, code-server)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
@@ -15,7 +17,7 @@ describe('foundation (e2e, code-server)', { timeout: 300000 }, () => {
 
   it('shows the Deployments view in the AML Deploy Doctor activity-bar container', async () => {
     const { page } = vs;
-    await page.locator('.activitybar a[aria-label="AML Deploy Doctor"]').first().click();
+    await showContainer(page, 'AML Deploy Doctor');
     // With a single view the container shows the view's title in the sidebar header.
     await page.locator('.sidebar .composite.title', { hasText: /Deployments/i }).first().waitFor({ state: 'visible', timeout: 60000 });
     // Docker runs in the test environment: the tree shows the Local Docker root.
@@ -33,4 +35,21 @@ describe('foundation (e2e, code-server)', { timeout: 300000 }, () => {
     assert.match(text, /missing-run/);
     await vs.screenshot('foundation-problems-panel');
   });
+
+  it('turns the view into a welcome view that names the reason when Docker is unreachable', () => withFailureScreenshot(vs, 'docker-unreachable', async () => {
+    const { page } = vs;
+    // amlDoctor.docker.host is machine-scoped: in code-server it lives in the remote (Machine) settings.
+    mkdirSync(path.dirname(vs.machineSettingsFile), { recursive: true });
+    const before = existsSync(vs.machineSettingsFile) ? readFileSync(vs.machineSettingsFile, 'utf8') : '{}';
+    writeFileSync(vs.machineSettingsFile, JSON.stringify({ ...JSON.parse(before), 'amlDoctor.docker.host': 'unix:///tmp/amld-no-such-docker.sock' }));
+    await showContainer(page, 'AML Deploy Doctor');
+    await page.locator('.welcome-view-content', { hasText: 'The Docker engine is not running' }).first().waitFor({ state: 'visible', timeout: 60000 });
+    const sidebar = await page.locator('.sidebar').innerText();
+    assert.match(sidebar, /sudo systemctl start docker/);
+    assert.match(sidebar, /Refresh/);
+    await vs.screenshot('foundation-docker-unreachable');
+    // Pointing the setting back recovers without a reload.
+    writeFileSync(vs.machineSettingsFile, before);
+    await page.locator('.monaco-list-row', { hasText: 'Local Docker' }).first().waitFor({ state: 'visible', timeout: 60000 });
+  }));
 });

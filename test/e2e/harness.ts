@@ -47,6 +47,10 @@ export interface VsCodeSession {
   browser: Browser;
   workspace: string;
   url: string;
+  /** The user settings.json; VS Code picks up changes to it while running. */
+  settingsFile: string;
+  /** Remote ("machine") settings: where machine-scoped settings live in code-server. */
+  machineSettingsFile: string;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -109,6 +113,8 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     browser,
     workspace,
     url,
+    settingsFile: path.join(userData, 'User', 'settings.json'),
+    machineSettingsFile: path.join(userData, 'Machine', 'settings.json'),
     async screenshot(name) {
       const file = path.join(SCREENSHOTS, `${name}.png`);
       await page.screenshot({ path: file });
@@ -143,4 +149,22 @@ export async function openFile(page: Page, relativePath: string): Promise<void> 
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
   await page.locator(`.tab[data-resource-name="${name}"], .tab:has-text("${name}")`).first().waitFor({ state: 'visible' });
+}
+
+/** Runs a test body; on failure saves a screenshot named FAILED-<name> before rethrowing. */
+export async function withFailureScreenshot(vs: VsCodeSession | undefined, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    await vs?.screenshot(`FAILED-${name}`).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Shows an activity-bar view container (a click on an already active one would close the sidebar). */
+export async function showContainer(page: Page, title: string): Promise<void> {
+  const item = page.locator(`.activitybar li.action-item:has(a[aria-label="${title}"])`).first();
+  await item.waitFor({ state: 'visible', timeout: 60000 });
+  const active = (await item.getAttribute('class'))?.includes('checked') && (await page.locator('.sidebar').isVisible());
+  if (!active) await item.locator('a').first().click();
 }
