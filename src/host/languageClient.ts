@@ -1,26 +1,31 @@
-// Starts the language server (dist/server.js) over IPC for Python entry scripts.
+// Starts the language server (dist/server.js) over IPC for Python entry scripts. The client library
+// (~375 KB) is its own bundle, loaded on first use so that activation does not pay for it.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { lazyRequire } from '../common/lazyRequire';
 import { SettingsChangedNotification, type ServerSettings } from '../server/protocol';
 import { readSettings } from './settings';
+
+type ClientLib = typeof import('./lspClientBundle');
 
 export function serverSettings(): ServerSettings {
   return { entryScripts: readSettings().entryScripts };
 }
 
 export function createLanguageClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel): LanguageClient {
+  const lib = lazyRequire<ClientLib>('lsp-client.js', 'vscode-languageclient/node');
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: lib.TransportKind.ipc },
+    debug: { module, transport: lib.TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
     initializationOptions: serverSettings(),
     outputChannel,
   };
-  return new LanguageClient('amlDoctor', 'AML Deploy Doctor Language Server', serverOptions, clientOptions);
+  return new lib.LanguageClient('amlDoctor', 'AML Deploy Doctor Language Server', serverOptions, clientOptions);
 }
 
 export function forwardSettings(client: LanguageClient): vscode.Disposable {

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `npm start`: the main job on the built-in example. Builds and packages the extension, installs
+// code-server into a cache folder on first use (with progress), installs the VSIX into a local profile
+// and serves VS Code on 127.0.0.1 with examples/ as the workspace. Ctrl+C stops it.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const cache = process.env.AML_DOCTOR_CACHE ?? path.join(os.homedir(), '.cache', 'aml-deploy-doctor');
+const profile = path.join(cache, 'start-profile');
+const step = (m) => console.log(`\n==> ${m}`);
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+async function choosePort() {
+  const wanted = Number(process.env.AML_DOCTOR_PORT ?? 8080);
+  if (await portFree(wanted)) return wanted;
+  for (let p = wanted + 1; p < wanted + 50; p++) if (await portFree(p)) {
+    console.log(`port ${wanted} is taken; using ${p} (set AML_DOCTOR_PORT to choose)`);
+    return p;
+  }
+  throw new Error(`no free port near ${wanted}; set AML_DOCTOR_PORT`);
+}
+
+step('Building and packaging the extension');
+execFileSync(process.execPath, [path.join(repo, 'scripts', 'package.mjs')], { cwd: repo, stdio: 'inherit' });
+
+step('Making sure code-server (VS Code in the browser) is installed (first run: several minutes)');
+const csLine = execFileSync('bash', [path.join(repo, 'scripts', 'ensure-code-server.sh')], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  .trim().split('\n').pop();
+const [node, entry] = csLine.split(' ');
+
+step('Installing the extension into a local profile');
+const userData = path.join(profile, 'user-data');
+const extensions = path.join(profile, 'extensions');
+mkdirSync(path.join(userData, 'User'), { recursive: true });
+const settingsFile = path.join(userData, 'User', 'settings.json');
+if (!existsSync(settingsFile)) {
+  writeFileSync(settingsFile, JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off' }, null, 2));
+}
+execFileSync(node, [entry, '--install-extension', path.join(repo, 'build', 'aml-deploy-doctor.vsix'), '--force', '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'inherit' });
+
+const port = await choosePort();
+const workspace = path.join(repo, 'examples');
+step(`Starting VS Code on http://127.0.0.1:${port}/ with ${workspace}`);
+const cs = spawn(node, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+  '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, workspace], { stdio: ['ignore', 'pipe', 'pipe'] });
+cs.stdout.on('data', (d) => process.stdout.write(`[code-server] ${d}`));
+cs.stderr.on('data', (d) => process.stderr.write(`[code-server] ${d}`));
+const deadline = Date.now() + 60000;
+for (;;) {
+  try {
+    if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+  } catch { /* not up yet */ }
+  if (cs.exitCode !== null) { console.error('code-server exited; see the lines above'); process.exit(1); }
+  if (Date.now() > deadline) { console.error('code-server did not answer within 60 s'); cs.kill(); process.exit(1); }
+  await new Promise((r) => setTimeout(r, 250));
+}
+console.log(`\n  AML Deploy Doctor is running. Open:  http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}\n`);
+console.log('  Try: open score.py or drafts/score_draft.py and look at the Problems panel; open the AML Deploy Doctor');
+console.log('  view in the activity bar. Press Ctrl+C to stop.\n');
+const stop = () => { cs.kill('SIGTERM'); };
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+cs.on('exit', (code) => process.exit(code ?? 0));
