@@ -26,13 +26,21 @@ const common = {
   define: { 'import.meta.url': '__amlDoctorImportMetaUrl' },
   banner: { js: "var __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
   // ssh2 (via docker-modem) tries optional native crypto; the pure-JS path is used without it.
-  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js'],
+  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js', './lsp-client.js', './dockerode.js'],
 };
 
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  // Loaded after activation (see src/common/lazyRequire.ts): the language client library.
+  { entryPoints: ['src/host/lspClientBundle.ts'], outfile: 'dist/lsp-client.js' },
+  // Loaded on the first Docker call: dockerode with its grpc/ssh2 dependencies.
+  { entryPoints: ['src/docker/dockerodeBundle.ts'], outfile: 'dist/dockerode.js' },
+  // The aml-container debug adapter on stdio (VS Code runs the same class inline).
+  { entryPoints: ['src/debug/adapterMain.ts'], outfile: 'dist/debug-adapter.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nvar __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" } },
+  // The Azure SDKs, loaded by the extension with require() on first Azure use (never in extension.js).
+  { entryPoints: ['src/azure/index.ts'], outfile: 'dist/azure.js' },
 ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));

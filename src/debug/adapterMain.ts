@@ -1,0 +1,16 @@
+// Stand-alone entry of the aml-container adapter: DAP on stdin/stdout (`node dist/debug-adapter.js`).
+// VS Code runs the same class inline; this entry serves launchers and the DebugClient tests.
+import { createStderrLogger } from '../common/logger';
+import { DockerodeClient } from '../docker/client';
+import { ContainerDebugAdapter } from './adapter';
+
+const adapter = new ContainerDebugAdapter({
+  docker: new DockerodeClient({ host: process.env.AML_DOCTOR_DOCKER_HOST }),
+  log: createStderrLogger(process.env.AML_DOCTOR_LOG_LEVEL === 'debug' ? 'debug' : 'warn'),
+  workspaceFolders: (process.env.AML_DOCTOR_WORKSPACE_FOLDERS ?? process.cwd()).split(':').filter(Boolean),
+});
+adapter.start(process.stdin, process.stdout);
+process.stdin.on('end', () => {
+  adapter.dispose();
+  process.exit(0);
+});

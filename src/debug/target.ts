@@ -1,0 +1,109 @@
+// Resolves "this container" into everything an attach needs: the process to attach to, the Python
+// that runs it (for debugpy's adapter), how to reach debugpy, and the path mappings.
+import type { Logger } from '../common/logger';
+import { DockerApiError, type DockerClient } from '../docker/client';
+import { computePathMappings, type PathMapping } from './pathMappings';
+import { findScoringProcesses } from './processes';
+import { parseProbe, PROBE_COMMAND, type ProbeProcess } from './probe';
+
+export class AttachError extends Error {
+  constructor(message: string, readonly fix?: string) {
+    super(message);
+    this.name = 'AttachError';
+  }
+}
+
+export interface AttachRequestArgs {
+  /** Container name or id. */
+  container: string;
+  /** Attach to this process (a gunicorn worker pid inside the container). */
+  processId?: number;
+  pathMappings?: PathMapping[];
+  justMyCode?: boolean;
+  /** The local entry script the user is looking at (helps the path mapping). */
+  localEntryScript?: string;
+}
+
+export interface DebugTarget {
+  containerId: string;
+  containerName: string;
+  /** The Python that runs the worker: debugpy's adapter runs with it. */
+  python: string;
+  debugpyVersion: string;
+  /** 'connect': debugpy already listens in the worker (local deploy debug mode); 'pid': inject into the worker. */
+  mode: { kind: 'connect'; port: number } | { kind: 'pid'; processId: number };
+  workers: ProbeProcess[];
+  pathMappings: PathMapping[];
+  notes: string[];
+}
+
+export const DEBUGPY_FIX =
+  'Add debugpy to the environment (conda/pip dependency "debugpy") and redeploy, or deploy the script locally in debug mode (AML Deploy Doctor: Deploy score.py Locally, debug mode on) whose harness starts debugpy for you.';
+
+export async function resolveDebugTarget(docker: DockerClient, args: AttachRequestArgs, workspaceFolders: string[], log: Logger): Promise<DebugTarget> {
+  let details;
+  try {
+    details = await docker.inspectContainer(args.container);
+  } catch (err) {
+    if (err instanceof DockerApiError && err.statusCode === 404) {
+      throw new AttachError(`There is no container "${args.container}" on ${docker.endpoint}.`, 'Pick a running scoring container from the Deployments view, or fix "container" in launch.json.');
+    }
+    throw err;
+  }
+  const name = details.name.replace(/^\//, '');
+  if (!details.state.running) {
+    const how = details.state.oomKilled ? 'was killed for running out of memory' : `is ${details.state.status} (exit code ${details.state.exitCode})`;
+    throw new AttachError(`Container ${name} ${how}: there is nothing to attach to.`, 'Start the container (or redeploy), then attach again.');
+  }
+  const probe = await docker.exec(details.id, PROBE_COMMAND, { timeoutMs: 30000 });
+  if (probe.exitCode !== 0) {
+    throw new AttachError(`Could not look inside ${name}: ${probe.stderr.trim() || `exit code ${probe.exitCode}`}`, 'The container needs a Python interpreter (every Azure ML inference image has one).');
+  }
+  const info = parseProbe(probe.stdout);
+  const scoring = findScoringProcesses(info.processes);
+  log.debug(`debug: ${name}: server ${scoring.server}, workers ${scoring.workers.map((w) => w.pid).join(', ') || 'none'}, listening ${info.listening.join(', ')}`);
+  if (scoring.workers.length === 0) {
+    throw new AttachError(`No scoring process runs in ${name} (no gunicorn worker or Python server found).`, 'Check the container logs: the server may have crashed while booting (init() raised).');
+  }
+  let workers = scoring.workers;
+  if (args.processId !== undefined) {
+    workers = scoring.workers.filter((w) => w.pid === args.processId);
+    if (workers.length === 0) {
+      throw new AttachError(`Process ${args.processId} is not a scoring worker in ${name} (workers: ${scoring.workers.map((w) => w.pid).join(', ')}).`, 'Gunicorn replaces workers that crash or time out: attach again to pick the current ones.');
+    }
+  }
+  const worker = workers[0]!;
+  const python = worker.exe;
+  const version = info.debugpy[python];
+  if (!version) {
+    throw new AttachError(`debugpy is not installed for ${python} in ${name}, so a debugger cannot attach.`, DEBUGPY_FIX);
+  }
+  const notes: string[] = [];
+  const env = { ...Object.fromEntries(details.env.map((kv) => [kv.slice(0, kv.indexOf('='))!, kv.slice(kv.indexOf('=') + 1)])), ...worker.env };
+  const debugPort = Number(env.AML_DOCTOR_DEBUGPY_PORT || 5678);
+  let mode: DebugTarget['mode'];
+  if (env.AML_DOCTOR_DEBUGPY === '1' && info.listening.includes(debugPort)) {
+    mode = { kind: 'connect', port: debugPort };
+    notes.push(`debugpy already listens on port ${debugPort} in the worker (debug mode): connecting to it`);
+  } else {
+    if (workers.length > 1) {
+      throw new AttachError(
+        `${name} runs ${workers.length} gunicorn workers (pids ${workers.map((w) => w.pid).join(', ')}); a debugger attached to one would miss the requests the others serve.`,
+        'Use "Attach Debugger to Container" (it attaches to every worker), set "processId" in launch.json, or run one worker (WORKER_COUNT=1).',
+      );
+    }
+    mode = { kind: 'pid', processId: worker.pid };
+    notes.push(`injecting debugpy ${version} into worker pid ${worker.pid} (${scoring.server})`);
+  }
+  const raw = details.raw as { Mounts?: { Type?: string; Source?: string; Destination?: string }[] };
+  const mapped = computePathMappings({
+    env,
+    labels: details.labels,
+    mounts: raw?.Mounts ?? [],
+    workspaceFolders,
+    localEntryScript: args.localEntryScript,
+    overrides: args.pathMappings,
+  });
+  notes.push(...mapped.reasons.map((r) => `path mapping ${r}`));
+  return { containerId: details.id, containerName: name, python, debugpyVersion: version, mode, workers: scoring.workers, pathMappings: mapped.mappings, notes };
+}
