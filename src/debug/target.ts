@@ -1,10 +1,10 @@
 // Resolves "this container" into everything an attach needs: the process to attach to, the Python
 // that runs it (for debugpy's adapter), how to reach debugpy, and the path mappings.
 import type { Logger } from '../common/logger';
-import { DockerApiError, type DockerClient } from '../docker/client';
+import { DockerApiError, type ContainerDetails, type DockerClient } from '../docker/client';
 import { computePathMappings, type PathMapping } from './pathMappings';
-import { findScoringProcesses } from './processes';
-import { parseProbe, PROBE_COMMAND, type ProbeProcess } from './probe';
+import { findScoringProcesses, type ScoringProcesses } from './processes';
+import { parseProbe, PROBE_COMMAND, type ProbeProcess, type ProbeResult } from './probe';
 
 export class AttachError extends Error {
   constructor(message: string, readonly fix?: string) {
@@ -40,13 +40,21 @@ export interface DebugTarget {
 export const DEBUGPY_FIX =
   'Add debugpy to the environment (conda/pip dependency "debugpy") and redeploy, or deploy the script locally in debug mode (AML Deploy Doctor: Deploy score.py Locally, debug mode on) whose harness starts debugpy for you.';
 
-export async function resolveDebugTarget(docker: DockerClient, args: AttachRequestArgs, workspaceFolders: string[], log: Logger): Promise<DebugTarget> {
-  let details;
+export interface ContainerProbe {
+  details: ContainerDetails;
+  name: string;
+  info: ProbeResult;
+  scoring: ScoringProcesses;
+}
+
+/** Inspects the container and looks inside it (one exec): the scoring processes and their Python. */
+export async function probeContainer(docker: DockerClient, container: string, log: Logger): Promise<ContainerProbe> {
+  let details: ContainerDetails;
   try {
-    details = await docker.inspectContainer(args.container);
+    details = await docker.inspectContainer(container);
   } catch (err) {
     if (err instanceof DockerApiError && err.statusCode === 404) {
-      throw new AttachError(`There is no container "${args.container}" on ${docker.endpoint}.`, 'Pick a running scoring container from the Deployments view, or fix "container" in launch.json.');
+      throw new AttachError(`There is no container "${container}" on ${docker.endpoint}.`, 'Pick a running scoring container from the Deployments view, or fix "container" in launch.json.');
     }
     throw err;
   }
@@ -65,6 +73,23 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
   if (scoring.workers.length === 0) {
     throw new AttachError(`No scoring process runs in ${name} (no gunicorn worker or Python server found).`, 'Check the container logs: the server may have crashed while booting (init() raised).');
   }
+  return { details, name, info, scoring };
+}
+
+/** True when the worker already runs debugpy.listen (the local deployment's debug mode). */
+export function listeningDebugPort(p: ContainerProbe): number | undefined {
+  const env = { ...envOf(p.details), ...p.scoring.workers[0]?.env };
+  const port = Number(env.AML_DOCTOR_DEBUGPY_PORT || 5678);
+  return env.AML_DOCTOR_DEBUGPY === '1' && p.info.listening.includes(port) ? port : undefined;
+}
+
+function envOf(details: ContainerDetails): Record<string, string> {
+  return Object.fromEntries(details.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
+export async function resolveDebugTarget(docker: DockerClient, args: AttachRequestArgs, workspaceFolders: string[], log: Logger): Promise<DebugTarget> {
+  const probe = await probeContainer(docker, args.container, log);
+  const { details, name, info, scoring } = probe;
   let workers = scoring.workers;
   if (args.processId !== undefined) {
     workers = scoring.workers.filter((w) => w.pid === args.processId);
@@ -79,10 +104,10 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
     throw new AttachError(`debugpy is not installed for ${python} in ${name}, so a debugger cannot attach.`, DEBUGPY_FIX);
   }
   const notes: string[] = [];
-  const env = { ...Object.fromEntries(details.env.map((kv) => [kv.slice(0, kv.indexOf('='))!, kv.slice(kv.indexOf('=') + 1)])), ...worker.env };
-  const debugPort = Number(env.AML_DOCTOR_DEBUGPY_PORT || 5678);
+  const env = { ...envOf(details), ...worker.env };
+  const debugPort = listeningDebugPort(probe);
   let mode: DebugTarget['mode'];
-  if (env.AML_DOCTOR_DEBUGPY === '1' && info.listening.includes(debugPort)) {
+  if (debugPort !== undefined) {
     mode = { kind: 'connect', port: debugPort };
     notes.push(`debugpy already listens on port ${debugPort} in the worker (debug mode): connecting to it`);
   } else {

@@ -168,3 +168,15 @@ export async function showContainer(page: Page, title: string): Promise<void> {
   const active = (await item.getAttribute('class'))?.includes('checked') && (await page.locator('.sidebar').isVisible());
   if (!active) await item.locator('a').first().click();
 }
+
+/** Moves the cursor of the active editor to a line (Go to Line), waiting for the widget each step. */
+export async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}`);
+  await page.locator('.quick-input-widget', { hasText: `line ${line}` }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').first().waitFor({ state: 'hidden' });
+  await page.locator('.statusbar', { hasText: `Ln ${line},` }).first().waitFor({ state: 'visible' });
+}

@@ -20,6 +20,7 @@ export async function startScoringContainer(options: {
   image?: string;
   env?: Record<string, string>;
   workers?: number;
+  labels?: Record<string, string>;
   healthTimeoutMs?: number;
 }): Promise<ScoringContainer> {
   const docker = new Docker();
@@ -35,7 +36,7 @@ export async function startScoringContainer(options: {
       WORKER_COUNT: String(options.workers ?? 1),
       ...options.env,
     }).map(([k, v]) => `${k}=${v}`),
-    Labels: { 'aml-doctor.test': 'debug' },
+    Labels: { 'aml-doctor.test': 'debug', ...options.labels },
     ExposedPorts: { '5001/tcp': {} },
     HostConfig: {
       Binds: [`${options.project}:/var/azureml-app:ro`, `${path.join(REPO, 'media', 'harness')}:/var/aml-doctor:ro`],
