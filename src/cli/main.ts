@@ -1,12 +1,16 @@
 // `aml-doctor`: the analysis and log explanations as a command-line tool for CI pipelines.
+import { runExplain } from './explain';
 import { runLint } from './lint';
 
 const USAGE = `Usage: aml-doctor <command> [options]
 
 Commands:
-  lint [paths...] [--format text|json]   Check Azure ML entry scripts (score.py) for deployment problems.
+  lint [paths...] [--format text|json|sarif]
+                                         Check Azure ML entry scripts (score.py) and conda env files for deployment problems.
                                          Paths may be files or folders (default: .). Exit code 1 when any
                                          error-severity finding exists, 2 on bad usage.
+  explain [file|-] [--format text|json]  Name the failure in an Azure ML deployment log and how to fix it
+                                         (reads stdin when no file or -). Exit code 2 on bad usage.
   help                                   Show this help.
 `;
 
@@ -15,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'lint':
       return runLint(rest, process.stdout, process.stderr);
+    case 'explain':
+      return runExplain(rest, process.stdin, process.stdout, process.stderr);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,161 @@
+// Log panel webview. Renders rows with textContent only (log text is never parsed as HTML).
+// @ts-check
+(function () {
+  const vscode = acquireVsCodeApi();
+  const logEl = /** @type {HTMLElement} */ (document.getElementById('log'));
+  const cardEl = /** @type {HTMLElement} */ (document.getElementById('card'));
+  const statusEl = /** @type {HTMLElement} */ (document.getElementById('status'));
+  const filterEl = /** @type {HTMLInputElement} */ (document.getElementById('filter'));
+  const followEl = /** @type {HTMLInputElement} */ (document.getElementById('follow'));
+  const pauseEl = /** @type {HTMLButtonElement} */ (document.getElementById('pause'));
+  const copyEl = /** @type {HTMLButtonElement} */ (document.getElementById('copy'));
+  let maxRows = 5000;
+  let paused = false;
+  let missed = 0;
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function frameLink(frame) {
+    const a = el('a', 'link frame', `${frame.path}, line ${frame.line}`);
+    a.title = 'Open this frame in the editor';
+    a.addEventListener('click', () => vscode.postMessage({ type: 'openFrame', path: frame.path, line: frame.line }));
+    return a;
+  }
+
+  function row(line) {
+    const r = el('div', `row sev-${line.severity}${line.signature ? ' hit' : ''}`);
+    r.id = `l-${line.n}`;
+    r.dataset.n = String(line.n);
+    r.appendChild(el('span', 'n', String(line.n)));
+    if (line.frame) {
+      const t = line.text;
+      const i = t.indexOf(line.frame.path);
+      if (i >= 0) {
+        r.appendChild(document.createTextNode(t.slice(0, i)));
+        const a = el('a', 'link frame', line.frame.path);
+        a.title = 'Open this frame in the editor';
+        a.addEventListener('click', () => vscode.postMessage({ type: 'openFrame', path: line.frame.path, line: line.frame.line }));
+        r.appendChild(a);
+        r.appendChild(document.createTextNode(t.slice(i + line.frame.path.length)));
+      } else r.appendChild(document.createTextNode(t));
+    } else r.appendChild(document.createTextNode(line.text));
+    return r;
+  }
+
+  function append(lines) {
+    const frag = document.createDocumentFragment();
+    let last = logEl.lastElementChild;
+    for (const line of lines) {
+      if (line.noise) {
+        // Consecutive harmless lines collapse into one group.
+        let group = last && last.tagName === 'DETAILS' ? last : null;
+        if (!group) {
+          group = el('details', 'noise');
+          group.appendChild(el('summary', undefined, ''));
+          frag.appendChild(group);
+        }
+        group.appendChild(row(line));
+        const count = group.querySelectorAll('.row').length;
+        group.querySelector('summary').textContent = `${count} harmless line${count === 1 ? '' : 's'} (noise, not the cause)`;
+        last = group;
+      } else {
+        last = row(line);
+        frag.appendChild(last);
+      }
+    }
+    logEl.appendChild(frag);
+    while (logEl.childElementCount > maxRows) logEl.firstElementChild.remove();
+    if (followEl.checked) logEl.scrollTop = logEl.scrollHeight;
+  }
+
+  function renderCard(e) {
+    const p = e.primary;
+    cardEl.textContent = '';
+    cardEl.className = `card ${p.id === 'unrecognised' ? 'sev-none' : 'sev-failure'}`;
+    const title = el('div', 'card-title', p.title);
+    title.appendChild(el('span', 'badge', p.category));
+    cardEl.appendChild(title);
+    cardEl.appendChild(el('p', 'explanation', p.explanation));
+    if (p.location) {
+      const where = el('p', 'where', 'Where: ');
+      where.appendChild(frameLink(p.location));
+      where.appendChild(document.createTextNode(p.location.function ? ` in ${p.location.function}()` : ''));
+      cardEl.appendChild(where);
+    }
+    if (p.evidence.length) {
+      cardEl.appendChild(el('div', 'label', 'Evidence:'));
+      for (const ev of p.evidence) {
+        const d = el('div', 'evidence');
+        const a = el('a', 'link', `line ${ev.line}`);
+        a.addEventListener('click', () => {
+          const target = document.getElementById(`l-${ev.line}`);
+          if (target) {
+            followEl.checked = false;
+            target.scrollIntoView({ block: 'center' });
+            target.classList.add('flash');
+            setTimeout(() => target.classList.remove('flash'), 1500);
+          }
+        });
+        d.appendChild(a);
+        d.appendChild(document.createTextNode(`: ${ev.text}`));
+        cardEl.appendChild(d);
+      }
+    }
+    if (p.fix.length) {
+      cardEl.appendChild(el('div', 'label', 'Fix:'));
+      const ol = el('ol', 'fix');
+      for (const f of p.fix) ol.appendChild(el('li', undefined, f));
+      cardEl.appendChild(ol);
+    }
+    const docs = el('a', 'link docs', 'Troubleshooting guide');
+    docs.addEventListener('click', () => vscode.postMessage({ type: 'openLink', url: p.docs }));
+    cardEl.appendChild(docs);
+    const others = e.findings.slice(1, 4);
+    if (others.length) cardEl.appendChild(el('p', 'also', `Also seen: ${others.map((f) => `${f.title} (${f.count})`).join('; ')}`));
+    if (e.noise.length) cardEl.appendChild(el('p', 'also', `Ignored as harmless: ${e.noise.map((n) => `${n.title} (${n.count})`).join('; ')}`));
+  }
+
+  window.addEventListener('message', (event) => {
+    const m = event.data;
+    switch (m.type) {
+      case 'reset':
+        logEl.textContent = '';
+        if (typeof m.filter === 'string' && filterEl.value !== m.filter && document.activeElement !== filterEl) filterEl.value = m.filter;
+        append(m.lines);
+        missed = 0;
+        break;
+      case 'lines':
+        if (paused) missed += m.lines.length;
+        else append(m.lines);
+        break;
+      case 'diagnosis':
+        renderCard(m.explanation);
+        break;
+      case 'status':
+        statusEl.textContent = `${m.text} · ${m.lines} lines${m.dropped ? ` (${m.kept} kept)` : ''}${paused && missed ? ` · paused, ${missed} new` : ''}`;
+        document.body.dataset.state = m.state;
+        break;
+    }
+  });
+
+  let filterTimer;
+  filterEl.addEventListener('input', () => {
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => vscode.postMessage({ type: 'filter', text: filterEl.value }), 200);
+  });
+  pauseEl.addEventListener('click', () => {
+    paused = !paused;
+    pauseEl.textContent = paused ? 'Resume' : 'Pause';
+    vscode.postMessage({ type: paused ? 'pause' : 'resume' });
+  });
+  copyEl.addEventListener('click', () => vscode.postMessage({ type: 'copyDiagnosis' }));
+  logEl.addEventListener('wheel', (ev) => {
+    if (ev.deltaY < 0) followEl.checked = false;
+  });
+  vscode.postMessage({ type: 'ready' });
+})();

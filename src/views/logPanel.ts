@@ -1,0 +1,327 @@
+// The log panel: a webview that follows a log (a file, a paste, `docker logs --follow`, Azure get_logs
+// polling), classifies it as it streams and pins the diagnosis on top. Any feed plugs in as a LogSource.
+// Memory is bounded: the classifier keeps bounded state, the panel the last `maxLines` lines (ring buffer),
+// the webview the last `maxDisplay` rows.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../common/logger';
+import { redactSecrets } from '../common/logger';
+import { LogClassifier } from '../logs/classifier';
+import type { StreamFormat } from '../logs/normalize';
+import { RingBuffer } from '../logs/ringBuffer';
+import type { Explanation, Frame, LogLine } from '../logs/types';
+
+export interface LogSource {
+  /** Shown as the panel title, e.g. "score-container (docker)". */
+  title: string;
+  /** Chunks as they arrive: strings or bytes; lines may be split anywhere. */
+  chunks: AsyncIterable<string | Uint8Array>;
+  /** 'docker' for dockerode's multiplexed `container.logs()` stream; default 'auto' (detected). */
+  format?: StreamFormat;
+  /** Local folder holding the entry script: frames under remoteRoot open from here. */
+  sourceRoot?: string;
+  /** Folder of the code inside the container. Default /var/azureml-app. */
+  remoteRoot?: string;
+  /** True for a live feed (follow mode on by default). */
+  live?: boolean;
+  /** Called when the panel closes: stop the feed (destroy the stream, stop polling). */
+  dispose?(): void;
+}
+
+export interface LogPanelOptions {
+  /** Lines kept in the panel (ring buffer). */
+  maxLines?: number;
+  /** Rows kept in the webview's DOM. */
+  maxDisplay?: number;
+}
+
+const FLUSH_MS = 120;
+
+export class LogPanel implements vscode.Disposable {
+  static readonly viewType = 'amlDoctor.logPanel';
+  private static readonly open = new Set<LogPanel>();
+
+  /** Opens a new panel on the source and starts reading it. */
+  static show(extensionUri: vscode.Uri, log: Logger, source: LogSource, options: LogPanelOptions = {}): LogPanel {
+    const panel = vscode.window.createWebviewPanel(LogPanel.viewType, `Log: ${source.title}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'logPanel')],
+      retainContextWhenHidden: false,
+    });
+    return new LogPanel(panel, extensionUri, log, source, options);
+  }
+
+  /** Panels currently open (tests, and the "copy diagnosis" command). */
+  static get panels(): readonly LogPanel[] {
+    return [...LogPanel.open];
+  }
+
+  private readonly ring: RingBuffer<LogLine>;
+  private readonly maxDisplay: number;
+  private readonly classifier: LogClassifier;
+  private pending: LogLine[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private filter = '';
+  private paused = false;
+  private disposed = false;
+  private state: 'reading' | 'ended' | 'failed' = 'reading';
+  private failure = '';
+  private lastDiagnosisKey = '';
+  private readonly disposables: vscode.Disposable[] = [];
+  private iterator: AsyncIterator<string | Uint8Array> | undefined;
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Logger,
+    private readonly source: LogSource,
+    options: LogPanelOptions,
+  ) {
+    this.ring = new RingBuffer<LogLine>(Math.max(1000, options.maxLines ?? 50_000));
+    this.maxDisplay = Math.max(200, options.maxDisplay ?? 5000);
+    this.classifier = new LogClassifier({ format: source.format ?? 'auto', onLine: (l) => this.onLine(l) });
+    LogPanel.open.add(this);
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m) => this.onMessage(m)),
+    );
+    void this.read();
+  }
+
+  /** The current explanation (complete once the source ended). */
+  explanation(): Explanation {
+    return this.classifier.explain();
+  }
+
+  get ended(): boolean {
+    return this.state !== 'reading';
+  }
+
+  private async read(): Promise<void> {
+    try {
+      this.iterator = this.source.chunks[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await this.iterator.next();
+        if (next.done || this.disposed) break;
+        this.classifier.push(next.value);
+        this.schedule();
+        // Let the extension host breathe between chunks of a huge file.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      if (!this.disposed) this.classifier.end();
+      this.state = 'ended';
+    } catch (err) {
+      this.state = 'failed';
+      this.failure = redactSecrets((err as Error)?.message ?? String(err));
+      this.log.warn(`log panel "${this.source.title}": the feed failed: ${this.failure}`);
+    }
+    if (!this.disposed) this.flush();
+  }
+
+  private onLine(line: LogLine): void {
+    this.ring.push(line);
+    if (this.paused || (this.filter && !matches(line, this.filter))) return;
+    this.pending.push(line);
+    // Amortised trim: the webview keeps only the last maxDisplay rows anyway.
+    if (this.pending.length > 2 * this.maxDisplay) this.pending = this.pending.slice(-this.maxDisplay);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.disposed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, FLUSH_MS);
+  }
+
+  private flush(): void {
+    if (this.disposed) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.length) {
+      void this.post({ type: 'lines', lines: this.pending.slice(-this.maxDisplay) });
+      this.pending = [];
+    }
+    this.postDiagnosis(false);
+    this.postStatus();
+  }
+
+  private postDiagnosis(force: boolean): void {
+    const e = this.classifier.explain();
+    const key = `${e.primary.id}:${e.primary.count}:${e.findings.length}:${e.noise.length}`;
+    if (!force && key === this.lastDiagnosisKey) return;
+    this.lastDiagnosisKey = key;
+    void this.post({ type: 'diagnosis', explanation: e });
+  }
+
+  private postStatus(): void {
+    const text =
+      this.state === 'failed' ? `Feed stopped: ${this.failure}` : this.state === 'ended' ? 'End of log' : this.source.live ? 'Following' : 'Reading';
+    void this.post({ type: 'status', state: this.state, text, lines: this.classifier.lines, kept: this.ring.length, dropped: this.ring.droppedCount });
+  }
+
+  private reset(): void {
+    const all = this.filter ? this.ring.toArray().filter((l) => matches(l, this.filter)) : this.ring.tail(this.maxDisplay);
+    this.pending = [];
+    void this.post({ type: 'reset', lines: all.slice(-this.maxDisplay), filter: this.filter, live: !!this.source.live, title: this.source.title });
+    this.postDiagnosis(true);
+    this.postStatus();
+  }
+
+  private async onMessage(m: { type?: string; [k: string]: unknown }): Promise<void> {
+    try {
+      switch (m?.type) {
+        case 'ready':
+          this.reset();
+          break;
+        case 'filter':
+          this.filter = String(m.text ?? '').slice(0, 500);
+          this.reset();
+          break;
+        case 'pause':
+          this.paused = true;
+          break;
+        case 'resume':
+          this.paused = false;
+          this.reset();
+          break;
+        case 'openFrame':
+          await this.openFrame({ path: String(m.path ?? ''), line: Number(m.line) || 1, function: '' });
+          break;
+        case 'copyDiagnosis':
+          await vscode.env.clipboard.writeText(diagnosisText(this.classifier.explain(), this.source.title));
+          void vscode.window.setStatusBarMessage('AML Deploy Doctor: diagnosis copied', 3000);
+          break;
+        case 'openLink': {
+          const url = String(m.url ?? '');
+          if (/^https:\/\//.test(url)) await vscode.env.openExternal(vscode.Uri.parse(url));
+          break;
+        }
+      }
+    } catch (err) {
+      this.log.error(err as Error);
+      void vscode.window.showErrorMessage(`AML Deploy Doctor: ${(err as Error).message}`);
+    }
+  }
+
+  /** Opens a traceback frame locally: the container path is mapped onto the source root or the workspace. */
+  async openFrame(frame: Frame): Promise<vscode.Uri | undefined> {
+    const uri = await resolveFrame(frame.path, this.source.sourceRoot, this.source.remoteRoot ?? '/var/azureml-app');
+    if (!uri) {
+      void vscode.window.showWarningMessage(`AML Deploy Doctor: ${frame.path} is not in this workspace.`);
+      return undefined;
+    }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = Math.max(0, Math.min(doc.lineCount - 1, frame.line - 1));
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, doc.lineAt(line).text.length), viewColumn: vscode.ViewColumn.One });
+    return uri;
+  }
+
+  private post(message: unknown): Thenable<boolean> {
+    if (this.disposed) return Promise.resolve(false);
+    return this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'logPanel', f));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${media('main.css')}">
+<title>${escapeHtml(this.source.title)}</title>
+</head>
+<body>
+<section id="card" class="card" aria-live="polite"><div class="card-title">Reading the log…</div></section>
+<div class="toolbar" role="toolbar">
+  <input id="filter" type="search" placeholder="Filter lines" aria-label="Filter lines">
+  <label><input id="follow" type="checkbox" checked> Follow</label>
+  <button id="pause" type="button">Pause</button>
+  <button id="copy" type="button">Copy diagnosis</button>
+  <span id="status" class="status"></span>
+</div>
+<main id="log" class="log" role="log"></main>
+<script nonce="${nonce}" src="${media('main.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    LogPanel.open.delete(this);
+    if (this.timer) clearTimeout(this.timer);
+    void this.iterator?.return?.();
+    try {
+      this.source.dispose?.();
+    } catch (err) {
+      this.log.warn(`log panel: stopping the feed failed: ${(err as Error).message}`);
+    }
+    this.disposables.forEach((d) => d.dispose());
+    this.panel.dispose();
+  }
+}
+
+function matches(line: LogLine, filter: string): boolean {
+  return line.text.toLowerCase().includes(filter.toLowerCase());
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Maps a container path (/var/azureml-app/src/score.py) to a local file. */
+export async function resolveFrame(framePath: string, sourceRoot: string | undefined, remoteRoot: string): Promise<vscode.Uri | undefined> {
+  const norm = framePath.replace(/\\/g, '/');
+  const root = remoteRoot.replace(/\/+$/, '');
+  if (sourceRoot && (norm === root || norm.startsWith(root + '/'))) {
+    const local = path.resolve(sourceRoot, norm.slice(root.length + 1));
+    // A frame path is log text: never let it point outside the source root.
+    if ((local === path.resolve(sourceRoot) || local.startsWith(path.resolve(sourceRoot) + path.sep)) && existsSync(local)) return vscode.Uri.file(local);
+  }
+  if (path.isAbsolute(framePath) && existsSync(framePath) && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(framePath))) return vscode.Uri.file(framePath);
+  // Fall back to the workspace: the file with the same name whose path shares the longest suffix.
+  const base = path.posix.basename(norm);
+  if (!base || base.includes('*')) return undefined;
+  const candidates = await vscode.workspace.findFiles(`**/${base}`, '**/node_modules/**', 20);
+  let best: vscode.Uri | undefined;
+  let bestScore = -1;
+  const want = norm.split('/').reverse();
+  for (const c of candidates) {
+    const have = c.path.split('/').reverse();
+    let s = 0;
+    while (s < want.length && s < have.length && want[s] === have[s]) s++;
+    if (s > bestScore) {
+      bestScore = s;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Plain-text diagnosis for the clipboard (an issue, a chat message). */
+export function diagnosisText(e: Explanation, title: string): string {
+  const p = e.primary;
+  const lines = [`AML Deploy Doctor: ${p.title} [${p.category}] (${title})`, '', p.explanation];
+  if (p.location) lines.push('', `Where: ${p.location.path}:${p.location.line} in ${p.location.function}`);
+  if (p.evidence.length) lines.push('', 'Evidence:', ...p.evidence.map((ev) => `  line ${ev.line}: ${ev.text}`));
+  if (p.fix.length) lines.push('', 'Fix:', ...p.fix.map((f, i) => `  ${i + 1}. ${f}`));
+  lines.push('', `Guide: ${p.docs}`);
+  return redactSecrets(lines.join('\n'));
+}

@@ -1,0 +1,80 @@
+// Log intelligence in VS Code: "Explain a Log File..." and "Explain Selected Log Text" open the log panel.
+// Other areas (local Docker containers, Azure deployments) open it with showLogPanel(services, source).
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { registerCommand } from '../host/commands';
+import type { ExtensionServices } from '../host/services';
+import { LogPanel, type LogSource } from './logPanel';
+
+export type { LogSource } from './logPanel';
+
+function panelOptions() {
+  const c = vscode.workspace.getConfiguration('amlDoctor');
+  return { maxLines: c.get<number>('logs.maxLines', 50_000) };
+}
+
+/** Opens the log panel on any feed (Docker `container.logs({follow:true})`, Azure get_logs polling...). */
+export function showLogPanel(services: Pick<ExtensionServices, 'context' | 'log'>, source: LogSource): LogPanel {
+  return LogPanel.show(services.context.extensionUri, services.log, source, panelOptions());
+}
+
+function workspaceRoot(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+async function* once(text: string): AsyncIterable<string> {
+  yield text;
+}
+
+export function registerLogFeatures(services: ExtensionServices): void {
+  const { context, log } = services;
+
+  const openFile = async (arg?: vscode.Uri | string): Promise<LogPanel | undefined> => {
+    let uri: vscode.Uri | undefined = typeof arg === 'string' ? vscode.Uri.file(path.resolve(workspaceRoot() ?? '', arg)) : arg instanceof vscode.Uri ? arg : undefined;
+    if (!uri) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Explain',
+        title: 'Explain a deployment log',
+        filters: { 'Log files': ['log', 'txt', 'out', 'json'], 'All files': ['*'] },
+      });
+      uri = picked?.[0];
+      if (!uri) return undefined;
+    }
+    if (uri.scheme !== 'file') {
+      // Remote or virtual documents: read through the file system API.
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      return showLogPanel(services, { title: path.basename(uri.path), chunks: once(Buffer.from(bytes).toString('utf8')), sourceRoot: workspaceRoot() });
+    }
+    const stat = await fs.stat(uri.fsPath).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read ${uri!.fsPath}: ${err.code ?? err.message}`);
+    });
+    if (!stat.isFile()) throw new Error(`${uri.fsPath} is not a file`);
+    const stream = createReadStream(uri.fsPath, { highWaterMark: 256 * 1024 });
+    log.info(`explaining log file ${uri.fsPath} (${stat.size} bytes)`);
+    return showLogPanel(services, { title: path.basename(uri.fsPath), chunks: stream, sourceRoot: workspaceRoot(), dispose: () => stream.destroy() });
+  };
+
+  const explainSelection = async (): Promise<LogPanel | undefined> => {
+    const editor = vscode.window.activeTextEditor;
+    const selected = editor ? editor.selections.map((s) => editor.document.getText(s)).join('\n') : '';
+    let text = selected.trim() ? selected : '';
+    let title = editor && text ? `selection of ${path.basename(editor.document.fileName)}` : '';
+    if (!text) {
+      text = await vscode.env.clipboard.readText();
+      title = 'clipboard';
+    }
+    if (!text.trim()) {
+      void vscode.window.showInformationMessage('AML Deploy Doctor: select log text in an editor (or copy it to the clipboard), then run "Explain Selected Log Text" again.');
+      return undefined;
+    }
+    return showLogPanel(services, { title, chunks: once(text), sourceRoot: workspaceRoot() });
+  };
+
+  context.subscriptions.push(
+    registerCommand(log, 'amlDoctor.logs.openFile', openFile),
+    registerCommand(log, 'amlDoctor.logs.explainSelection', explainSelection),
+    { dispose: () => LogPanel.panels.forEach((p) => p.dispose()) },
+  );
+}
