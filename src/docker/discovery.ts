@@ -1,7 +1,13 @@
 // Which containers are Azure ML scoring containers, and how they group in the tree.
 import type { ContainerSummary } from './client';
 
-export type ScoringKind = 'v2-local-endpoint' | 'v1-local-webservice' | 'aml-doctor';
+export type ScoringKind = 'v2-local-endpoint' | 'v1-local-webservice' | 'aml-doctor' | 'scoring-like';
+
+/** Group of containers that look like a scoring service without any Azure ML labels. */
+export const OTHER_GROUP = 'Other scoring containers';
+
+/** Commands of the Azure ML inference stack: the inference server, the AML image's runit entry, the app root. */
+const SCORING_COMMAND = /azmlinfsrv|azureml-inference-server|\/var\/azureml-app|\/var\/azureml-server|runsvdir \/var\/runit/;
 
 export interface ScoringContainer extends ContainerSummary {
   kind: ScoringKind;
@@ -24,6 +30,9 @@ export function classifyScoringContainer(c: ContainerSummary): ScoringContainer 
   }
   if (l.amlIsService || l.amlServiceName) {
     return { ...c, kind: 'v1-local-webservice', group: l.amlServiceName ?? c.name, deployment: c.name };
+  }
+  if (c.command && SCORING_COMMAND.test(c.command)) {
+    return { ...c, kind: 'scoring-like', group: OTHER_GROUP, deployment: c.name };
   }
   return undefined;
 }

@@ -1,21 +1,33 @@
-// The "Local Docker" section: Local Docker -> endpoint/service -> deployment container.
+// The "Local Docker" section: Local Docker -> endpoint/service -> deployment container. Renders the
+// pure DockerExplorer model (event-driven, reconnecting); no Docker calls happen in here.
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
-import { DockerUnavailableError, type DockerClient } from '../docker/client';
-import { findScoringContainers, type ScoringContainer } from '../docker/discovery';
+import type { DockerClient, DockerUnavailableReason } from '../docker/client';
+import { DockerExplorer, type ExplorerSnapshot } from '../docker/explorer';
+import type { ContainerNodeModel, GroupNodeModel } from '../docker/tree';
 import type { SectionNode, TreeSection } from './treeSection';
 
-type DockerNode = SectionNode &
+export type DockerNode = SectionNode &
   (
     | { kind: 'docker-root'; count: number }
-    | { kind: 'group'; name: string; containers: ScoringContainer[] }
-    | { kind: 'container'; container: ScoringContainer }
+    | { kind: 'group'; group: GroupNodeModel }
+    | { kind: 'container'; node: ContainerNodeModel }
     | { kind: 'empty'; label: string }
   );
 
-export type DockerState = { state: 'unknown' } | { state: 'reachable' } | { state: 'unreachable'; reason: string };
+export type DockerState =
+  | { state: 'unknown' }
+  | { state: 'reachable' }
+  | { state: 'unreachable'; reason: DockerUnavailableReason; message: string };
 
 const SECTION = 'docker';
+
+const GROUP_ICON: Record<GroupNodeModel['kind'], string> = {
+  'v2-local-endpoint': 'globe',
+  'v1-local-webservice': 'server-environment',
+  'aml-doctor': 'rocket',
+  'scoring-like': 'question',
+};
 
 export class DockerSection implements TreeSection<DockerNode> {
   readonly id = SECTION;
@@ -23,56 +35,60 @@ export class DockerSection implements TreeSection<DockerNode> {
   readonly onDidChange = this.changed.event;
   private readonly stateChanged = new vscode.EventEmitter<DockerState>();
   readonly onDidChangeDockerState = this.stateChanged.event;
-  private containers: ScoringContainer[] = [];
-  private dockerState: DockerState = { state: 'unknown' };
+  readonly explorer: DockerExplorer;
+  private lastState = '';
+  private firstLoad: Promise<ExplorerSnapshot> | undefined;
+  private readonly listener: { dispose(): void };
 
-  constructor(private docker: DockerClient, private readonly log: Logger) {}
+  constructor(docker: DockerClient, log: Logger) {
+    this.explorer = new DockerExplorer(docker, log);
+    this.listener = this.explorer.onDidChange((s) => {
+      const key = JSON.stringify(s.state);
+      if (key !== this.lastState) {
+        this.lastState = key;
+        this.stateChanged.fire(s.state);
+      }
+      this.changed.fire(undefined);
+    });
+    this.explorer.start();
+  }
 
   setDockerClient(docker: DockerClient): void {
-    this.docker = docker;
-    this.refresh();
+    this.explorer.setClient(docker);
+  }
+
+  get client(): DockerClient {
+    return this.explorer.client;
   }
 
   get state(): DockerState {
-    return this.dockerState;
+    return this.explorer.snapshot.state;
   }
 
+  /** Refresh: reload now and, when unreachable, reconnect without waiting for the backoff. */
   refresh(): void {
-    this.changed.fire(undefined);
+    this.explorer.retryNow();
   }
 
-  private async load(): Promise<void> {
-    try {
-      this.containers = findScoringContainers(await this.docker.listContainers());
-      this.setState({ state: 'reachable' });
-    } catch (err) {
-      const reason = err instanceof DockerUnavailableError ? err.message : `Docker failed: ${(err as Error).message}`;
-      this.log.warn(`Docker: ${reason}`);
-      this.containers = [];
-      this.setState({ state: 'unreachable', reason });
-    }
-  }
-
-  private setState(s: DockerState): void {
-    const before = JSON.stringify(this.dockerState);
-    this.dockerState = s;
-    if (before !== JSON.stringify(s)) this.stateChanged.fire(s);
+  /** All container nodes currently shown (for commands invoked from the palette). */
+  containers(): ContainerNodeModel[] {
+    return this.explorer.snapshot.groups.flatMap((g) => g.containers);
   }
 
   async getRoots(): Promise<DockerNode[]> {
-    await this.load();
-    if (this.dockerState.state === 'unreachable') return []; // the welcome view explains why
-    return [{ section: SECTION, kind: 'docker-root', count: this.containers.length }];
+    let snap = this.explorer.snapshot;
+    if (snap.state.state === 'unknown') snap = await (this.firstLoad ??= this.explorer.reload());
+    if (snap.state.state !== 'reachable') return []; // the welcome view explains why
+    return [{ section: SECTION, kind: 'docker-root', count: snap.count }];
   }
 
   async getChildren(node: DockerNode): Promise<DockerNode[]> {
     if (node.kind === 'docker-root') {
-      if (this.containers.length === 0) return [{ section: SECTION, kind: 'empty', label: 'No scoring containers' }];
-      const groups = new Map<string, ScoringContainer[]>();
-      for (const c of this.containers) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
-      return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, containers]) => ({ section: SECTION, kind: 'group', name, containers }));
+      const groups = this.explorer.snapshot.groups;
+      if (groups.length === 0) return [{ section: SECTION, kind: 'empty', label: 'No scoring containers' }];
+      return groups.map((group) => ({ section: SECTION, kind: 'group', group }));
     }
-    if (node.kind === 'group') return node.containers.map((container) => ({ section: SECTION, kind: 'container', container }));
+    if (node.kind === 'group') return node.group.containers.map((n) => ({ section: SECTION, kind: 'container', node: n }));
     return [];
   }
 
@@ -80,24 +96,29 @@ export class DockerSection implements TreeSection<DockerNode> {
     switch (node.kind) {
       case 'docker-root': {
         const item = new vscode.TreeItem('Local Docker', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = 'docker-root';
         item.iconPath = new vscode.ThemeIcon('vm');
         item.description = `${node.count} scoring container${node.count === 1 ? '' : 's'}`;
+        item.tooltip = `Docker engine: ${this.explorer.client.endpoint}`;
         item.contextValue = 'dockerRoot';
         return item;
       }
       case 'group': {
-        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-        item.iconPath = new vscode.ThemeIcon('globe');
-        item.contextValue = 'localEndpoint';
+        const item = new vscode.TreeItem(node.group.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `docker-group:${node.group.name}`;
+        item.iconPath = new vscode.ThemeIcon(GROUP_ICON[node.group.kind]);
+        item.contextValue = node.group.kind === 'aml-doctor' ? 'localEndpoint localDeploy' : 'localEndpoint';
         return item;
       }
       case 'container': {
-        const c = node.container;
-        const item = new vscode.TreeItem(c.deployment, vscode.TreeItemCollapsibleState.None);
-        item.description = c.status;
-        item.iconPath = new vscode.ThemeIcon(c.state === 'running' ? 'pass-filled' : 'circle-slash');
-        item.tooltip = `${c.name}\nimage: ${c.image}\n${c.status}`;
-        item.contextValue = `${c.state}Container`;
+        const n = node.node;
+        const item = new vscode.TreeItem(n.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `docker-container:${n.id}`;
+        item.description = n.description;
+        item.iconPath = new vscode.ThemeIcon(n.status.icon, n.status.color ? new vscode.ThemeColor(n.status.color) : undefined);
+        item.tooltip = n.tooltip;
+        item.contextValue = n.contextValue;
+        item.accessibilityInformation = { label: `${n.label}, ${n.description}` };
         return item;
       }
       case 'empty': {
@@ -109,6 +130,8 @@ export class DockerSection implements TreeSection<DockerNode> {
   }
 
   dispose(): void {
+    this.listener.dispose();
+    void this.explorer.dispose();
     this.changed.dispose();
     this.stateChanged.dispose();
   }
