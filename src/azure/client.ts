@@ -1,0 +1,84 @@
+// The Azure layer as the rest of the extension sees it. The implementation over the @azure SDKs lives in
+// sdkClient.ts and is bundled separately (dist/azure.js) so the SDKs load only on first Azure use.
+import type { TokenCredential } from '@azure/core-auth';
+import type { Logger } from '../common/logger';
+import type {
+  AzureSubscription,
+  AzureWorkspace,
+  ComputeInfo,
+  LogContainer,
+  OnlineDeploymentInfo,
+  OnlineEndpointInfo,
+  OperationFailure,
+  WorkspaceRef,
+} from './types';
+
+export const DEFAULT_RESOURCE_MANAGER_ENDPOINT = 'https://management.azure.com';
+
+export interface AzureClientOptions {
+  credential: TokenCredential;
+  /** Resource-manager endpoint (sovereign clouds, Azure Stack, tests). Default https://management.azure.com. */
+  resourceManagerEndpoint?: string;
+  logger?: Logger;
+  retry?: {
+    /** Retries per request for 429/5xx/network errors (default 3). */
+    maxRetries?: number;
+    retryDelayInMs?: number;
+    maxRetryDelayInMs?: number;
+    /** A Retry-After longer than this is not waited for: the call fails as 'throttled' at once (default 30 s). */
+    maxRetryAfterMs?: number;
+  };
+  /** Extra trusted CA certificates (PEM) added to Node's defaults, for private clouds and tests. */
+  tls?: { ca?: string | string[] };
+  /** Safety cap on items collected from one paged list (default 2000). */
+  maxItems?: number;
+}
+
+export interface LogsRequest {
+  container: LogContainer;
+  /** Number of lines from the end (getLogs `tail`). */
+  tail: number;
+}
+
+export interface AzureClient {
+  readonly endpoint: string;
+  listSubscriptions(signal?: AbortSignal): Promise<AzureSubscription[]>;
+  listWorkspaces(subscriptionId: string, signal?: AbortSignal): Promise<AzureWorkspace[]>;
+  listComputes(ref: WorkspaceRef, signal?: AbortSignal): Promise<ComputeInfo[]>;
+  listOnlineEndpoints(ref: WorkspaceRef, signal?: AbortSignal): Promise<OnlineEndpointInfo[]>;
+  /** Traffic percentages come from `endpoint` when passed as the endpoint object. */
+  listOnlineDeployments(ref: WorkspaceRef, endpoint: OnlineEndpointInfo | string, signal?: AbortSignal): Promise<OnlineDeploymentInfo[]>;
+  getDeploymentLogs(ref: WorkspaceRef, endpoint: string, deployment: string, request: LogsRequest, signal?: AbortSignal): Promise<string>;
+  /** Failed control-plane operations on a resource in the last `days` days (ARM activity log), newest first. */
+  listOperationFailures(subscriptionId: string, resourceId: string, days: number, signal?: AbortSignal): Promise<OperationFailure[]>;
+}
+
+/** The shape of dist/azure.js (src/azure/index.ts). */
+export interface AzureModule {
+  createAzureClient(options: AzureClientOptions): AzureClient;
+  createIdentityCredential(kind: 'azureCli' | 'default', options?: { tenantId?: string; processTimeoutInMs?: number }): TokenCredential;
+}
+
+/** Parses /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}[/...]. */
+export function parseWorkspaceId(id: string): WorkspaceRef | undefined {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)/i.exec(id);
+  return m ? { subscriptionId: m[1]!, resourceGroup: m[2]!, workspace: m[3]! } : undefined;
+}
+
+/** Normalizes an endpoint setting: https only (http allowed for loopback), no trailing slash. */
+export function normalizeEndpoint(raw: string | undefined): string {
+  const text = (raw ?? '').trim() || DEFAULT_RESOURCE_MANAGER_ENDPOINT;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`The resource-manager endpoint "${text}" is not a URL (expected e.g. ${DEFAULT_RESOURCE_MANAGER_ENDPOINT}).`);
+  }
+  if (url.protocol !== 'https:') throw new Error(`The resource-manager endpoint must use https (got "${text}"): tokens are never sent in clear text.`);
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The token scope for a resource-manager endpoint: `<endpoint>/.default`. */
+export function scopeFor(endpoint: string): string {
+  return `${normalizeEndpoint(endpoint)}/.default`;
+}

@@ -1,0 +1,203 @@
+// Explanations of Azure ML deployment errors (control plane and Kubernetes scheduler): what the error
+// means and what to change. Pure: text in, explanations out. Signatures are the messages Azure ML and
+// Kubernetes really print; the advice follows the Azure ML troubleshooting guide.
+
+export interface DeploymentExplanation {
+  /** Stable id, e.g. 'out-of-quota'. */
+  id: string;
+  /** One line for a tree item. */
+  title: string;
+  /** What the error means, with the numbers found in the message. */
+  meaning: string;
+  /** What to change, most likely first. */
+  fixes: string[];
+  /** The part of the message that matched. */
+  evidence: string;
+}
+
+interface Rule {
+  id: string;
+  pattern: RegExp;
+  build(m: RegExpExecArray, text: string): Omit<DeploymentExplanation, 'id' | 'evidence'>;
+  /** Ids of later, more general rules this one makes redundant when both match. */
+  supersedes?: string[];
+}
+
+const RULES: Rule[] = [
+  {
+    id: 'gpu-unavailable',
+    pattern: /(\d+)\/(\d+) nodes are available:[^\n"]*?(\d+) Insufficient nvidia\.com\/gpu/i,
+    supersedes: ['insufficient-resource'],
+    build: (m) => ({
+      title: `No GPU free on the cluster (${m[1]}/${m[2]} nodes available)`,
+      meaning: `The deployment asks for a GPU (nvidia.com/gpu), and ${m[3]} of the cluster's ${m[2]} node(s) have no free GPU, so Kubernetes cannot place the replica. Either the nodes are CPU-only VM sizes or their GPUs are taken by other replicas.`,
+      fixes: [
+        'Add GPU nodes: a node pool with a GPU VM size (Standard_NC*, ND*, NV*) and the NVIDIA device plugin.',
+        'Switch the cluster or node pool to a GPU SKU, or lower the replica count so the existing GPUs suffice.',
+        'If the model runs on CPU, drop the GPU request (gpu_cores: 0 / no nvidia.com/gpu in the instance type).',
+      ],
+    }),
+  },
+  {
+    id: 'insufficient-cpu-memory',
+    pattern: /(?:(\d+)\/(\d+) nodes are available:[^\n"]*?Insufficient (cpu|memory))|(?:CPU\/Memory resource insufficient[^\n"]*)/i,
+    supersedes: ['insufficient-resource'],
+    build: (m, text) => {
+      const need = /more than ([\d.]+) CPU Cores? and ([\d.]+) ?GB Memory/i.exec(text);
+      return {
+        title: m[1] ? `Not enough ${m[3]} on the cluster (${m[1]}/${m[2]} nodes available)` : 'Not enough CPU/memory on the cluster',
+        meaning:
+          'The replica requests more CPU or memory than any node has free once the system pods are counted, so Kubernetes cannot schedule it.' +
+          (need ? ` Azure ML asks for nodes with more than ${need[1]} CPU cores and ${need[2]} GB free.` : ''),
+        fixes: [
+          'Lower the resource request (cpu_cores / memory_gb, or a smaller instance type) so a replica fits on one node.',
+          'Add nodes, or change the node SKU to a larger VM size.',
+          'Reduce the replica count.',
+        ],
+      };
+    },
+  },
+  {
+    id: 'insufficient-resource',
+    pattern: /(\d+)\/(\d+) nodes are available:[^\n"]*?Insufficient ([\w.\-/]+)/i,
+    build: (m) => ({
+      title: `Cluster lacks ${m[3]} (${m[1]}/${m[2]} nodes available)`,
+      meaning: `The deployment requests the resource ${m[3]}, and none of the cluster's ${m[2]} node(s) has it free.`,
+      fixes: [`Add nodes that provide ${m[3]}, or change the node SKU.`, `Remove the ${m[3]} request if the model does not need it.`],
+    }),
+  },
+  {
+    id: 'cluster-no-resources',
+    pattern: /Couldn'?t schedule because the kubernetes cluster didn'?t have available resources after trying for (\d{2}:\d{2}:\d{2})/i,
+    build: (m) => ({
+      title: `Couldn't schedule: cluster out of resources (gave up after ${m[1]})`,
+      meaning: `The Kubernetes scheduler tried for ${m[1]} to find a node with enough free CPU, memory or GPU for a replica and found none.`,
+      fixes: [
+        'Add nodes to the cluster (scale the node pool up).',
+        'Change the SKU of the nodes to a larger VM size (or a GPU size if a GPU is requested).',
+        'Lower the resource request of the deployment (cpu_cores, memory_gb, gpu_cores) or the replica count.',
+      ],
+    }),
+  },
+  {
+    id: 'out-of-quota',
+    pattern: /OutOfQuota|Not enough quota|QuotaExceeded|exceeding quota limits/i,
+    build: (_m, text) => {
+      const sku = /quota (?:available )?for ([\w]+)/i.exec(text)?.[1];
+      const usage = /usage\/limit:\s*(\d+)\/(\d+)[.\s]*Additional needed:\s*(\d+)/i.exec(text);
+      return {
+        title: `Out of quota${sku ? ` for ${sku}` : ''}`,
+        meaning:
+          `The subscription does not have enough vCPU quota in this region for the VM family of the instance type${sku ? ` (${sku})` : ''}.` +
+          (usage ? ` Current usage ${usage[1]} of a limit of ${usage[2]} vCPUs; the deployment needs ${usage[3]} more.` : ''),
+        fixes: [
+          'Request a quota increase for that VM family and region (Azure portal > Quotas, or Azure ML studio > Quota).',
+          'Use a smaller instance type or fewer instances (managed endpoints reserve 20% extra capacity for upgrades).',
+          'Deploy in a region or VM family that has free quota.',
+        ],
+      };
+    },
+  },
+  {
+    id: 'out-of-capacity',
+    pattern: /OutOfCapacity|capacity (?:is )?(?:not available|insufficient)|insufficient capacity/i,
+    build: () => ({
+      title: 'Azure is out of capacity for this instance type',
+      meaning: 'The region has no free machines of the requested VM size right now. This is on the Azure side, not a quota you can raise.',
+      fixes: ['Retry later.', 'Choose another instance type (VM size).', 'Deploy in another region.'],
+    }),
+  },
+  {
+    id: 'image-build-failure',
+    pattern: /ImageBuildFailure|Image build failed|Docker image build failed|Failed to build image/i,
+    build: () => ({
+      title: 'The environment image failed to build',
+      meaning: 'Azure ML builds a Docker image from the environment (base image + conda/pip dependencies) before deploying; that build failed, usually because a package could not be resolved or installed.',
+      fixes: [
+        'Open the image build log (link in the deployment logs / the workspace container registry run) and find the first conda or pip error.',
+        'Pin package versions that exist for the Python version of the environment; add azureml-defaults (or azureml-inference-server-http).',
+        'Build the same Dockerfile/conda file locally (AML Deploy Doctor local deploy) to reproduce faster.',
+      ],
+    }),
+  },
+  {
+    id: 'bad-argument',
+    pattern: /BadArgument/,
+    build: (_m, text) => {
+      const msg = /BadArgument[^A-Za-z]*(?:[Mm]essage[":\s]*)?([^\n"]{10,200})/.exec(text)?.[1];
+      return {
+        title: 'A deployment setting is invalid (BadArgument)',
+        meaning: `Azure ML rejected a value in the deployment or endpoint definition before deploying${msg ? `: ${msg.trim()}` : '.'}`,
+        fixes: [
+          'Fix the setting the message names (instance type name, instance count, model/environment reference, probe or request settings).',
+          'Check the deployment YAML against the schema (`az ml online-deployment create --file ... --debug` shows the request).',
+        ],
+      };
+    },
+  },
+  {
+    id: 'resource-not-ready',
+    pattern: /ResourceNotReady/,
+    build: () => ({
+      title: 'The container never became ready (ResourceNotReady)',
+      meaning: 'The scoring container started but its liveness/readiness probe kept failing: init() in score.py raised, crashed the worker (out of memory), or took longer than the probe allows.',
+      fixes: [
+        'Open the inference-server logs of the deployment and look for the exception in init().',
+        'Reproduce locally with the same image (local deploy) and fix init(); check the model path (AZUREML_MODEL_DIR).',
+        'If init() is just slow, raise liveness_probe.initial_delay / readiness_probe settings; if it is killed, use a larger instance type.',
+      ],
+    }),
+  },
+  {
+    id: 'resource-not-found',
+    pattern: /ResourceNotFound/,
+    build: () => ({
+      title: 'A referenced resource does not exist (ResourceNotFound)',
+      meaning: 'The deployment refers to a model, environment, code asset, compute or endpoint that does not exist, or that this identity cannot see.',
+      fixes: ['Check the names and versions of the model, environment and compute in the deployment definition.', 'Check that they are in the same workspace (or registry) and that you have access.'],
+    }),
+  },
+  {
+    id: 'operation-canceled',
+    pattern: /OperationCanceled|operation (?:was )?cancell?ed/i,
+    build: () => ({
+      title: 'The operation was canceled (OperationCanceled)',
+      meaning: 'Another operation on the same endpoint or deployment (an update or a delete) started and canceled this one, or it was canceled by a user.',
+      fixes: ['Wait for the other operation to finish, then run this one again.', 'Avoid running several create/update commands on the same endpoint at once.'],
+    }),
+  },
+];
+
+/** Normalizes text copied from JSON, HTML or markdown (escaped newlines, entities). */
+export function normalizeErrorText(text: string): string {
+  return text
+    .replace(/\\n/g, '\n')
+    .replace(/\\"/g, '"')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCharCode(Number(d)))
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** All explanations matching the error text, most specific first; empty when nothing is recognized. */
+export function explainDeploymentError(text: string): DeploymentExplanation[] {
+  const normalized = normalizeErrorText(text);
+  const found: DeploymentExplanation[] = [];
+  const superseded = new Set<string>();
+  for (const rule of RULES) {
+    const m = rule.pattern.exec(normalized);
+    if (!m) continue;
+    if (superseded.has(rule.id)) continue;
+    found.push({ id: rule.id, evidence: m[0].trim(), ...rule.build(m, normalized) });
+    rule.supersedes?.forEach((id) => superseded.add(id));
+  }
+  return found;
+}
+
+/** Markdown for a tooltip or a document. */
+export function formatExplanation(e: DeploymentExplanation): string {
+  return [`**${e.title}**`, '', e.meaning, '', 'What to change:', ...e.fixes.map((f) => `- ${f}`), '', `Matched: \`${e.evidence.replace(/`/g, "'")}\``].join('\n');
+}

@@ -1,0 +1,220 @@
+// Azure features: sign-in, the Azure section of the Deployments tree, deployment logs (tail and follow, into
+// the log panel and its classifier), failure explanations and the autoscale replica calculator.
+// The SDKs load on first Azure use only (loadAzureModule).
+import type { TokenCredential } from '@azure/core-auth';
+import * as vscode from 'vscode';
+import type { AzureClient } from '../azure/client';
+import { formatExplanation } from '../azure/explain';
+import { abortableDelay, followLogs } from '../azure/logFollow';
+import { calculateReplicas, formatReplicaPlan, parseSeconds, parseUtilization, type ReplicaInput } from '../azure/replicas';
+import type { LogContainer, OnlineDeploymentInfo } from '../azure/types';
+import { AzureAuth, loadAzureModule, readAzureSettings } from '../host/azureAuth';
+import { registerCommand } from '../host/commands';
+import type { ExtensionServices } from '../host/services';
+import { AzureSection, type AzureNode } from './azureSection';
+import { showLogPanel } from './registerLogs';
+
+function containerLabel(c: LogContainer): string {
+  return c === 'InferenceServer' ? 'inference server' : 'storage initializer';
+}
+
+export function registerAzureFeatures(services: ExtensionServices): void {
+  const { context, log, tree } = services;
+  const auth = new AzureAuth(log, context.globalState);
+  let cached: { endpoint: string; credential: TokenCredential; client: AzureClient } | undefined;
+  const client = (): AzureClient => {
+    const { resourceManagerEndpoint: endpoint } = readAzureSettings();
+    const credential = auth.getCredential();
+    if (!cached || cached.endpoint !== endpoint || cached.credential !== credential) {
+      cached = { endpoint, credential, client: loadAzureModule().createAzureClient({ credential, resourceManagerEndpoint: endpoint, logger: log }) };
+    }
+    return cached.client;
+  };
+  const section = new AzureSection(
+    {
+      isSignedIn: () => auth.state.signedIn,
+      account: () => (auth.state.signedIn ? auth.state.account : undefined),
+      client,
+    },
+    log,
+  );
+  tree.addSection(section);
+
+  const deploymentOf = (arg: unknown): OnlineDeploymentInfo | undefined => {
+    const n = arg as AzureNode | undefined;
+    if (n && (n.kind === 'deployment' || n.kind === 'logs' || n.kind === 'explanation' || n.kind === 'failure')) return n.dep;
+    return undefined;
+  };
+
+  /** From the palette (no tree node): pick one of the deployments listed in the tree. */
+  const pickDeployment = async (purpose: string): Promise<OnlineDeploymentInfo | undefined> => {
+    const listed = section.listedDeployments;
+    if (!listed.length) throw new Error(`No Azure deployments are listed yet: expand an online endpoint in the Deployments view, then ${purpose}.`);
+    const pick = await vscode.window.showQuickPick(
+      listed.map((n) => ({ label: `${n.dep.endpoint}/${n.dep.name}`, description: n.dep.provisioningState, detail: `${n.dep.ref.workspace} (${n.dep.ref.resourceGroup})`, dep: n.dep })),
+      { title: `Which deployment? (${purpose})`, matchOnDetail: true },
+    );
+    return pick?.dep;
+  };
+
+  const following = new Set<AbortController>();
+
+  /** Opens the log panel on getLogs: one tail, or polling with de-duplication until the panel closes. */
+  function openLogs(dep: OnlineDeploymentInfo, container: LogContainer, follow: boolean): void {
+    const s = readAzureSettings();
+    const c = client();
+    const ac = new AbortController();
+    const fetch = (signal: AbortSignal) => c.getDeploymentLogs(dep.ref, dep.endpoint, dep.name, { container, tail: s.logTail }, signal);
+    async function* tail(): AsyncGenerator<string> {
+      yield await fetch(ac.signal);
+    }
+    let lastError = '';
+    const chunks = follow
+      ? followLogs({
+          fetch,
+          wait: abortableDelay,
+          intervalMs: s.logPollSeconds * 1000,
+          signal: ac.signal,
+          onError: (err) => {
+            const e = err as { message?: string; kind?: string };
+            if (e.message !== lastError) log.warn(`azure logs: polling ${dep.endpoint}/${dep.name} failed, will retry: ${e.message}`);
+            lastError = e.message ?? '';
+            return e.kind !== 'unauthenticated' && e.kind !== 'signedOut' && e.kind !== 'notFound' && e.kind !== 'forbidden';
+          },
+        })
+      : tail();
+    if (follow) following.add(ac);
+    showLogPanel(services, {
+      title: `${dep.endpoint}/${dep.name} ${containerLabel(container)} (Azure, last ${s.logTail} lines${follow ? ', following' : ''})`,
+      chunks,
+      sourceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      live: follow,
+      dispose: () => {
+        ac.abort();
+        following.delete(ac);
+      },
+    });
+  }
+
+  context.subscriptions.push(
+    auth,
+    section,
+    { dispose: () => following.forEach((ac) => ac.abort()) },
+    auth.onDidChange(() => section.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('amlDoctor.azure')) {
+        cached = undefined;
+        void auth.check().then(() => section.refresh());
+      }
+    }),
+    registerCommand(log, 'amlDoctor.azure.signIn', async () => {
+      const state = await auth.signIn();
+      if (state.signedIn) {
+        section.refresh();
+        void vscode.commands.executeCommand('amlDoctor.views.deployments.focus');
+      }
+    }),
+    registerCommand(log, 'amlDoctor.azure.signOut', () => auth.signOut()),
+    registerCommand(log, 'amlDoctor.azure.refresh', () => section.refresh()),
+    registerCommand(log, 'amlDoctor.azure.showLogs', async (arg?: AzureNode) => {
+      const dep = deploymentOf(arg) ?? (await pickDeployment('show its logs'));
+      if (!dep) return;
+      const container = arg?.kind === 'logs' ? arg.container : await pickContainer();
+      if (container) openLogs(dep, container, false);
+    }),
+    registerCommand(log, 'amlDoctor.azure.followLogs', async (arg?: AzureNode) => {
+      const dep = deploymentOf(arg) ?? (await pickDeployment('follow its logs'));
+      if (!dep) return;
+      const container = arg?.kind === 'logs' ? arg.container : await pickContainer();
+      if (container) openLogs(dep, container, true);
+    }),
+    registerCommand(log, 'amlDoctor.azure.stopFollowingLogs', () => {
+      const n = following.size;
+      following.forEach((ac) => ac.abort());
+      following.clear();
+      void vscode.window.setStatusBarMessage(n ? `AML Deploy Doctor: stopped following ${n} Azure log(s)` : 'AML Deploy Doctor: no Azure log is being followed', 4000);
+    }),
+    registerCommand(log, 'amlDoctor.azure.explainFailure', async (arg?: AzureNode) => {
+      const explanations = arg?.kind === 'explanation' ? [arg.explanation] : arg?.kind === 'deployment' ? arg.explanations : [];
+      if (!explanations.length) {
+        void vscode.window.showInformationMessage('No explanation for this deployment: it has not failed, or the failure reason is not a known one (see its logs).');
+        return;
+      }
+      const dep = deploymentOf(arg)!;
+      const content = [`# Why ${dep.endpoint}/${dep.name} failed`, '', ...explanations.map(formatExplanation)].join('\n\n');
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }),
+    registerCommand(log, 'amlDoctor.azure.calculateReplicas', async (arg?: AzureNode) => {
+      const dep = deploymentOf(arg);
+      const input = await askReplicaInput(dep?.maxConcurrentRequestsPerInstance);
+      if (!input) return;
+      const plan = calculateReplicas(input);
+      const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: `# Autoscale replica calculator (AML Deploy Doctor)\n${formatReplicaPlan(input, plan)}\n` });
+      await vscode.window.showTextDocument(doc, { preview: false });
+      void vscode.window.showInformationMessage(`${plan.replicas} replicas needed (autoscale_min_replicas ${plan.autoscale.autoscale_min_replicas}, autoscale_max_replicas ${plan.autoscale.autoscale_max_replicas}).`);
+    }),
+  );
+  // The sign-in check may load the SDK bundle and run the Azure CLI: do it when the view is first shown.
+  let checked = false;
+  const firstCheck = () => {
+    if (checked) return;
+    checked = true;
+    void auth.check();
+  };
+  if (services.view.visible) firstCheck();
+  else {
+    const sub = services.view.onDidChangeVisibility((e) => {
+      if (!e.visible) return;
+      sub.dispose();
+      firstCheck();
+    });
+    context.subscriptions.push(sub);
+  }
+}
+
+async function pickContainer(): Promise<LogContainer | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'Inference server', description: 'score.py, gunicorn, the Azure ML inference server', container: 'InferenceServer' as const },
+      { label: 'Storage initializer', description: 'model and code download before start', container: 'StorageInitializer' as const },
+    ],
+    { title: 'Which container logs?' },
+  );
+  return pick?.container;
+}
+
+/** The calculator form: four input boxes with validation, defaults from the guide. */
+async function askReplicaInput(maxConcurrentDefault?: number): Promise<ReplicaInput | undefined> {
+  const positive = (v: string) => (Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : 'Enter a number greater than 0');
+  const rps = await vscode.window.showInputBox({ title: 'Replica calculator (1/4)', prompt: 'Target requests per second', value: '20', validateInput: positive, ignoreFocusOut: true });
+  if (rps === undefined) return undefined;
+  const time = await vscode.window.showInputBox({
+    title: 'Replica calculator (2/4)',
+    prompt: 'Time one request takes (seconds; "250ms" also works)',
+    value: '10',
+    validateInput: (v) => (parseSeconds(v) && parseSeconds(v)! > 0 ? undefined : 'Enter a duration such as 10, 1.5s or 250ms'),
+    ignoreFocusOut: true,
+  });
+  if (time === undefined) return undefined;
+  const conc = await vscode.window.showInputBox({
+    title: 'Replica calculator (3/4)',
+    prompt: 'Max concurrent requests per container / instance',
+    value: String(maxConcurrentDefault ?? 1),
+    validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 ? undefined : 'Enter a whole number, at least 1'),
+    ignoreFocusOut: true,
+  });
+  if (conc === undefined) return undefined;
+  const util = await vscode.window.showInputBox({
+    title: 'Replica calculator (4/4)',
+    prompt: 'Target utilization (percent)',
+    value: '70',
+    validateInput: (v) => {
+      const u = parseUtilization(v);
+      return u !== undefined && u > 0 && u <= 1 ? undefined : 'Enter a percentage between 1 and 100, e.g. 70';
+    },
+    ignoreFocusOut: true,
+  });
+  if (util === undefined) return undefined;
+  return { requestsPerSecond: Number(rps), requestSeconds: parseSeconds(time)!, maxConcurrentRequests: Number(conc), targetUtilization: parseUtilization(util)! };
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { normalizeEndpoint, parseWorkspaceId, scopeFor } from '../../../src/azure/client';
+import { isGpuVmSize } from '../../../src/azure/types';
+
+describe('Azure endpoint, scope and id helpers (unit)', () => {
+  it('normalizes the resource-manager endpoint and derives the token scope from it (sovereign clouds)', () => {
+    assert.equal(normalizeEndpoint(''), 'https://management.azure.com');
+    assert.equal(normalizeEndpoint('https://management.chinacloudapi.cn/'), 'https://management.chinacloudapi.cn');
+    assert.equal(scopeFor('https://management.usgovcloudapi.net'), 'https://management.usgovcloudapi.net/.default');
+    assert.equal(scopeFor('https://127.0.0.1:8443/'), 'https://127.0.0.1:8443/.default');
+  });
+
+  it('refuses endpoints that are not https URLs, with a message naming the value', () => {
+    assert.throws(() => normalizeEndpoint('http://management.azure.com'), /must use https.*http:\/\/management\.azure\.com/);
+    assert.throws(() => normalizeEndpoint('management.azure.com'), /is not a URL/);
+  });
+
+  it('parses workspace references out of ARM resource ids', () => {
+    assert.deepEqual(parseWorkspaceId('/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/ep'), {
+      subscriptionId: 's1',
+      resourceGroup: 'rg',
+      workspace: 'ws',
+    });
+    assert.equal(parseWorkspaceId('/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x'), undefined);
+  });
+
+  it('tells NVIDIA GPU VM sizes apart', () => {
+    for (const s of ['Standard_NC6s_v3', 'STANDARD_NC24ADS_A100_V4', 'Standard_ND96asr_v4', 'Standard_NV12s_v3']) assert.equal(isGpuVmSize(s), true, s);
+    for (const s of ['Standard_DS3_v2', 'Standard_F4s_v2', 'Standard_NV8as_v4', undefined, '']) assert.equal(isGpuVmSize(s), false, String(s));
+  });
+});
