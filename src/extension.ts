@@ -2,12 +2,15 @@
 // module; heavy parts (language server process, Azure SDKs) start lazily so activation stays cheap.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { registerDebugFeatures } from './debug/hostDebug';
 import { registerCommand } from './host/commands';
 import { createLanguageClient, forwardSettings } from './host/languageClient';
 import { HostLog } from './host/log';
 import type { ExtensionServices } from './host/services';
 import { DeploymentsTreeProvider } from './views/deploymentsTree';
+import { registerAzureFeatures } from './views/registerAzure';
 import { registerDockerFeatures } from './views/registerDocker';
+import { registerLogFeatures } from './views/registerLogs';
 
 let client: LanguageClient | undefined;
 
@@ -20,7 +23,23 @@ export function activate(context: vscode.ExtensionContext): void {
     context.subscriptions.push(tree, view, registerCommand(log, 'amlDoctor.log.show', () => log.show()));
     const services: ExtensionServices = { context, log, tree, view };
     registerDockerFeatures(services);
+    registerAzureFeatures(services);
+    registerLogFeatures(services);
+    registerDebugFeatures(services);
 
+    // The language client library and the server process start right after activation returns.
+    setImmediate(() => startLanguageClient(context, log));
+    log.info(`activated (${context.extension.packageJSON.version})`);
+  } catch (err) {
+    // VS Code does not surface activation failures to users: do it ourselves.
+    log.error(err as Error);
+    void vscode.window.showErrorMessage(`AML Deploy Doctor failed to activate: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+function startLanguageClient(context: vscode.ExtensionContext, log: HostLog): void {
+  try {
     client = createLanguageClient(context, log.channel);
     context.subscriptions.push(forwardSettings(client));
     client.start().then(
@@ -30,12 +49,9 @@ export function activate(context: vscode.ExtensionContext): void {
         void vscode.window.showErrorMessage(`AML Deploy Doctor: the language server did not start: ${err.message}`);
       },
     );
-    log.info(`activated (${context.extension.packageJSON.version})`);
   } catch (err) {
-    // VS Code does not surface activation failures to users: do it ourselves.
     log.error(err as Error);
-    void vscode.window.showErrorMessage(`AML Deploy Doctor failed to activate: ${(err as Error).message}`);
-    throw err;
+    void vscode.window.showErrorMessage(`AML Deploy Doctor: the language server did not start: ${(err as Error).message}`);
   }
 }
 

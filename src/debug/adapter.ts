@@ -8,7 +8,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Logger } from '../common/logger';
 import type { DockerClient, InteractiveExec } from '../docker/client';
 import { DapReader, encodeDapMessage } from './framing';
-import { AttachError, resolveDebugTarget, type AttachRequestArgs, type DebugTarget } from './target';
+import { AttachError, DEBUGPY_FIX, resolveDebugTarget, type AttachRequestArgs, type DebugTarget } from './target';
 
 export interface ContainerDebugAdapterOptions {
   docker: DockerClient;
@@ -49,6 +49,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
   private readonly queued: DebugProtocol.Request[] = [];
   private target?: DebugTarget;
   private upstreamStderr = '';
+  private ending = false;
 
   constructor(private readonly options: ContainerDebugAdapterOptions) {
     super();
@@ -114,9 +115,17 @@ export class ContainerDebugAdapter extends ProtocolServer {
       upstream.stderr.on('data', (chunk: Buffer) => {
         this.upstreamStderr = (this.upstreamStderr + chunk.toString()).slice(-4000);
       });
-      void upstream.exited.then((code) => this.upstreamEnded(code));
+      const adapterExit = upstream.exited.then((code) => ({ exited: code }));
+      void adapterExit.then(({ exited }) => this.upstreamEnded(exited));
 
-      const caps = await this.requestUpstream('initialize', { ...this.initializeArgs, adapterID: 'debugpy' }, this.options.connectTimeoutMs ?? 15000);
+      const answer = await Promise.race([this.requestUpstream('initialize', { ...this.initializeArgs, adapterID: 'debugpy' }, this.options.connectTimeoutMs ?? 15000), adapterExit]);
+      if ('exited' in answer) {
+        if (/No module named .?debugpy/.test(this.upstreamStderr)) {
+          throw new AttachError(`debugpy is not installed for ${target.python} in ${target.containerName}, so a debugger cannot attach.`, DEBUGPY_FIX);
+        }
+        throw new AttachError(`debugpy's adapter could not start in ${target.containerName} (exit code ${answer.exited ?? 'unknown'}).${this.stderrTail()}`);
+      }
+      const caps = answer;
       this.sendEvent({ type: 'event', event: 'capabilities', seq: 0, body: { capabilities: caps } } as DebugProtocol.CapabilitiesEvent);
       const debugpyArgs: Record<string, unknown> = {
         name: (args as { name?: string }).name,
@@ -129,6 +138,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
       };
       log.info(`debug: attaching to ${target.containerName} (${target.mode.kind === 'connect' ? `connect :${target.mode.port}` : `pid ${target.mode.processId}`}) after ${Date.now() - started} ms`);
       this.state = 'connected';
+      this.watchContainer(target.containerId);
       this.forward({ ...request, arguments: debugpyArgs as DebugProtocol.AttachRequestArguments });
       for (const q of this.queued.splice(0)) this.forward(q);
     } catch (err) {
@@ -139,6 +149,24 @@ export class ContainerDebugAdapter extends ProtocolServer {
       for (const q of this.queued.splice(0)) this.fail(q, 'not attached');
       this.end();
     }
+  }
+
+  private readonly watch = new AbortController();
+
+  /** Ends the session when the container dies or is removed (the exec stream alone may not say so). */
+  private watchContainer(id: string): void {
+    void (async () => {
+      try {
+        for await (const e of this.options.docker.events(this.watch.signal)) {
+          if (e.id === id && ['die', 'destroy', 'oom'].includes(e.action)) {
+            await this.upstreamEnded(undefined);
+            return;
+          }
+        }
+      } catch (err) {
+        if (!this.watch.signal.aborted) this.options.log.debug(`debug: container event stream ended: ${(err as Error).message}`);
+      }
+    })();
   }
 
   private forward(request: DebugProtocol.Request): void {
@@ -193,7 +221,8 @@ export class ContainerDebugAdapter extends ProtocolServer {
   }
 
   private async upstreamEnded(code: number | undefined): Promise<void> {
-    if (this.state === 'ended') return;
+    if (this.state !== 'connected' || this.ending) return; // before attach completes, attach() reports the failure
+    this.ending = true;
     let why = `debugpy's adapter in the container exited${code !== undefined ? ` (exit code ${code})` : ''}.`;
     if (this.target) {
       try {
@@ -236,6 +265,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
   private end(): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    this.watch.abort();
     this.sendEvent({ type: 'event', event: 'terminated', seq: 0 } as DebugProtocol.TerminatedEvent);
     this.upstream?.close();
   }

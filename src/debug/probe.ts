@@ -1,9 +1,10 @@
 // One exec into the container tells us what we need to attach: the processes (from /proc), which
-// Python each scoring process runs, whether that Python has debugpy, and which TCP ports listen.
+// Python each scoring process runs, and which TCP ports listen. (Whether that Python has debugpy shows
+// when its adapter starts: checking here would cost a second interpreter start.)
 // Plain Python 3 with the standard library only; reads /proc, changes nothing.
 
 export const PROBE_SOURCE = String.raw`
-import json, os, subprocess
+import json, os
 KEYS = ("AML_APP_ROOT", "AZUREML_ENTRY_SCRIPT", "AZUREML_MODEL_DIR", "AML_DOCTOR_DEBUGPY", "AML_DOCTOR_DEBUGPY_PORT")
 procs = []
 me = os.getpid()
@@ -45,14 +46,7 @@ for name in ("/proc/net/tcp", "/proc/net/tcp6"):
                     listening.add(int(parts[1].rsplit(":", 1)[1], 16))
     except OSError:
         pass
-debugpy = {}
-for exe in sorted({p["exe"] for p in procs if "python" in os.path.basename(p["exe"])}):
-    try:
-        out = subprocess.run([exe, "-c", "import debugpy, sys; sys.stdout.write(debugpy.__version__)"], capture_output=True, timeout=20)
-        debugpy[exe] = out.stdout.decode().strip() if out.returncode == 0 else None
-    except Exception:
-        debugpy[exe] = None
-print(json.dumps({"processes": procs, "listening": sorted(listening), "debugpy": debugpy}))
+print(json.dumps({"processes": procs, "listening": sorted(listening)}))
 `;
 
 /** Runs the probe with whichever Python the container has on PATH. */
@@ -75,8 +69,6 @@ export interface ProbeProcess {
 export interface ProbeResult {
   processes: ProbeProcess[];
   listening: number[];
-  /** Python executable -> debugpy version, or null when debugpy cannot be imported there. */
-  debugpy: Record<string, string | null>;
 }
 
 export function parseProbe(stdout: string): ProbeResult {

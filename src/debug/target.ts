@@ -29,7 +29,6 @@ export interface DebugTarget {
   containerName: string;
   /** The Python that runs the worker: debugpy's adapter runs with it. */
   python: string;
-  debugpyVersion: string;
   /** 'connect': debugpy already listens in the worker (local deploy debug mode); 'pid': inject into the worker. */
   mode: { kind: 'connect'; port: number } | { kind: 'pid'; processId: number };
   workers: ProbeProcess[];
@@ -89,7 +88,7 @@ function envOf(details: ContainerDetails): Record<string, string> {
 
 export async function resolveDebugTarget(docker: DockerClient, args: AttachRequestArgs, workspaceFolders: string[], log: Logger): Promise<DebugTarget> {
   const probe = await probeContainer(docker, args.container, log);
-  const { details, name, info, scoring } = probe;
+  const { details, name, scoring } = probe;
   let workers = scoring.workers;
   if (args.processId !== undefined) {
     workers = scoring.workers.filter((w) => w.pid === args.processId);
@@ -99,10 +98,6 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
   }
   const worker = workers[0]!;
   const python = worker.exe;
-  const version = info.debugpy[python];
-  if (!version) {
-    throw new AttachError(`debugpy is not installed for ${python} in ${name}, so a debugger cannot attach.`, DEBUGPY_FIX);
-  }
   const notes: string[] = [];
   const env = { ...envOf(details), ...worker.env };
   const debugPort = listeningDebugPort(probe);
@@ -118,7 +113,7 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
       );
     }
     mode = { kind: 'pid', processId: worker.pid };
-    notes.push(`injecting debugpy ${version} into worker pid ${worker.pid} (${scoring.server})`);
+    notes.push(`injecting debugpy into worker pid ${worker.pid} (${scoring.server})`);
   }
   const raw = details.raw as { Mounts?: { Type?: string; Source?: string; Destination?: string }[] };
   const mapped = computePathMappings({
@@ -130,5 +125,5 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
     overrides: args.pathMappings,
   });
   notes.push(...mapped.reasons.map((r) => `path mapping ${r}`));
-  return { containerId: details.id, containerName: name, python, debugpyVersion: version, mode, workers: scoring.workers, pathMappings: mapped.mappings, notes };
+  return { containerId: details.id, containerName: name, python, mode, workers: scoring.workers, pathMappings: mapped.mappings, notes };
 }

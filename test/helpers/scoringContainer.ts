@@ -49,10 +49,16 @@ export async function startScoringContainer(options: {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.healthTimeoutMs ?? 60000);
   for (;;) {
+    // A ref'd timer bounds each try: while the server boots, docker-proxy holds the connection open
+    // and undici's socket alone does not keep Node's event loop alive.
+    const ac = new AbortController();
+    const bound = setTimeout(() => ac.abort(), 2000);
     try {
-      if ((await fetch(`${url}/`)).ok) break;
+      if ((await fetch(`${url}/`, { signal: ac.signal })).ok) break;
     } catch {
       /* not listening yet */
+    } finally {
+      clearTimeout(bound);
     }
     const state = (await container.inspect()).State;
     if (!state.Running) throw new Error(`container ${options.name} exited (${state.ExitCode}) before answering GET /`);
