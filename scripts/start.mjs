@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensureDeps } from './ensure-deps.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cache = process.env.AML_DOCTOR_CACHE ?? path.join(os.homedir(), '.cache', 'aml-deploy-doctor');
@@ -30,6 +31,13 @@ async function choosePort() {
   throw new Error(`no free port near ${wanted}; set AML_DOCTOR_PORT`);
 }
 
+ensureDeps(repo);
+if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  step('Making sure the Docker engine and code-server\'s system packages are installed and running');
+  execFileSync('bash', [path.join(repo, 'scripts', 'setup-system.sh')], { stdio: 'inherit' });
+} else {
+  console.log('(not root on Debian: install docker.io, libkrb5-dev, libsecret-1-dev and pkg-config yourself, see scripts/setup-system.sh)');
+}
 step('Building and packaging the extension');
 execFileSync(process.execPath, [path.join(repo, 'scripts', 'package.mjs')], { cwd: repo, stdio: 'inherit' });
 

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { ensureDeps } from './ensure-deps.mjs';
 
 const which = process.argv[2] ?? 'all';
 const suites = { unit: ['test/unit', 'test/server'], integration: ['test/integration'], e2e: ['test/e2e'] };
@@ -33,6 +34,13 @@ function run(cmd, args, opts = {}) {
     console.error(`[test] ${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
     process.exit(r.status ?? 1);
   }
+}
+
+ensureDeps(process.cwd());
+if (which === 'all') {
+  // The README's one test command also type-checks and lints.
+  run('npx', ['tsc', '-p', '.', '--noEmit']);
+  run('npx', ['eslint', 'src', 'test', 'scripts']);
 }
 
 // Tests use the bundles too (dist/server.js, dist/cli.js): always build first (about a second).

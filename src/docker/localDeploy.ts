@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Logger } from '../common/logger';
 import { DockerApiError, publishedHost, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
 import { AML_DOCTOR_LABEL } from './discovery';
@@ -116,6 +115,8 @@ export function validateConfig(config: LocalDeployConfig): string[] {
 export function configFromDeploymentYaml(text: string, yamlPath: string, defaults: { baseImage: string; port?: number; memoryGb?: number }): LocalDeployConfig {
   let doc: any;
   try {
+    // Required here, not at the top: the YAML library initialises on the first deployment, not at activation.
+    const { parse: parseYaml } = require('yaml') as typeof import('yaml');
     doc = parseYaml(text);
   } catch (err) {
     throw new LocalDeployError(`${yamlPath} is not valid YAML: ${(err as Error).message}`, 'invalid-config');

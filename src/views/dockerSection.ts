@@ -50,7 +50,6 @@ export class DockerSection implements TreeSection<DockerNode> {
       }
       this.changed.fire(undefined);
     });
-    this.explorer.start();
   }
 
   setDockerClient(docker: DockerClient): void {
@@ -76,6 +75,8 @@ export class DockerSection implements TreeSection<DockerNode> {
   }
 
   async getRoots(): Promise<DockerNode[]> {
+    // The event stream (and dockerode with it) starts when the tree is first shown, not at activation.
+    this.explorer.start();
     let snap = this.explorer.snapshot;
     if (snap.state.state === 'unknown') snap = await (this.firstLoad ??= this.explorer.reload());
     if (snap.state.state !== 'reachable') return []; // the welcome view explains why

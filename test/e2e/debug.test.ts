@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startScoringContainer, type ScoringContainer } from '../helpers/scoringContainer';
-import { goToLine, openFile, openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { contextMenuAction, goToLine, openFile, openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 
 describe('attach debugger from the tree (e2e, code-server)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
@@ -40,8 +40,7 @@ describe('attach debugger from the tree (e2e, code-server)', { timeout: 300000 }
       await showContainer(page, 'AML Deploy Doctor');
       const row = page.locator('.monaco-list-row', { hasText: 'blue' }).first();
       await row.waitFor({ state: 'visible', timeout: 60000 });
-      await row.click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Attach Debugger to Container' }).first().click();
+      await contextMenuAction(page, row, 'Attach Debugger to Container');
       await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60000 });
 
       // A real request: the worker stops at the breakpoint.

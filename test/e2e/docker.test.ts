@@ -8,7 +8,7 @@ import type { Frame } from 'playwright-core';
 import { nullLogger } from '../../src/common/logger';
 import { DockerodeClient } from '../../src/docker/client';
 import { LocalDeployer } from '../../src/docker/localDeploy';
-import { REPO, openVsCode, type VsCodeSession } from './harness';
+import { REPO, contextMenuAction, openVsCode, type VsCodeSession } from './harness';
 
 const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
 const endpoint = `amld-docker-test-e2e-${process.pid}`;
@@ -94,10 +94,7 @@ describe('local Docker deployments (e2e, code-server)', { timeout: 400000 }, () 
   it('"Show Container Logs" follows the container\'s real gunicorn log in the log panel', async () => {
     const { page } = vs;
     const row = page.locator('.monaco-list-row', { hasText: 'blue' }).filter({ hasText: /running/ }).first();
-    await row.click({ button: 'right' });
-    const item = page.locator('.monaco-menu .action-item', { hasText: 'Show Container Logs' }).first();
-    await item.waitFor({ state: 'visible', timeout: 15000 });
-    await item.click();
+    await contextMenuAction(page, row, 'Show Container Logs');
     await frameWithText(vs, /Booting worker with pid: \d+/, 60000);
     await vs.screenshot('docker-show-logs');
   });

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const VSIX = path.join(REPO, 'build', 'aml-deploy-doctor.vsix');
@@ -179,4 +179,24 @@ export async function goToLine(page: Page, line: number): Promise<void> {
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').first().waitFor({ state: 'hidden' });
   await page.locator('.statusbar', { hasText: `Ln ${line},` }).first().waitFor({ state: 'visible' });
+}
+
+/**
+ * Runs a context-menu action on a tree row. If the tree re-renders under the open menu (a Docker event
+ * refreshes the view), the click can be lost: then the menu is opened again, up to three times.
+ */
+export async function contextMenuAction(page: Page, row: Locator, label: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: label }).first();
+    await item.waitFor({ state: 'visible', timeout: 15000 });
+    await item.click();
+    try {
+      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
