@@ -21,7 +21,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     debug: { module, transport: lib.TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
+    // YAML: conda environment files (conda-missing-inference-server) and deployment files naming scoring_script.
+    documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }, { scheme: 'file', pattern: '**/*.{yml,yaml}' }],
     initializationOptions: serverSettings(),
     outputChannel,
   };

@@ -4,6 +4,10 @@
 export interface ServerSettings {
   /** Glob of entry scripts, relative to a workspace folder (amlDoctor.entryScripts). */
   entryScripts: string;
+  /** Quiet time after the last edit before re-analysis (ms). Only benchmarks and tests change it. */
+  debounceMs?: number;
+  /** Scan the workspace folders for entry_script= / scoring_script: references (default true). */
+  scanWorkspace?: boolean;
 }
 
 export const DEFAULT_SERVER_SETTINGS: ServerSettings = { entryScripts: '**/score*.py' };

@@ -1,16 +1,27 @@
-// The language service: documents + debounce -> analysis -> LSP diagnostics.
-// It only talks to the small `ServerConnection` surface, so tests drive it in-process.
+// The language service: documents + debounce -> analysis -> LSP diagnostics and quick fixes.
+// It only talks to the `Connection` surface, so tests drive it in-process.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { minimatch } from 'minimatch';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  CodeActionKind,
   DiagnosticSeverity,
   TextDocuments,
   TextDocumentSyncKind,
+  type CodeAction,
+  type CodeActionParams,
   type Connection,
+  type DidChangeTextDocumentParams,
   type Diagnostic,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { analyzeScoringScript } from '../analysis/analyze';
+import { inspectScoringScript } from '../analysis/analyze';
+import { analyzeCondaEnv } from '../analysis/conda';
+import { editTree, type Tree } from '../analysis/incremental';
+import { getPythonParser } from '../analysis/parser';
+import { notebookPython, pythonReferences, resolveReference, yamlReferences, type References } from '../analysis/references';
 import type { Finding, Severity } from '../analysis/types';
 import { DEFAULT_SERVER_SETTINGS, DIAGNOSTIC_SOURCE, SettingsChangedNotification, type ServerSettings } from './protocol';
 
@@ -37,12 +48,36 @@ export interface ServiceOptions {
   debounceMs?: number;
 }
 
+const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', 'env', '__pycache__', 'dist', 'build', '.tox', '.mypy_cache', '.ipynb_checkpoints', 'site-packages']);
+const SCAN_LIMIT = { files: 20000, bytes: 2_000_000, depth: 12 };
+
+function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+const sameRange = (a: Diagnostic['range'], b: Diagnostic['range']) =>
+  a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+
 export class ScoringLanguageService {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
   private workspaceRoots: string[] = [];
-  private readonly debounceMs: number;
+  private debounceMs: number;
+  /** Last analysis per open document, for code actions on the same version. */
+  private readonly results = new Map<string, { version: number; findings: Finding[] }>();
+  /** What each workspace file references (entry scripts, conda files), by absolute path of the referencing file. */
+  private readonly references = new Map<string, { scripts: Set<string>; condaFiles: Set<string> }>();
+  private scan: Promise<void> = Promise.resolve();
+  /** Syntax tree of each open Python document, edited on every change, for incremental re-parsing. */
+  private readonly trees = new Map<string, Tree>();
+  /** Bumped on every change: a tree produced for an older generation is stale and dropped. */
+  private readonly generation = new Map<string, number>();
 
   constructor(private readonly connection: Connection, options: ServiceOptions = {}) {
     this.debounceMs = options.debounceMs ?? 150;
@@ -51,34 +86,113 @@ export class ScoringLanguageService {
   listen(): void {
     const c = this.connection;
     c.onInitialize((params): InitializeResult => {
-      this.settings = { ...DEFAULT_SERVER_SETTINGS, ...(params.initializationOptions as Partial<ServerSettings> | undefined) };
-      this.workspaceRoots = (params.workspaceFolders ?? []).map((f) => decodeURIComponent(f.uri.replace(/^file:\/\//, '')));
+      this.applySettings(params.initializationOptions as Partial<ServerSettings> | undefined);
+      const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+      this.workspaceRoots = folders.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
       return {
-        capabilities: { textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental } },
+        capabilities: {
+          textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+          codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        },
         serverInfo: { name: 'aml-doctor-language-server' },
       };
     });
-    c.onNotification(SettingsChangedNotification, (s: Partial<ServerSettings>) => {
-      this.settings = { ...DEFAULT_SERVER_SETTINGS, ...s };
-      for (const doc of this.documents.all()) this.schedule(doc.uri, 0);
+    c.onInitialized(() => {
+      // Load the grammar now, not on the first didOpen.
+      getPythonParser().catch((err: Error) => this.connection.console.error(`cannot load the Python grammar: ${err.message}`));
+      if (this.settings.scanWorkspace !== false) this.scan = this.scanWorkspace();
     });
+    c.onNotification(SettingsChangedNotification, (s: Partial<ServerSettings>) => {
+      this.applySettings(s);
+      this.revalidateAll();
+    });
+    c.onCodeAction((p) => this.codeActions(p));
     this.documents.onDidOpen((e) => this.schedule(e.document.uri, 0));
     this.documents.onDidChangeContent((e) => this.schedule(e.document.uri, this.debounceMs));
     this.documents.onDidClose((e) => {
       clearTimeout(this.timers.get(e.document.uri));
       this.timers.delete(e.document.uri);
+      this.results.delete(e.document.uri);
+      this.dropTree(e.document.uri);
+      this.generation.delete(e.document.uri);
       void c.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     });
-    this.documents.listen(c);
+    // TextDocuments owns didChange; see each change first (with the old text) to edit the syntax tree.
+    const intercepted = new Proxy(c, {
+      get: (target, prop) => {
+        if (prop === 'onDidChangeTextDocument') {
+          return (handler: (p: DidChangeTextDocumentParams) => void) =>
+            target.onDidChangeTextDocument((p) => {
+              this.beforeChange(p);
+              handler(p);
+            });
+        }
+        const v = Reflect.get(target, prop);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    this.documents.listen(intercepted);
   }
 
-  /** Is this document an entry script by name? (Content-based recognition happens in analysis.) */
+  private dropTree(uri: string): void {
+    this.trees.get(uri)?.delete();
+    this.trees.delete(uri);
+  }
+
+  private beforeChange(p: DidChangeTextDocumentParams): void {
+    const uri = p.textDocument.uri;
+    this.generation.set(uri, (this.generation.get(uri) ?? 0) + 1);
+    const tree = this.trees.get(uri);
+    const doc = this.documents.get(uri);
+    if (!tree) return;
+    if (!doc) return this.dropTree(uri);
+    try {
+      // Each change's range refers to the text after the previous changes of the same notification.
+      let cur = p.contentChanges.length > 1 ? TextDocument.create(uri, doc.languageId, doc.version, doc.getText()) : doc;
+      for (const ch of p.contentChanges) {
+        if (!('range' in ch) || !ch.range) return this.dropTree(uri);
+        const startOffset = cur.offsetAt(ch.range.start);
+        const oldEndOffset = cur.offsetAt(ch.range.end);
+        editTree(tree, { startOffset, oldEndOffset, start: cur.positionAt(startOffset), oldEnd: cur.positionAt(oldEndOffset), newText: ch.text });
+        if (p.contentChanges.length > 1) cur = TextDocument.update(cur as TextDocument, [ch], cur.version + 1);
+      }
+    } catch {
+      this.dropTree(uri);
+    }
+  }
+
+  /** Resolves when the initial workspace scan for references is done (tests wait on it). */
+  whenScanned(): Promise<void> {
+    return this.scan;
+  }
+
+  private applySettings(s: Partial<ServerSettings> | undefined): void {
+    this.settings = { ...DEFAULT_SERVER_SETTINGS, ...s };
+    if (typeof this.settings.debounceMs === 'number' && this.settings.debounceMs >= 0) this.debounceMs = this.settings.debounceMs;
+  }
+
+  private revalidateAll(): void {
+    for (const doc of this.documents.all()) this.schedule(doc.uri, 0);
+  }
+
+  /** Is this document an entry script by name (the glob setting) or by reference? Content-based recognition happens after analysis. */
   isEntryScript(uri: string): boolean {
     if (!uri.endsWith('.py')) return false;
-    const filePath = decodeURIComponent(uri.replace(/^file:\/\//, ''));
-    const rel = this.workspaceRoots.find((r) => filePath.startsWith(r + '/'));
-    const candidate = rel ? filePath.slice(rel.length + 1) : filePath.split('/').pop()!;
-    return minimatch(candidate, this.settings.entryScripts, { dot: true, matchBase: !this.settings.entryScripts.includes('/') });
+    const filePath = uriToPath(uri) ?? decodeURIComponent(uri.replace(/^[a-z]+:\/*/i, '/'));
+    if (this.isReferenced(filePath, 'scripts')) return true;
+    const root = this.workspaceRoots.find((r) => filePath.startsWith(r + path.sep));
+    const candidate = root ? filePath.slice(root.length + 1).split(path.sep).join('/') : filePath.split('/').pop()!;
+    const glob = this.settings.entryScripts || DEFAULT_SERVER_SETTINGS.entryScripts;
+    try {
+      return minimatch(candidate, glob, { dot: true, matchBase: !glob.includes('/') });
+    } catch {
+      return false;
+    }
+  }
+
+  private isReferenced(filePath: string, kind: 'scripts' | 'condaFiles'): boolean {
+    for (const r of this.references.values()) if (r[kind].has(filePath)) return true;
+    return false;
   }
 
   private schedule(uri: string, delay: number): void {
@@ -89,12 +203,13 @@ export class ScoringLanguageService {
   private async validate(uri: string): Promise<void> {
     this.timers.delete(uri);
     const doc = this.documents.get(uri);
-    if (!doc || !this.isEntryScript(uri)) return;
+    if (!doc) return;
     const version = doc.version;
-    let diagnostics: Diagnostic[];
+    const text = doc.getText();
+    let findings: Finding[] | undefined;
     try {
-      const findings = await analyzeScoringScript(doc.getText(), { fileName: uri.split('/').pop() });
-      diagnostics = findings.map(toDiagnostic);
+      await this.updateReferences(uri, text);
+      findings = await this.analyze(uri, text);
     } catch (err) {
       this.connection.console.error(`analysis failed for ${uri}: ${(err as Error).stack ?? err}`);
       return;
@@ -102,6 +217,155 @@ export class ScoringLanguageService {
     // Results for the latest version only: a newer edit has its own run queued.
     const current = this.documents.get(uri);
     if (!current || current.version !== version) return;
-    await this.connection.sendDiagnostics({ uri, version, diagnostics });
+    if (!findings) {
+      // Not (or no longer) an entry script: clear anything published earlier.
+      if (this.results.delete(uri)) await this.connection.sendDiagnostics({ uri, version, diagnostics: [] });
+      return;
+    }
+    this.results.set(uri, { version, findings });
+    await this.connection.sendDiagnostics({ uri, version, diagnostics: findings.map(toDiagnostic) });
   }
+
+  /** Findings for a document, or undefined when the server has nothing to say about this kind of file. */
+  private async analyze(uri: string, text: string): Promise<Finding[] | undefined> {
+    const name = uri.split('/').pop() ?? uri;
+    if (/\.ya?ml$/i.test(name)) {
+      const filePath = uriToPath(uri);
+      const conda = analyzeCondaEnv(text, { fileName: decodeURIComponent(name) });
+      if (!conda.isCondaEnv) return undefined;
+      // A conda file is checked when it is named like one or a deployment uses it.
+      const condaLike = /(conda|env|environment)[^/]*\.ya?ml$/i.test(name) || (filePath ? this.isReferenced(filePath, 'condaFiles') : false);
+      return condaLike ? conda.findings : undefined;
+    }
+    if (!name.endsWith('.py')) return undefined;
+    const byName = this.isEntryScript(uri);
+    // Incremental parse: hand over this document's edited tree; keep the new one unless edits arrived meanwhile.
+    const open = this.documents.get(uri);
+    const incremental = open?.getText() === text;
+    const gen = this.generation.get(uri) ?? 0;
+    const oldTree = incremental ? this.trees.get(uri) : undefined;
+    if (oldTree) this.trees.delete(uri);
+    const result = await inspectScoringScript(text, { fileName: decodeURIComponent(name), oldTree, keepTree: incremental });
+    if (result.tree) {
+      if ((this.generation.get(uri) ?? 0) === gen && this.documents.get(uri)) {
+        this.dropTree(uri);
+        this.trees.set(uri, result.tree);
+      } else result.tree.delete();
+    }
+    if (byName) return result.findings;
+    // By content: a module that defines both init() and run() is an entry script wherever it lives.
+    return result.hasInit && result.hasRun ? result.findings : undefined;
+  }
+
+  private async updateReferences(uri: string, text: string): Promise<void> {
+    const filePath = uriToPath(uri);
+    if (!filePath) return;
+    // A newly named (or no longer named) script changes which open files are entry scripts.
+    if (this.setReferences(filePath, await referencesOf(filePath, text))) this.revalidateOthers(uri);
+  }
+
+  private setReferences(filePath: string, refs: References | undefined): boolean {
+    const scripts = new Set<string>();
+    const condaFiles = new Set<string>();
+    for (const r of refs?.scripts ?? []) {
+      const p = resolveReference(filePath, r.script, r.codeDir);
+      if (p) scripts.add(p);
+    }
+    for (const c of refs?.condaFiles ?? []) {
+      const p = resolveReference(filePath, c);
+      if (p) condaFiles.add(p);
+    }
+    const old = this.references.get(filePath);
+    const same = (a: Set<string> | undefined, b: Set<string>) => (a?.size ?? 0) === b.size && [...b].every((x) => a?.has(x));
+    if (!scripts.size && !condaFiles.size) {
+      this.references.delete(filePath);
+      return !!old;
+    }
+    this.references.set(filePath, { scripts, condaFiles });
+    return !(same(old?.scripts, scripts) && same(old?.condaFiles, condaFiles));
+  }
+
+  private revalidateOthers(exceptUri: string): void {
+    for (const doc of this.documents.all()) if (doc.uri !== exceptUri) this.schedule(doc.uri, 0);
+  }
+
+  /** Reads the workspace once for files that reference entry scripts. Bounded in files, bytes and depth. */
+  private async scanWorkspace(): Promise<void> {
+    let files = 0;
+    let changed = false;
+    const walkDir = async (dir: string, depth: number): Promise<void> => {
+      if (depth > SCAN_LIMIT.depth || files > SCAN_LIMIT.files) return;
+      let entries;
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) await walkDir(p, depth + 1);
+        } else if (e.isFile() && /\.(py|ya?ml|ipynb|json)$/i.test(e.name)) {
+          if (++files > SCAN_LIMIT.files) return;
+          try {
+            const st = await fsp.stat(p);
+            if (st.size > SCAN_LIMIT.bytes) continue;
+            const text = await fsp.readFile(p, 'utf8');
+            if (this.setReferences(p, await referencesOf(p, text))) changed = true;
+          } catch {
+            /* unreadable file: skip */
+          }
+        }
+      }
+    };
+    try {
+      for (const root of this.workspaceRoots) await walkDir(root, 0);
+    } catch (err) {
+      this.connection.console.error(`workspace scan failed: ${(err as Error).message}`);
+    }
+    if (changed) this.revalidateAll();
+  }
+
+  private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
+    const { uri } = params.textDocument;
+    if (params.context.only && !params.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.') || k === '')) return [];
+    const doc = this.documents.get(uri);
+    if (!doc) return [];
+    let cached = this.results.get(uri);
+    if (!cached || cached.version !== doc.version) {
+      const findings = await this.analyze(uri, doc.getText()).catch(() => undefined);
+      if (!findings) return [];
+      cached = { version: doc.version, findings };
+    }
+    const actions: CodeAction[] = [];
+    const wanted = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+    for (const f of cached.findings) {
+      if (!f.fixes?.length) continue;
+      const diag = wanted.find((d) => d.code === f.rule && sameRange(d.range, f.range));
+      const overlaps = f.range.start.line <= params.range.end.line && f.range.end.line >= params.range.start.line;
+      if (!diag && !(wanted.length === 0 && overlaps)) continue;
+      for (const fix of f.fixes) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diag ?? toDiagnostic(f)],
+          isPreferred: fix.preferred,
+          edit: { changes: { [uri]: fix.edits } },
+        });
+      }
+    }
+    return actions;
+  }
+}
+
+/** What a workspace file references: Python (entry_script=), notebooks, YAML (scoring_script:, conda_file:), v1 inference-config JSON. */
+async function referencesOf(filePath: string, text: string): Promise<References | undefined> {
+  if (/\.py$/i.test(filePath)) return pythonReferences(text);
+  if (/\.ipynb$/i.test(filePath)) {
+    const py = notebookPython(text);
+    return py ? pythonReferences(py) : undefined;
+  }
+  if (/\.ya?ml$/i.test(filePath)) return yamlReferences(text);
+  if (/\.json$/i.test(filePath) && /"entryScript"|"entry_script"/.test(text)) return yamlReferences(text); // JSON is YAML
+  return undefined;
 }

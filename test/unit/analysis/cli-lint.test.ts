@@ -1,0 +1,84 @@
+// `aml-doctor lint` through its real entry function: output formats, exit codes, which files it checks.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { runLint } from '../../../src/cli/lint';
+
+async function lint(args: string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d) => (o += d));
+  err.on('data', (d) => (e += d));
+  const prev = process.cwd();
+  if (cwd) process.chdir(cwd);
+  try {
+    const code = await runLint(args, out, err);
+    return { code, out: o, err: e };
+  } finally {
+    process.chdir(prev);
+  }
+}
+
+describe('aml-doctor lint (unit)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'amld-analysis-cli-'));
+    mkdirSync(path.join(dir, 'app', 'env'), { recursive: true });
+    writeFileSync(path.join(dir, 'app', 'deployment.yml'), 'code_configuration:\n  code: ./\n  scoring_script: main_handler.py\nenvironment:\n  conda_file: env/requirements.yaml\n');
+    writeFileSync(path.join(dir, 'app', 'main_handler.py'), 'import json\n\ndef init():\n    pass\n\ndef run(raw_data):\n    try:\n        return json.loads(raw_data)\n    except Exception as e:\n        return str(e)\n');
+    writeFileSync(path.join(dir, 'app', 'env', 'requirements.yaml'), 'dependencies:\n  - python=3.10\n  - pip:\n    - azureml-defaults==1.0.10\n');
+    writeFileSync(path.join(dir, 'score_ok.py'), 'import logging\n\ndef init():\n    pass\n\ndef run(raw_data):\n    return {"n": len(raw_data)}\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('JSON: the stable shape, 1-based positions, deployment YAML references followed, exit code 1 on errors', async () => {
+    const r = await lint(['.', '--format', 'json'], dir);
+    assert.equal(r.code, 1, r.err);
+    const reports = JSON.parse(r.out) as { file: string; findings: Record<string, unknown>[] }[];
+    const byFile = Object.fromEntries(reports.map((x) => [x.file.split(path.sep).join('/'), x.findings]));
+    assert.deepEqual(Object.keys(byFile).sort(), ['app/env/requirements.yaml', 'app/main_handler.py', 'score_ok.py']);
+    const leak = byFile['app/main_handler.py']!.find((f) => f.rule === 'error-leak')!;
+    assert.deepEqual(Object.keys(leak).sort(), ['column', 'endColumn', 'endLine', 'line', 'message', 'rule', 'severity']);
+    assert.equal(leak.line, 10);
+    assert.equal(leak.column, 16);
+    assert.deepEqual(byFile['app/env/requirements.yaml']!.map((f) => f.rule), ['conda-missing-inference-server']);
+    assert.match(String(byFile['app/env/requirements.yaml']![0]!.message), /pins azureml-defaults==1\.0\.10/);
+    assert.deepEqual(byFile['score_ok.py'], []);
+  });
+
+  it('SARIF 2.1.0 with rules, levels and relative artifact locations', async () => {
+    const r = await lint(['app', '--format=sarif'], dir);
+    const sarif = JSON.parse(r.out);
+    assert.equal(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    assert.equal(run.tool.driver.name, 'aml-doctor');
+    const ids = run.tool.driver.rules.map((x: { id: string }) => x.id);
+    for (const res of run.results) {
+      assert.equal(ids[res.ruleIndex], res.ruleId);
+      assert.ok(['error', 'warning', 'note'].includes(res.level));
+      assert.doesNotMatch(res.locations[0].physicalLocation.artifactLocation.uri, /^\//);
+      assert.ok(res.locations[0].physicalLocation.region.startLine >= 1);
+    }
+    assert.ok(run.results.some((x: { ruleId: string; level: string }) => x.ruleId === 'conda-missing-inference-server' && x.level === 'error'));
+  });
+
+  it('text output and exit code 0 when only warnings or nothing is found', async () => {
+    const r = await lint(['score_ok.py'], dir);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /0 findings in 1 file/);
+  });
+
+  it('exit code 2 with a clear message on a bad format or a missing path', async () => {
+    const bad = await lint(['--format', 'xml'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--format must be text, json or sarif/);
+    const missing = await lint(['nope/'], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /cannot read nope\/: ENOENT/);
+  });
+});
