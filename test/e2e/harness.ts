@@ -94,7 +94,8 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   const proc = spawn(
     cmd[0]!,
     [...cmd.slice(1), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, workspace],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+    // Its own process group: close() ends code-server together with its extension hosts and servers.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, detached: true },
   );
   proc.stdout!.on('data', (d) => (log = (log + d).slice(-20000)));
   proc.stderr!.on('data', (d) => (log = (log + d).slice(-20000)));
@@ -122,8 +123,18 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     },
     async close() {
       await browser.close().catch(() => undefined);
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
+      const group = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-proc.pid!, signal);
+        } catch {
+          /* already gone */
+        }
+      };
+      group('SIGTERM');
+      const exited = new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
+      const bound = new Promise((r) => setTimeout(r, 10000));
+      await Promise.race([exited, bound]);
+      group('SIGKILL'); // whatever of the group is left (extension hosts, language servers)
       rmSync(base, { recursive: true, force: true });
     },
   };
