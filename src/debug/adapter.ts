@@ -50,6 +50,8 @@ export class ContainerDebugAdapter extends ProtocolServer {
   private target?: DebugTarget;
   private upstreamStderr = '';
   private ending = false;
+  private containerDied: () => void = () => undefined;
+  private readonly died = new Promise<void>((resolve) => (this.containerDied = resolve));
 
   constructor(private readonly options: ContainerDebugAdapterOptions) {
     super();
@@ -159,6 +161,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
       try {
         for await (const e of this.options.docker.events(this.watch.signal)) {
           if (e.id === id && ['die', 'destroy', 'oom'].includes(e.action)) {
+            this.containerDied();
             await this.upstreamEnded(undefined);
             return;
           }
@@ -225,6 +228,11 @@ export class ContainerDebugAdapter extends ProtocolServer {
     this.ending = true;
     let why = `debugpy's adapter in the container exited${code !== undefined ? ` (exit code ${code})` : ''}.`;
     if (this.target) {
+      // The adapter's stream can end a moment before the engine records the container's death: give
+      // the die event a short while so the explanation names the real cause.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.died, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       try {
         const d = await this.options.docker.inspectContainer(this.target.containerId);
         if (!d.state.running) why = `The container ${this.target.containerName} stopped (${d.state.oomKilled ? 'killed: out of memory' : `exit code ${d.state.exitCode}`}), so the debug session ended.`;

@@ -39,16 +39,24 @@ export class DockerSection implements TreeSection<DockerNode> {
   private lastState = '';
   private firstLoad: Promise<ExplorerSnapshot> | undefined;
   private readonly listener: { dispose(): void };
+  /** One stable root node, so a change can refresh just this section's subtree. */
+  private readonly root: Extract<DockerNode, { kind: 'docker-root' }> = { section: SECTION, kind: 'docker-root', count: 0 };
+  private rootShown = false;
 
   constructor(docker: DockerClient, log: Logger) {
     this.explorer = new DockerExplorer(docker, log);
     this.listener = this.explorer.onDidChange((s) => {
       const key = JSON.stringify(s.state);
-      if (key !== this.lastState) {
+      const stateChanged = key !== this.lastState;
+      if (stateChanged) {
         this.lastState = key;
         this.stateChanged.fire(s.state);
       }
-      this.changed.fire(undefined);
+      this.root.count = s.count;
+      // Only the Local Docker subtree changes on a container event: refreshing the whole tree would
+      // reload the Azure section and close a context menu opened on any row.
+      if (stateChanged || !this.rootShown) this.changed.fire(undefined);
+      else this.changed.fire(this.root);
     });
   }
 
@@ -79,8 +87,13 @@ export class DockerSection implements TreeSection<DockerNode> {
     this.explorer.start();
     let snap = this.explorer.snapshot;
     if (snap.state.state === 'unknown') snap = await (this.firstLoad ??= this.explorer.reload());
-    if (snap.state.state !== 'reachable') return []; // the welcome view explains why
-    return [{ section: SECTION, kind: 'docker-root', count: snap.count }];
+    if (snap.state.state !== 'reachable') {
+      this.rootShown = false;
+      return []; // the welcome view explains why
+    }
+    this.root.count = snap.count;
+    this.rootShown = true;
+    return [this.root];
   }
 
   async getChildren(node: DockerNode): Promise<DockerNode[]> {

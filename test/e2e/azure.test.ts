@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sampleFixture, startArmServer, type ArmServer } from '../integration/azure/armServer';
-import { openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { openVsCode, pickQuickItem, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 
 describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 400000 }, () => {
   let vs: VsCodeSession;
@@ -126,8 +126,8 @@ describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 4000
       const blue = server.fixture.workspaces[0]!.endpoints.find((e) => e.name === 'diabetes-ep')!.deployments.find((d) => d.name === 'blue')!;
       // From the palette: a quick pick of the deployments the tree listed, then the container.
       await runCommand(page, 'AML Deploy Doctor: Follow Deployment Logs');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'diabetes-ep/blue' }).first().click();
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Inference server' }).first().click();
+      await pickQuickItem(page, 'diabetes-ep/blue');
+      await pickQuickItem(page, 'Inference server');
       await page.locator('.tab', { hasText: 'diabetes-ep/blue inference server' }).first().waitFor({ state: 'visible', timeout: 60000 });
       const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await webview.locator('.row', { hasText: 'score.py init() done' }).first().waitFor({ state: 'visible', timeout: 60000 });

@@ -8,7 +8,7 @@ import type { Frame } from 'playwright-core';
 import { nullLogger } from '../../src/common/logger';
 import { DockerodeClient } from '../../src/docker/client';
 import { LocalDeployer } from '../../src/docker/localDeploy';
-import { REPO, contextMenuAction, openVsCode, type VsCodeSession } from './harness';
+import { REPO, contextMenuAction, openVsCode, pickQuickItem, showContainer, type VsCodeSession } from './harness';
 
 const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
 const endpoint = `amld-docker-test-e2e-${process.pid}`;
@@ -61,7 +61,7 @@ describe('local Docker deployments (e2e, code-server)', { timeout: 400000 }, () 
 
   it('shows the real local deployment under its endpoint with a status', async () => {
     const { page } = vs;
-    await page.locator('.activitybar a[aria-label="AML Deploy Doctor"]').first().click();
+    await showContainer(page, 'AML Deploy Doctor');
     await page.locator('.monaco-list-row', { hasText: endpoint }).first().waitFor({ state: 'visible', timeout: 60000 });
     const row = page.locator('.monaco-list-row', { hasText: 'blue' }).filter({ hasText: /running/ }).first();
     await row.waitFor({ state: 'visible', timeout: 60000 });
@@ -78,9 +78,7 @@ describe('local Docker deployments (e2e, code-server)', { timeout: 400000 }, () 
     await item.waitFor({ state: 'visible', timeout: 15000 });
     await vs.screenshot('docker-context-menu');
     await item.click();
-    const sample = page.locator('.quick-input-list .monaco-list-row', { hasText: 'sample-request.json' }).first();
-    await sample.waitFor({ state: 'visible', timeout: 15000 });
-    await sample.click();
+    await pickQuickItem(page, 'sample-request.json');
     const frame = await frameWith(vs, '#status', 60000);
     const status = await frame.locator('#status').innerText();
     assert.match(status, /^200 OK/);
@@ -103,7 +101,7 @@ describe('local Docker deployments (e2e, code-server)', { timeout: 400000 }, () 
 describe('Docker unreachable (e2e, code-server)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
   before(async () => {
-    vs = await openVsCode({ settings: { 'amlDoctor.docker.host': 'unix:///tmp/amld-docker-test-no-engine.sock' } });
+    vs = await openVsCode({ machineSettings: { 'amlDoctor.docker.host': 'unix:///tmp/amld-docker-test-no-engine.sock' } });
   });
   after(async () => {
     await vs?.close();
@@ -111,7 +109,7 @@ describe('Docker unreachable (e2e, code-server)', { timeout: 300000 }, () => {
 
   it('shows the welcome view with the reason and the fix', async () => {
     const { page } = vs;
-    await page.locator('.activitybar a[aria-label="AML Deploy Doctor"]').first().click();
+    await showContainer(page, 'AML Deploy Doctor');
     // Activation, the first (failing) connection and the welcome view: slow when the machine is busy.
     await page
       .locator('.sidebar')

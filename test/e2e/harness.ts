@@ -58,6 +58,8 @@ export interface VsCodeSession {
 export interface SessionOptions {
   /** Extra user settings (merged over the test defaults). */
   settings?: Record<string, unknown>;
+  /** Remote ("machine") settings: machine-scoped settings such as amlDoctor.docker.host live here in code-server. */
+  machineSettings?: Record<string, unknown>;
   /** Folder copied as the workspace (default: examples/). */
   workspaceSource?: string;
   /** Environment for code-server (and so for the extension host). */
@@ -88,6 +90,10 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       ...options.settings,
     }),
   );
+  if (options.machineSettings) {
+    mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+    writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings));
+  }
   execFileSync(cmd[0]!, [...cmd.slice(1), '--install-extension', VSIX, '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'ignore' });
   const port = await freePort();
   let log = '';
@@ -203,11 +209,23 @@ export async function contextMenuAction(page: Page, row: Locator, label: string)
     await item.waitFor({ state: 'visible', timeout: 15000 });
     await item.click();
     try {
-      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5000 });
+      await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 5000 });
       return;
     } catch (err) {
-      if (attempt >= 3) throw err;
+      if (attempt >= 3) {
+        await page.screenshot({ path: path.join(SCREENSHOTS, `FAILED-context-menu-${label.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+        throw err;
+      }
       await page.keyboard.press('Escape');
     }
   }
+}
+
+/** Picks an item of the open quick pick by typing its text and pressing Enter (no click on a moving list). */
+export async function pickQuickItem(page: Page, text: string): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: 30000 });
+  await page.locator('.quick-input-widget input').fill(text);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).first().waitFor({ state: 'visible', timeout: 30000 });
+  await page.keyboard.press('Enter');
 }

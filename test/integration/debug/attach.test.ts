@@ -105,15 +105,15 @@ describe('attach debugger to a scoring container (integration: real engine, real
       await initialized;
       await dc.configurationDoneRequest();
       await attached;
-      const explained = new Promise<string>((resolve) => {
-        dc.on('output', (e: DebugProtocol.OutputEvent) => {
-          if (/stopped|removed/.test(e.body.output)) resolve(e.body.output);
-        });
+      // The last important output before `terminated` is the explanation.
+      let explanation = '';
+      dc.on('output', (e: DebugProtocol.OutputEvent) => {
+        if (e.body.category === 'important') explanation = e.body.output;
       });
       const terminated = dc.waitForEvent('terminated', 60000);
       await new Docker().getContainer(victim.id).kill();
       await terminated;
-      assert.match(await explained, /The container amld-debug-test-stops (stopped|was removed)/);
+      assert.match(explanation, /The container amld-debug-test-stops (stopped|was removed)/);
     } finally {
       await dc.stop();
       await victim.remove();
