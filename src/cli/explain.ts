@@ -3,6 +3,7 @@
 // { "primary": { "id", "category", "title", "explanation", "fix": [..], "docs", "evidence": [{ "line", "text" }], "location"? },
 //   "findings": [ same shape + "count", "score" ], "noise": [{ "id", "title", "count" }], "lines", "bytes" }
 // `primary.category` is "other" (id "unrecognised") when nothing is recognised. Exit 0 on success, 2 on bad usage.
+import { parseFormatArgs } from './args';
 import { createReadStream } from 'node:fs';
 import { redactSecrets } from '../common/logger';
 import { explainStream } from '../logs/classifier';
@@ -68,21 +69,12 @@ export async function runExplain(
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream,
 ): Promise<number> {
-  let format = 'text';
-  const targets: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--format' || a === '-f') format = args[++i] ?? '';
-    else if (a.startsWith('--format=')) format = a.slice('--format='.length);
-    else if (a !== '-' && a.startsWith('-')) {
-      stderr.write(`aml-doctor explain: unknown option ${a}\n`);
-      return 2;
-    } else targets.push(a);
-  }
-  if (!['text', 'json'].includes(format)) {
-    stderr.write(`aml-doctor explain: --format must be text or json, not "${format}"\n`);
+  const parsed = parseFormatArgs('explain', args, ['text', 'json']);
+  if ('error' in parsed) {
+    stderr.write(`${parsed.error}\n`);
     return 2;
   }
+  const { format, targets } = parsed;
   if (targets.length > 1) {
     stderr.write(`aml-doctor explain: give one log file (or - for stdin), not ${targets.length}\n`);
     return 2;

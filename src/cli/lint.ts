@@ -2,6 +2,7 @@
 // [{ "file", "findings": [{ "rule", "severity", "message", "line", "column", "endLine", "endColumn" }] }], 1-based.
 // SARIF 2.1.0 for code-scanning uploads. Files: score*.py (and scripts named by deployment YAML /
 // InferenceConfig), conda environment YAML files.
+import { parseFormatArgs } from './args';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeScoringScript } from '../analysis/analyze';
@@ -122,21 +123,12 @@ async function followYamlReferences(files: Set<string>): Promise<void> {
 }
 
 export async function runLint(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
-  let format = 'text';
-  const targets: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--format' || a === '-f') format = args[++i] ?? '';
-    else if (a.startsWith('--format=')) format = a.slice('--format='.length);
-    else if (a.startsWith('-')) {
-      stderr.write(`aml-doctor lint: unknown option ${a}\n`);
-      return 2;
-    } else targets.push(a);
-  }
-  if (!['text', 'json', 'sarif'].includes(format)) {
-    stderr.write(`aml-doctor lint: --format must be text, json or sarif, not "${format}"\n`);
+  const parsed = parseFormatArgs('lint', args, ['text', 'json', 'sarif']);
+  if ('error' in parsed) {
+    stderr.write(`${parsed.error}\n`);
     return 2;
   }
+  const { format, targets } = parsed;
   const files = new Set<string>();
   for (const t of targets.length ? targets : ['.']) {
     try {
