@@ -18,7 +18,7 @@ import {
 } from './checks';
 import { getPythonParser, type SyntaxNode } from './parser';
 import type { Parser, Tree } from 'web-tree-sitter';
-import { findAll, importAliases, named, nodeRange, topLevelFunctions, type FunctionInfo } from './pyast';
+import { endsWithColon, findAll, importAliases, isJsSpace, named, nodeRange, splitLines, topLevelFunctions, withChildMemo, type FunctionInfo } from './pyast';
 import type { Finding } from './types';
 
 export type { ScriptKind } from './checks';
@@ -73,11 +73,13 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
   // level never used): continuation lines and string contents land here too, so each is checked on the tree.
   const stack = [0];
   let prevEndsColon = false;
+  // Character scans, not regular expressions: this runs over every line on every keystroke, and a match
+  // array per line was half of what an incremental analysis of a 5,000-line file allocated.
   for (let row = 0; row < lines.length; row++) {
     const line = lines[row]!;
-    const m = /^([ \t]*)(\S)/.exec(line);
-    if (!m || m[2] === '#') continue;
-    const w = m[1]!.length;
+    let w = 0;
+    while (w < line.length && (line.charCodeAt(w) === 32 || line.charCodeAt(w) === 9)) w++;
+    if (w === line.length || line.charCodeAt(w) === 35 /* # */ || isJsSpace(line.charCodeAt(w))) continue;
     let suspicious = false;
     if (w > stack[stack.length - 1]!) {
       suspicious = !prevEndsColon;
@@ -87,7 +89,7 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
       suspicious = stack[stack.length - 1] !== w;
       if (suspicious) stack.push(w);
     }
-    prevEndsColon = /:\s*(#.*)?$/.test(line);
+    prevEndsColon = endsWithColon(line);
     if (!suspicious) continue;
     let node: SyntaxNode | null = root.descendantForPosition({ row, column: w });
     while (node && node.parent && node.parent.type !== 'block' && node.parent.type !== 'module') node = node.parent;
@@ -170,58 +172,61 @@ export async function inspectScoringScript(text: string, options: AnalyzeOptions
   const extraTrees: Tree[] = [];
   let keep = false;
   try {
-    const root = tree.rootNode;
-    const lines = text.split(/\r?\n/);
-    const top = named(root);
-    const fns = topLevelFunctions(root, undefined, top);
-    if (root.hasError) recoverFunctions(parser, lines, fns, extraTrees);
-    const imports = collectImports(top, fns);
-    const s: Script = {
-      text,
-      lines,
-      root,
-      fns,
-      imports,
-      top,
-      aliases: importAliases(imports),
-      kind: options.kind ?? detectKind(text, fns),
-      label: options.fileName ?? 'The entry script',
-    };
-    const findings: Finding[] = [];
-    const err = firstError(root);
-    const indent = err ? undefined : indentationError(root, lines, top);
-    if (err || indent) {
-      const what = err ? (err.isMissing ? `missing "${err.type}"` : 'invalid syntax') : indent!.message;
-      findings.push(
-        makeFinding('syntax-error', `${what}: the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.`, nodeRange(err ?? indent!.node)),
-      );
-    }
-    // Each rule is isolated: a surprise in one (a half-typed construct) must not hide the others.
-    const checks = [
-      checkEntryFunctions,
-      checkRunSignature,
-      checkRunUnguarded,
-      checkErrorLeak,
-      checkGlobalMissing,
-      checkModelLoadInRun,
-      checkGetModelPath,
-      checkNonSerializableReturn,
-      checkDebugpy,
-      checkSklearnJoblib,
-      checkHardcodedModelPath,
-      checkBatchReturn,
-    ];
-    for (const check of checks) {
-      try {
-        check(s, findings);
-      } catch (err) {
-        // A rule that cannot make sense of a broken tree reports nothing; the others still run.
-        if (options.strict) throw err;
+    // Synchronous from here on: the rules share one memo of children lists.
+    return withChildMemo(() => {
+      const root = tree.rootNode;
+      const lines = splitLines(text);
+      const top = named(root);
+      const fns = topLevelFunctions(root, undefined, top);
+      if (root.hasError) recoverFunctions(parser, lines, fns, extraTrees);
+      const imports = collectImports(top, fns);
+      const s: Script = {
+        text,
+        lines,
+        root,
+        fns,
+        imports,
+        top,
+        aliases: importAliases(imports),
+        kind: options.kind ?? detectKind(text, fns),
+        label: options.fileName ?? 'The entry script',
+      };
+      const findings: Finding[] = [];
+      const err = firstError(root);
+      const indent = err ? undefined : indentationError(root, lines, top);
+      if (err || indent) {
+        const what = err ? (err.isMissing ? `missing "${err.type}"` : 'invalid syntax') : indent!.message;
+        findings.push(
+          makeFinding('syntax-error', `${what}: the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.`, nodeRange(err ?? indent!.node)),
+        );
       }
-    }
-    findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    keep = !!options.keepTree;
-    return { findings, hasInit: fns.has('init'), hasRun: fns.has('run'), kind: s.kind, tree: keep ? tree : undefined };
+      // Each rule is isolated: a surprise in one (a half-typed construct) must not hide the others.
+      const checks = [
+        checkEntryFunctions,
+        checkRunSignature,
+        checkRunUnguarded,
+        checkErrorLeak,
+        checkGlobalMissing,
+        checkModelLoadInRun,
+        checkGetModelPath,
+        checkNonSerializableReturn,
+        checkDebugpy,
+        checkSklearnJoblib,
+        checkHardcodedModelPath,
+        checkBatchReturn,
+      ];
+      for (const check of checks) {
+        try {
+          check(s, findings);
+        } catch (err) {
+          // A rule that cannot make sense of a broken tree reports nothing; the others still run.
+          if (options.strict) throw err;
+        }
+      }
+      findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+      keep = !!options.keepTree;
+      return { findings, hasInit: fns.has('init'), hasRun: fns.has('run'), kind: s.kind, tree: keep ? tree : undefined };
+    });
   } finally {
     if (!keep) tree.delete();
     for (const t of extraTrees) t.delete();

@@ -561,10 +561,11 @@ export function checkGlobalMissing(s: Script, out: Finding[]): void {
   const runLocals = localBindings(run.body);
   const runParams = new Set(run.params.map((p) => p.name));
   const reads = readNames(run.body);
-  const mod = moduleBindings(s);
+  let moduleLevel: ReturnType<typeof moduleBindings> | undefined; // every top-level statement: only when needed
   for (const [name, node] of initLocals) {
     if (initGlobals.has(name) || !reads.has(name) || runParams.has(name)) continue;
     if (runLocals.has(name) && !runGlobals.has(name)) continue;
+    const mod = (moduleLevel ??= moduleBindings(s));
     if (mod.imports.has(name) || mod.defs.has(name)) continue;
     if (node.parent?.type === 'function_definition' || node.parent?.type === 'class_definition') continue;
     const consequence = mod.assigned.has(name)

@@ -17,11 +17,24 @@ export function firstLineRange(node: SyntaxNode, lines: string[]): Range {
 }
 
 /**
- * Named children without comments. A tree cursor keeps this linear: web-tree-sitter's namedChildren /
- * namedChild(i) walk from the first child for every index, quadratic on a 5,000-line module.
+ * Children lists memoised for the duration of one analysis (see withChildMemo): the rules walk the same
+ * init()/run() bodies several times, and every child read crosses into WebAssembly and allocates a node.
+ * Keyed by node id, which is unique among the nodes of the trees alive during that analysis.
  */
-export function named(node: SyntaxNode | null | undefined, keepComments = false): SyntaxNode[] {
-  if (!node) return [];
+let memo: { all: Map<number, SyntaxNode[]>; code: Map<number, SyntaxNode[]> } | undefined;
+
+/** Runs `fn` with children memoised; only for synchronous work on trees that stay alive meanwhile. */
+export function withChildMemo<T>(fn: () => T): T {
+  const outer = memo;
+  memo = { all: new Map(), code: new Map() };
+  try {
+    return fn();
+  } finally {
+    memo = outer;
+  }
+}
+
+function readNamed(node: SyntaxNode, keepComments: boolean): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const cursor = node.walk();
   try {
@@ -34,6 +47,24 @@ export function named(node: SyntaxNode | null | undefined, keepComments = false)
     cursor.delete();
   }
   return out;
+}
+
+/**
+ * Named children without comments. A tree cursor keeps this linear: web-tree-sitter's namedChildren /
+ * namedChild(i) walk from the first child for every index, quadratic on a 5,000-line module.
+ * The returned array may be shared (memoised): do not modify it.
+ */
+export function named(node: SyntaxNode | null | undefined, keepComments = false): SyntaxNode[] {
+  if (!node) return [];
+  if (!memo) return readNamed(node, keepComments);
+  const cache = keepComments ? memo.all : memo.code;
+  let list = cache.get(node.id);
+  if (!list) {
+    const all = keepComments ? undefined : memo.all.get(node.id);
+    list = all ? all.filter((c) => c.type !== 'comment') : readNamed(node, keepComments);
+    cache.set(node.id, list);
+  }
+  return list;
 }
 
 /** Statements of a block, comments skipped. */
@@ -198,4 +229,40 @@ export function isDocstring(stmt: SyntaxNode): boolean {
 /** Leading whitespace of a line. */
 export function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)![0];
+}
+
+/** text.split(/\r?\n/), without the regular expression (about a fifth of the allocation, several times faster). */
+export function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length - 1; i++) {
+    const l = lines[i]!;
+    if (l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
+  }
+  return lines;
+}
+
+/** What /\s/ matches. */
+export function isJsSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The line opens a block: it ends with ':' (blanks and a comment may follow). Same as /:\s*(#.*)?$/. */
+export function endsWithColon(line: string): boolean {
+  const colonBefore = (end: number) => {
+    let i = end - 1;
+    while (i >= 0 && isJsSpace(line.charCodeAt(i))) i--;
+    return i >= 0 && line.charCodeAt(i) === 58;
+  };
+  if (colonBefore(line.length)) return true;
+  // A comment runs to the end of the line: '.' stops at \r, \u2028 and \u2029 (\n is gone already).
+  let from = 0;
+  for (let i = line.length - 1; i >= 0; i--) {
+    const c = line.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0x2028 || c === 0x2029) {
+      from = i + 1;
+      break;
+    }
+  }
+  for (let h = line.indexOf('#', from); h >= 0; h = line.indexOf('#', h + 1)) if (colonBefore(h)) return true;
+  return false;
 }

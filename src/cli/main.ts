@@ -1,4 +1,5 @@
 // `aml-doctor`: the analysis and log explanations as a command-line tool for CI pipelines.
+import { preferBaselineWasmCompiler } from '../analysis/parser';
 import { runExplain } from './explain';
 import { runLint } from './lint';
 
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+preferBaselineWasmCompiler();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

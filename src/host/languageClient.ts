@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import { lazyRequire } from '../common/lazyRequire';
-import { SettingsChangedNotification, type ServerSettings } from '../server/protocol';
+import { SERVER_NODE_ARGS, SettingsChangedNotification, type ServerSettings } from '../server/protocol';
 import { readSettings } from './settings';
 
 type ClientLib = typeof import('./lspClientBundle');
@@ -17,8 +17,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
   const lib = lazyRequire<ClientLib>('lsp-client.js', 'vscode-languageclient/node');
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module, transport: lib.TransportKind.ipc },
-    debug: { module, transport: lib.TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: lib.TransportKind.ipc, options: { execArgv: [...SERVER_NODE_ARGS] } },
+    debug: { module, transport: lib.TransportKind.ipc, options: { execArgv: [...SERVER_NODE_ARGS, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     // YAML: conda environment files (conda-missing-inference-server) and deployment files naming scoring_script.

@@ -46,6 +46,13 @@ export function toDiagnostic(f: Finding): Diagnostic {
 export interface ServiceOptions {
   /** Quiet time after the last edit before re-analysis. */
   debounceMs?: number;
+  /**
+   * Start-up work to finish before answering `initialize` (main.ts: grammar compiled, pipeline warm), so the
+   * first opened file is analysed at full speed. Bounded by readyTimeoutMs: a slow start never blocks the client.
+   */
+  ready?: Promise<unknown>;
+  /** Longest wait for `ready` before answering `initialize` anyway (default 3 s). */
+  readyTimeoutMs?: number;
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', 'env', '__pycache__', 'dist', 'build', '.tox', '.mypy_cache', '.ipynb_checkpoints', 'site-packages']);
@@ -79,13 +86,23 @@ export class ScoringLanguageService {
   /** Bumped on every change: a tree produced for an older generation is stale and dropped. */
   private readonly generation = new Map<string, number>();
 
+  private readonly ready: Promise<unknown> | undefined;
+  private readonly readyTimeoutMs: number;
+
   constructor(private readonly connection: Connection, options: ServiceOptions = {}) {
     this.debounceMs = options.debounceMs ?? 150;
+    this.ready = options.ready?.catch(() => undefined); // a failed start-up is reported by the first analysis
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 3000;
   }
 
   listen(): void {
     const c = this.connection;
-    c.onInitialize((params): InitializeResult => {
+    c.onInitialize(async (params): Promise<InitializeResult> => {
+      if (this.ready) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.ready, new Promise((r) => (timer = setTimeout(r, this.readyTimeoutMs)))]);
+        clearTimeout(timer);
+      }
       this.applySettings(params.initializationOptions as Partial<ServerSettings> | undefined);
       const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
       this.workspaceRoots = folders.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
