@@ -8,22 +8,12 @@ import { describe, it } from 'node:test';
 import { inspectScoringScript } from '../../../src/analysis/analyze';
 import { analyzeCondaEnv } from '../../../src/analysis/conda';
 import { applyEdits } from './edits';
+import { rng } from '../../helpers/rng';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 10000);
 /** Bounded time per input: far above the ~1 ms typical, far below a hang. */
 const PER_INPUT_MS = 2000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = [
   readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'score.py'), 'utf8'),
