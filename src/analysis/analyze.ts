@@ -66,8 +66,16 @@ function firstError(root: SyntaxNode): SyntaxNode | undefined {
 /** IndentationError that tree-sitter tolerates: statements of one block (or the module) at different columns. */
 function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]): { node: SyntaxNode; message: string } | undefined {
   const ownLine = (n: SyntaxNode) => /^[ \t]*$/.test((lines[n.startPosition.row] ?? '').slice(0, n.startPosition.column));
+  const UNEXPECTED = 'unexpected indent (IndentationError)';
+  const UNINDENT = 'unindent does not match any outer indentation level (IndentationError)';
   for (const st of top) {
-    if (st.startPosition.column !== 0 && ownLine(st)) return { node: st, message: 'unexpected indent (IndentationError)' };
+    const col = st.startPosition.column;
+    if (col === 0 || !ownLine(st)) continue;
+    // Python's words: going back to a column shallower than the code line above is an "unindent" error.
+    let above = st.startPosition.row - 1;
+    while (above >= 0 && /^\s*(#.*)?$/.test(lines[above]!)) above--;
+    const aboveIndent = above >= 0 ? /^[ \t]*/.exec(lines[above]!)![0].length : 0;
+    return { node: st, message: col < aboveIndent ? UNINDENT : UNEXPECTED };
   }
   // Lines whose indentation is suspicious on its own (deeper without a preceding ':', or a dedent to a
   // level never used): continuation lines and string contents land here too, so each is checked on the tree.
@@ -81,6 +89,7 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
     while (w < line.length && (line.charCodeAt(w) === 32 || line.charCodeAt(w) === 9)) w++;
     if (w === line.length || line.charCodeAt(w) === 35 /* # */ || isJsSpace(line.charCodeAt(w))) continue;
     let suspicious = false;
+    const dedent = w < stack[stack.length - 1]!;
     if (w > stack[stack.length - 1]!) {
       suspicious = !prevEndsColon;
       stack.push(w);
@@ -95,12 +104,12 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
     while (node && node.parent && node.parent.type !== 'block' && node.parent.type !== 'module') node = node.parent;
     if (!node?.parent || node.startPosition.row !== row || node.startPosition.column !== w || node.type === 'comment') continue;
     if (node.parent.type === 'module') {
-      if (w !== 0) return { node, message: 'unexpected indent (IndentationError)' };
+      if (w !== 0) return { node, message: dedent ? UNINDENT : UNEXPECTED };
       continue;
     }
     const first = named(node.parent).filter(ownLine)[0];
     const col = first?.startPosition.column ?? w;
-    if (col !== w) return { node, message: w > col ? 'unexpected indent (IndentationError)' : 'unindent does not match any outer indentation level (IndentationError)' };
+    if (col !== w) return { node, message: w > col ? UNEXPECTED : UNINDENT };
   }
   return undefined;
 }

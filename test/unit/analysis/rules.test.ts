@@ -333,6 +333,16 @@ describe('syntax errors with the other rules (unit)', () => {
     const src = py(['def init():', '    pass', 'def run(d):', '    x = 1', '      y = 2', '    return x']);
     assert.equal((await only(src, 'syntax-error')).length, 1);
   });
+  it('names the indentation error as CPython does: unexpected indent vs unindent that matches no outer level', async () => {
+    // python3 -c 'compile(src, "score.py", "exec")' says "unexpected indent" (line 5) for the first and
+    // "unindent does not match any outer indentation level" (line 6) for the second.
+    const deeper = await only(py(['def init():', '    pass', 'def run(d):', '    x = 1', '      y = 2', '    return x']), 'syntax-error');
+    assert.match(deeper[0]!.message, /^unexpected indent/);
+    assert.equal(deeper[0]!.range.start.line, 4);
+    const shallower = await only(py(['def init():', '    pass', '', 'def run(d):', '     print("five")', '    print("four")', '    return d']), 'syntax-error');
+    assert.match(shallower[0]!.message, /^unindent does not match any outer indentation level/);
+    assert.equal(shallower[0]!.range.start.line, 5);
+  });
   it('every finding has a guide link and a range inside the file', async () => {
     const src = py(['import debugpy', 'from sklearn.externals import joblib', 'def init():', '    model = joblib.load("m")', 'def run():', '    debugpy.wait_for_client()', '    return model.predict(1)']);
     const findings = await analyze(src);
