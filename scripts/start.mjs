@@ -52,7 +52,9 @@ const extensions = path.join(profile, 'extensions');
 mkdirSync(path.join(userData, 'User'), { recursive: true });
 const settingsFile = path.join(userData, 'User', 'settings.json');
 if (!existsSync(settingsFile)) {
-  writeFileSync(settingsFile, JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off' }, null, 2));
+  // examples/ sits inside this repository: without the git setting VS Code offers to open the parent repo.
+  writeFileSync(settingsFile, JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off',
+    'git.openRepositoryInParentFolders': 'never', 'workbench.secondarySideBar.defaultVisibility': 'hidden' }, null, 2));
 }
 execFileSync(node, [entry, '--install-extension', path.join(repo, 'build', 'aml-deploy-doctor.vsix'), '--force', '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'inherit' });
 
