@@ -1,12 +1,14 @@
 // The "Azure" section of the Deployments tree: subscriptions -> ML workspaces -> online endpoints ->
 // deployments (state, instance type x count, scale settings, traffic, failure explanations, logs), and
-// compute targets. Every load runs under an AbortSignal that a refresh cancels; every Azure failure becomes
+// compute targets. Every load runs under an AbortSignal that a refresh cancels (and runs again, see
+// LoadGenerations, when VS Code still awaits it); every Azure failure becomes
 // a tree row that says what happened and what to do, never an exception in the tree.
 import * as vscode from 'vscode';
 import type { AzureClient } from '../azure/client';
 import { AzureError, toAzureError } from '../azure/errors';
 import { explainDeploymentError, formatExplanation, type DeploymentExplanation } from '../azure/explain';
 import type { AzureSubscription, AzureWorkspace, ComputeInfo, LogContainer, OnlineDeploymentInfo, OnlineEndpointInfo, OperationFailure } from '../azure/types';
+import { LoadGenerations } from '../common/generations';
 import type { Logger } from '../common/logger';
 import type { SectionNode, TreeSection } from './treeSection';
 
@@ -43,7 +45,7 @@ export class AzureSection implements TreeSection<AzureNode> {
   readonly id = SECTION;
   private readonly changed = new vscode.EventEmitter<AzureNode | undefined>();
   readonly onDidChange = this.changed.event;
-  private abort = new AbortController();
+  private readonly generations = new LoadGenerations();
   /**
    * Successful loads by node key, kept until an Azure refresh: the composite tree also re-queries this
    * section when another section changes (Docker events), which must not re-list ARM, and the same node
@@ -62,8 +64,7 @@ export class AzureSection implements TreeSection<AzureNode> {
   }
 
   refresh(): void {
-    this.abort.abort(); // cancel loads of the previous generation
-    this.abort = new AbortController();
+    this.generations.next(); // loads still awaited run again in the new generation
     this.cache.clear();
     this.listed.clear();
     this.changed.fire(undefined);
@@ -105,9 +106,10 @@ export class AzureSection implements TreeSection<AzureNode> {
   }
 
   private async load(what: string, fn: (client: AzureClient, signal: AbortSignal) => Promise<AzureNode[]>, empty: string): Promise<AzureNode[]> {
-    const signal = this.abort.signal;
+    const started = Date.now();
     try {
-      const nodes = await fn(this.host.client(), signal);
+      const nodes = await this.generations.run((signal) => fn(this.host.client(), signal));
+      this.log.info(`azure tree: ${what}: ${nodes.length} row(s) in ${Date.now() - started} ms`);
       return nodes.length ? nodes : [this.message(empty, 'info')];
     } catch (err) {
       return this.errorRows(err, what);
@@ -148,7 +150,7 @@ export class AzureSection implements TreeSection<AzureNode> {
         }
         return this.load('list compute targets', async (c, s) => (await c.listComputes(node.ws, s)).map((compute) => ({ section: SECTION, kind: 'compute', compute })), 'No compute targets');
       case 'endpoint':
-        return this.load('list deployments', (c, s) => this.deployments(c, node.ep, s), 'No deployments');
+        return this.load(`list deployments of ${node.ep.name}`, (c, s) => this.deployments(c, node.ep, s), 'No deployments');
       case 'deployment': {
         const rows: AzureNode[] = [];
         for (const explanation of node.explanations) rows.push({ section: SECTION, kind: 'explanation', dep: node.dep, explanation });
@@ -285,7 +287,7 @@ export class AzureSection implements TreeSection<AzureNode> {
   }
 
   dispose(): void {
-    this.abort.abort();
+    this.generations.dispose();
     this.changed.dispose();
   }
 }

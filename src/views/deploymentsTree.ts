@@ -10,12 +10,35 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<SectionN
 
   addSection(section: TreeSection<any>): void {
     this.sections.push(section);
-    this.subscriptions.push(section.onDidChange((n) => this.changed.fire(n)));
-    this.changed.fire(undefined);
+    this.subscriptions.push(section.onDidChange((n) => this.queueChange(n)));
+    this.queueChange(undefined);
   }
 
   refresh(): void {
     for (const s of this.sections) s.refresh();
+  }
+
+  /**
+   * Section changes are handed to VS Code in one batch per turn of the event loop: a burst (a sign-in that
+   * refreshes twice, Docker events arriving together) becomes one refresh, and a whole-tree refresh absorbs
+   * the node refreshes queued with it. Fewer overlapping refreshes while VS Code is still expanding nodes.
+   */
+  private pending: Set<SectionNode> | 'all' | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  private queueChange(node: SectionNode | undefined): void {
+    if (!node) this.pending = 'all';
+    else if (this.pending !== 'all') {
+      this.pending ??= new Set();
+      this.pending.add(node);
+    }
+    this.flushTimer ??= setTimeout(() => {
+      const batch = this.pending;
+      this.pending = undefined;
+      this.flushTimer = undefined;
+      if (batch === 'all') this.changed.fire(undefined);
+      else for (const n of batch ?? []) this.changed.fire(n);
+    }, 0);
   }
 
   private owner(node: SectionNode): TreeSection {
@@ -35,6 +58,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<SectionN
   }
 
   dispose(): void {
+    clearTimeout(this.flushTimer);
     this.subscriptions.forEach((d) => d.dispose());
     this.changed.dispose();
   }

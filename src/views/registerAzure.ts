@@ -47,14 +47,27 @@ export function registerAzureFeatures(services: ExtensionServices): void {
   };
 
   /** From the palette (no tree node): pick one of the deployments listed in the tree. */
-  const pickDeployment = async (purpose: string): Promise<OnlineDeploymentInfo | undefined> => {
-    const listed = section.listedDeployments;
-    if (!listed.length) throw new Error(`No Azure deployments are listed yet: expand an online endpoint in the Deployments view, then ${purpose}.`);
-    const pick = await vscode.window.showQuickPick(
-      listed.map((n) => ({ label: `${n.dep.endpoint}/${n.dep.name}`, description: n.dep.provisioningState, detail: `${n.dep.ref.workspace} (${n.dep.ref.resourceGroup})`, dep: n.dep })),
-      { title: `Which deployment? (${purpose})`, matchOnDetail: true },
+  /**
+   * Deployment and container in one quick pick ("diabetes-ep/blue: inference server"). One step on purpose:
+   * two quick picks in a row race with VS Code's close animation of the first, which can leave the second
+   * one inert (seen in code-server 1.139).
+   */
+  const pickLogs = async (purpose: string, arg?: AzureNode): Promise<{ dep: OnlineDeploymentInfo; container: LogContainer } | undefined> => {
+    if (arg?.kind === 'logs') return { dep: arg.dep, container: arg.container };
+    const given = deploymentOf(arg);
+    const deps = given ? [given] : section.listedDeployments.map((n) => n.dep);
+    if (!deps.length) throw new Error(`No Azure deployments are listed yet: expand an online endpoint in the Deployments view, then ${purpose}.`);
+    const items = deps.flatMap((dep) =>
+      LOG_CONTAINERS.map((c) => ({
+        label: `${dep.endpoint}/${dep.name}: ${c.label}`,
+        description: `${dep.provisioningState ?? ''} · ${c.description}`,
+        detail: `${dep.ref.workspace} (${dep.ref.resourceGroup})`,
+        dep,
+        container: c.container,
+      })),
     );
-    return pick?.dep;
+    const pick = await vscode.window.showQuickPick(items, { title: given ? 'Which container logs?' : `Which deployment and container? (${purpose})`, matchOnDescription: true, matchOnDetail: true });
+    return pick && { dep: pick.dep, container: pick.container };
   };
 
   const following = new Set<AbortController>();
@@ -108,25 +121,23 @@ export function registerAzureFeatures(services: ExtensionServices): void {
       }
     }),
     registerCommand(log, 'amlDoctor.azure.signIn', async () => {
+      const before = JSON.stringify(auth.state);
       const state = await auth.signIn();
       if (state.signedIn) {
-        section.refresh();
+        // A new sign-in already refreshed the section (auth.onDidChange); signing in again re-lists.
+        if (JSON.stringify(state) === before) section.refresh();
         void vscode.commands.executeCommand('amlDoctor.views.deployments.focus');
       }
     }),
     registerCommand(log, 'amlDoctor.azure.signOut', () => auth.signOut()),
     registerCommand(log, 'amlDoctor.azure.refresh', () => section.refresh()),
     registerCommand(log, 'amlDoctor.azure.showLogs', async (arg?: AzureNode) => {
-      const dep = deploymentOf(arg) ?? (await pickDeployment('show its logs'));
-      if (!dep) return;
-      const container = arg?.kind === 'logs' ? arg.container : await pickContainer();
-      if (container) openLogs(dep, container, false);
+      const picked = await pickLogs('show its logs', arg);
+      if (picked) openLogs(picked.dep, picked.container, false);
     }),
     registerCommand(log, 'amlDoctor.azure.followLogs', async (arg?: AzureNode) => {
-      const dep = deploymentOf(arg) ?? (await pickDeployment('follow its logs'));
-      if (!dep) return;
-      const container = arg?.kind === 'logs' ? arg.container : await pickContainer();
-      if (container) openLogs(dep, container, true);
+      const picked = await pickLogs('follow its logs', arg);
+      if (picked) openLogs(picked.dep, picked.container, true);
     }),
     registerCommand(log, 'amlDoctor.azure.stopFollowingLogs', () => {
       const n = following.size;
@@ -173,16 +184,10 @@ export function registerAzureFeatures(services: ExtensionServices): void {
   }
 }
 
-async function pickContainer(): Promise<LogContainer | undefined> {
-  const pick = await vscode.window.showQuickPick(
-    [
-      { label: 'Inference server', description: 'score.py, gunicorn, the Azure ML inference server', container: 'InferenceServer' as const },
-      { label: 'Storage initializer', description: 'model and code download before start', container: 'StorageInitializer' as const },
-    ],
-    { title: 'Which container logs?' },
-  );
-  return pick?.container;
-}
+const LOG_CONTAINERS: { label: string; description: string; container: LogContainer }[] = [
+  { label: 'inference server', description: 'score.py, gunicorn, the Azure ML inference server', container: 'InferenceServer' },
+  { label: 'storage initializer', description: 'model and code download before start', container: 'StorageInitializer' },
+];
 
 /** The calculator form: four input boxes with validation, defaults from the guide. */
 async function askReplicaInput(maxConcurrentDefault?: number): Promise<ReplicaInput | undefined> {

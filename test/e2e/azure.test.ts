@@ -124,10 +124,9 @@ describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 4000
     withFailureScreenshot(vs, 'azure-follow', async () => {
       const { page } = vs;
       const blue = server.fixture.workspaces[0]!.endpoints.find((e) => e.name === 'diabetes-ep')!.deployments.find((d) => d.name === 'blue')!;
-      // From the palette: a quick pick of the deployments the tree listed, then the container.
+      // From the palette: one quick pick of deployment and container, over the deployments the tree listed.
       await runCommand(page, 'AML Deploy Doctor: Follow Deployment Logs');
-      await pickQuickItem(page, 'diabetes-ep/blue');
-      await pickQuickItem(page, 'Inference server');
+      await pickQuickItem(page, 'diabetes-ep/blue: inference server');
       await page.locator('.tab', { hasText: 'diabetes-ep/blue inference server' }).first().waitFor({ state: 'visible', timeout: 60000 });
       const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await webview.locator('.row', { hasText: 'score.py init() done' }).first().waitFor({ state: 'visible', timeout: 60000 });

@@ -10,6 +10,8 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 export const REPO = path.resolve(__dirname, '..', '..');
 export const VSIX = path.join(REPO, 'build', 'aml-deploy-doctor.vsix');
 export const SCREENSHOTS = path.join(REPO, 'test-results', 'screenshots');
+/** VS Code's own logs (extension host, our log channel) and code-server's output, saved when a test fails. */
+export const FAILURE_LOGS = path.join(REPO, 'test-results', 'logs');
 
 export function codeServerCommand(): string[] {
   const out = execFileSync('bash', [path.join(REPO, 'scripts', 'ensure-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -52,6 +54,8 @@ export interface VsCodeSession {
   /** Remote ("machine") settings: where machine-scoped settings live in code-server. */
   machineSettingsFile: string;
   screenshot(name: string): Promise<string>;
+  /** Copies VS Code's log folder and code-server's output tail to test-results/logs/<name>/. */
+  saveLogs(name: string): void;
   close(): Promise<void>;
 }
 
@@ -127,6 +131,12 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       await page.screenshot({ path: file });
       return file;
     },
+    saveLogs(name) {
+      const dest = path.join(FAILURE_LOGS, name);
+      mkdirSync(dest, { recursive: true });
+      if (existsSync(path.join(userData, 'logs'))) cpSync(path.join(userData, 'logs'), path.join(dest, 'vscode'), { recursive: true });
+      writeFileSync(path.join(dest, 'code-server.txt'), log);
+    },
     async close() {
       await browser.close().catch(() => undefined);
       const group = (signal: NodeJS.Signals) => {
@@ -168,12 +178,17 @@ export async function openFile(page: Page, relativePath: string): Promise<void> 
   await page.locator(`.tab[data-resource-name="${name}"], .tab:has-text("${name}")`).first().waitFor({ state: 'visible' });
 }
 
-/** Runs a test body; on failure saves a screenshot named FAILED-<name> before rethrowing. */
+/** Runs a test body; on failure saves a screenshot named FAILED-<name> and the logs before rethrowing. */
 export async function withFailureScreenshot(vs: VsCodeSession | undefined, name: string, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
     await vs?.screenshot(`FAILED-${name}`).catch(() => undefined);
+    try {
+      vs?.saveLogs(`FAILED-${name}`);
+    } catch {
+      /* the failure itself matters more than its logs */
+    }
     throw err;
   }
 }
