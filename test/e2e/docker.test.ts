@@ -73,11 +73,7 @@ describe('local Docker deployments (e2e, code-server)', { timeout: 400000 }, () 
   it('"Send Test Request" from the context menu shows status, latency and the model\'s answer', async () => {
     const { page } = vs;
     const row = page.locator('.monaco-list-row', { hasText: 'blue' }).filter({ hasText: /running/ }).first();
-    await row.click({ button: 'right' });
-    const item = page.locator('.monaco-menu .action-item', { hasText: 'Send Test Request' }).first();
-    await item.waitFor({ state: 'visible', timeout: 15000 });
-    await vs.screenshot('docker-context-menu');
-    await item.click();
+    await contextMenuAction(page, row, 'Send Test Request', () => vs.screenshot('docker-context-menu'));
     await pickQuickItem(page, 'sample-request.json');
     const frame = await frameWith(vs, '#status', 60000);
     const status = await frame.locator('#status').innerText();

@@ -214,25 +214,39 @@ export async function goToLine(page: Page, line: number): Promise<void> {
 }
 
 /**
- * Runs a context-menu action on a tree row. If the tree re-renders under the open menu (a Docker event
- * refreshes the view), the click can be lost: then the menu is opened again, up to three times.
+ * Runs a context-menu action on a tree row. The item is chosen with the keyboard (arrow keys to the item,
+ * then Enter), as a user can: a mouse click on a menu that has just opened can be swallowed (VS Code 1.139
+ * animates menus open, and ignores a mouse-up too close to the opening right-click). If the tree re-renders
+ * under the open menu (a Docker event refreshes the view) the menu closes: then it is opened again, up to
+ * three times.
  */
-export async function contextMenuAction(page: Page, row: Locator, label: string): Promise<void> {
+export async function contextMenuAction(page: Page, row: Locator, label: string, onOpen?: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await row.click({ button: 'right' });
-    const item = page.locator('.monaco-menu .action-item', { hasText: label }).first();
-    await item.waitFor({ state: 'visible', timeout: 15000 });
-    await item.click();
-    try {
-      await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 5000 });
-      return;
-    } catch (err) {
-      if (attempt >= 3) {
-        await page.screenshot({ path: path.join(SCREENSHOTS, `FAILED-context-menu-${label.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-        throw err;
-      }
-      await page.keyboard.press('Escape');
+    const menu = page.locator('.context-view .monaco-menu').first();
+    await menu.locator('.action-item', { hasText: label }).first().waitFor({ state: 'visible', timeout: 15000 });
+    if (attempt === 1) await onOpen?.(); // e.g. a screenshot of the open menu
+    const count = await menu.locator('.action-item:not(.disabled)').count();
+    let chosen = false;
+    for (let i = 0; i < count + 1 && !chosen; i++) {
+      await page.keyboard.press('ArrowDown');
+      const focused = menu.locator('.action-item.focused').first();
+      chosen = (await focused.count()) > 0 && (await focused.innerText().catch(() => '')).trim().startsWith(label);
     }
+    if (chosen) {
+      await page.keyboard.press('Enter');
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 5000 });
+        return;
+      } catch {
+        /* menu still open: retried below */
+      }
+    }
+    if (attempt >= 3) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `FAILED-context-menu-${label.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+      throw new Error(`context menu action "${label}" could not be chosen (3 attempts)`);
+    }
+    await page.keyboard.press('Escape');
   }
 }
 
