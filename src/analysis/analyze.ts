@@ -18,7 +18,7 @@ import {
 } from './checks';
 import { getPythonParser, type SyntaxNode } from './parser';
 import type { Parser, Tree } from 'web-tree-sitter';
-import { endsWithColon, findAll, importAliases, isJsSpace, named, nodeRange, splitLines, topLevelFunctions, withChildMemo, type FunctionInfo } from './pyast';
+import { endsWithColon, findAll, importAliases, indentOf, isJsSpace, named, nodeRange, splitLines, topLevelFunctions, withChildMemo, type FunctionInfo } from './pyast';
 import type { Finding } from './types';
 
 export type { ScriptKind } from './checks';
@@ -74,7 +74,7 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
     // Python's words: going back to a column shallower than the code line above is an "unindent" error.
     let above = st.startPosition.row - 1;
     while (above >= 0 && /^\s*(#.*)?$/.test(lines[above]!)) above--;
-    const aboveIndent = above >= 0 ? /^[ \t]*/.exec(lines[above]!)![0].length : 0;
+    const aboveIndent = above >= 0 ? indentOf(lines[above]!).length : 0;
     return { node: st, message: col < aboveIndent ? UNINDENT : UNEXPECTED };
   }
   // Lines whose indentation is suspicious on its own (deeper without a preceding ':', or a dedent to a
@@ -93,7 +93,7 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
     if (w > stack[stack.length - 1]!) {
       suspicious = !prevEndsColon;
       stack.push(w);
-    } else if (w < stack[stack.length - 1]!) {
+    } else if (dedent) {
       while (stack.length > 1 && stack[stack.length - 1]! > w) stack.pop();
       suspicious = stack[stack.length - 1] !== w;
       if (suspicious) stack.push(w);

@@ -6,11 +6,6 @@ export class LoadGenerations {
   private controller = new AbortController();
   private disposed = false;
 
-  /** The signal of the current generation. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   /** Starts a new generation: aborts every load of the current one. */
   next(): void {
     this.controller.abort();

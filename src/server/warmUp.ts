@@ -39,23 +39,23 @@ def run(*args, **kwargs):
         return {"error": str(e), "trace": traceback.format_exc()}
 `;
 
+/** The same edit every round: one character typed in run(), as the editor sends it. */
+const EDIT_AT = SAMPLE.indexOf('data = json');
+const EDITED = SAMPLE.slice(0, EDIT_AT) + 'x' + SAMPLE.slice(EDIT_AT);
+const EDIT_LINES = SAMPLE.slice(0, EDIT_AT).split('\n');
+const EDIT_POS = { line: EDIT_LINES.length - 1, character: EDIT_LINES[EDIT_LINES.length - 1]!.length };
+/** The broken-file path: an unclosed bracket (error recovery re-parses each def on its own). */
+const BROKEN = SAMPLE.replace('data = json.loads(args[0])["data"]', 'data = json.loads(args[0]["data"');
+
 /** Runs the sample through the analysis a few times; resolves when the pipeline is warm. Never rejects. */
 export async function warmUpAnalysis(rounds = 3): Promise<void> {
   try {
     await getPythonParser();
     for (let i = 0; i < rounds; i++) {
       const first = await inspectScoringScript(SAMPLE, { keepTree: true });
-      // One edit as the editor sends it: type a character in run(), then re-parse incrementally.
-      const at = SAMPLE.indexOf('data = json');
-      const text = SAMPLE.slice(0, at) + 'x' + SAMPLE.slice(at);
-      if (first.tree) {
-        const before = SAMPLE.slice(0, at).split('\n');
-        const pos = { line: before.length - 1, character: before[before.length - 1]!.length };
-        editTree(first.tree, { startOffset: at, oldEndOffset: at, start: pos, oldEnd: pos, newText: 'x' });
-      }
-      await inspectScoringScript(text, { oldTree: first.tree });
-      // The broken-file path (error recovery re-parses each def on its own).
-      await inspectScoringScript(SAMPLE.replace('data = json.loads(args[0])["data"]', 'data = json.loads(args[0]["data"'));
+      if (first.tree) editTree(first.tree, { startOffset: EDIT_AT, oldEndOffset: EDIT_AT, start: EDIT_POS, oldEnd: EDIT_POS, newText: 'x' });
+      await inspectScoringScript(EDITED, { oldTree: first.tree });
+      await inspectScoringScript(BROKEN);
     }
   } catch {
     /* the first real analysis reports a grammar that cannot load */
