@@ -2,6 +2,7 @@
 // sdkClient.ts and is bundled separately (dist/azure.js) so the SDKs load only on first Azure use.
 import type { TokenCredential } from '@azure/core-auth';
 import type { Logger } from '../common/logger';
+import { ForeignHostError } from './errors';
 import type {
   AzureSubscription,
   AzureWorkspace,
@@ -32,6 +33,8 @@ export interface AzureClientOptions {
   tls?: { ca?: string | string[] };
   /** Safety cap on items collected from one paged list (default 2000). */
   maxItems?: number;
+  /** Safety cap on pages (nextLink requests) of one list, empty pages included (default 100). */
+  maxPages?: number;
 }
 
 export interface LogsRequest {
@@ -81,4 +84,45 @@ export function normalizeEndpoint(raw: string | undefined): string {
 /** The token scope for a resource-manager endpoint: `<endpoint>/.default`. */
 export function scopeFor(endpoint: string): string {
   return `${normalizeEndpoint(endpoint)}/.default`;
+}
+
+/**
+ * The one rule for where a request of the Azure layer may go, SDK and raw lists alike: the configured
+ * endpoint's origin (https, same host and port). A nextLink in an ARM response is server data: anything
+ * else is refused before a token is attached.
+ */
+export function assertEndpointHost(url: string, endpoint: string): void {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new ForeignHostError(String(url).slice(0, 200), new URL(endpoint).host);
+  }
+  const allowed = new URL(endpoint);
+  if (target.protocol !== 'https:' || target.host.toLowerCase() !== allowed.host.toLowerCase()) throw new ForeignHostError(target.host || target.href.slice(0, 200), allowed.host);
+}
+
+/**
+ * Bounds one paged list: a page limit (a server can hand out a new nextLink with an empty page forever)
+ * and a stop on a nextLink seen before (a loop). One per list call; `accept` is called with the URL of
+ * every page requested.
+ */
+export class PageGuard {
+  private readonly seen = new Set<string>();
+  pages = 0;
+
+  constructor(readonly maxPages: number) {}
+
+  /** 'repeated': this URL was requested before (the list is complete); otherwise counts the page. */
+  accept(url: string): 'ok' | 'repeated' {
+    if (this.seen.has(url)) return 'repeated';
+    this.seen.add(url);
+    this.pages++;
+    return 'ok';
+  }
+
+  /** True once maxPages pages were accepted: request no further page. */
+  get full(): boolean {
+    return this.pages >= this.maxPages;
+  }
 }

@@ -12,6 +12,8 @@ export type AzureErrorKind =
   | 'server' // 5xx
   | 'badRequest' // other 4xx
   | 'network'
+  | 'proxy' // the HTTPS proxy refused the tunnel: Azure was never reached
+  | 'foreignHost' // a response pointed at another host (nextLink): refused before any token was attached
   | 'certificate'
   | 'cancelled'
   | 'unknown';
@@ -29,9 +31,25 @@ export class AzureError extends Error {
 
 /** Thrown by our pipeline policy when the server asks to wait longer than we are willing to block. */
 export class RetryAfterTooLongError extends Error {
-  constructor(readonly status: number, readonly retryAfterMs: number) {
-    super(`Azure asked to retry after ${Math.ceil(retryAfterMs / 1000)} s`);
+  constructor(readonly status: number, readonly retryAfterMs: number, readonly capMs?: number) {
+    super(`Azure asked to retry after ${formatWait(retryAfterMs)}`);
     this.name = 'RetryAfterTooLongError';
+  }
+}
+
+/** A request (a nextLink from a response) aimed at a host other than the configured endpoint's. */
+export class ForeignHostError extends Error {
+  constructor(readonly host: string, readonly allowedHost: string) {
+    super(`refused a request to ${host}: only ${allowedHost} (amlDoctor.azure.resourceManagerEndpoint) is contacted`);
+    this.name = 'ForeignHostError';
+  }
+}
+
+/** The HTTPS proxy answered CONNECT with something other than 200: the request never reached Azure. */
+export class ProxyRefusedError extends Error {
+  constructor(readonly proxyHost: string, readonly status: number, readonly targetHost: string) {
+    super(`the proxy ${proxyHost} answered CONNECT ${targetHost} with HTTP ${status}`);
+    this.name = 'ProxyRefusedError';
   }
 }
 
@@ -44,18 +62,35 @@ interface RestLike {
   details?: unknown;
 }
 
-/** Retry-After / retry-after-ms / x-ms-retry-after-ms in milliseconds (seconds or HTTP date for Retry-After). */
+/** The throttling headers, in the order the SDK's throttling retry reads them. */
+export const RETRY_AFTER_HEADERS = ['retry-after-ms', 'x-ms-retry-after-ms', 'retry-after'] as const;
+
+/**
+ * Retry-After / retry-after-ms / x-ms-retry-after-ms in milliseconds, read the way the SDK's throttling retry
+ * reads them: any number JavaScript's Number() accepts ("1e6" is a million seconds, "Infinity" forever),
+ * else an HTTP date for Retry-After. Negative waits are 0.
+ */
 export function retryAfterMs(headers: { get(name: string): string | undefined } | undefined, now = Date.now()): number | undefined {
   if (!headers) return undefined;
-  for (const h of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const v = Number(headers.get(h));
-    if (headers.get(h) !== undefined && Number.isFinite(v)) return v;
+  for (const h of RETRY_AFTER_HEADERS) {
+    const v = headers.get(h);
+    if (!v) continue;
+    const n = Number(v);
+    if (!Number.isNaN(n)) return Math.max(0, h === 'retry-after' ? n * 1000 : n);
   }
   const ra = headers.get('retry-after');
-  if (ra === undefined) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra) * 1000;
+  if (!ra) return undefined;
   const date = Date.parse(ra);
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/** "45 s", "3600 s (1 h)", "1000000 s (11.6 days)": seconds as the header said, and a scale a person reads. */
+export function formatWait(ms: number): string {
+  if (!Number.isFinite(ms)) return 'an unlimited time';
+  const s = Math.ceil(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const human = s < 7200 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${+(s / 3600).toFixed(1)} h` : `${+(s / 86_400).toFixed(1)} days`;
+  return `${s} s (${human})`;
 }
 
 function armError(e: RestLike): { code?: string; message?: string } {
@@ -93,10 +128,17 @@ export function toAzureError(err: unknown, what: string, endpoint = 'https://man
   const text = redactSecrets(String(e.message ?? err));
   if (e.name === 'AbortError' || e.name === 'CancellationError') return new AzureError('cancelled', `Cancelled: ${what}.`);
   if (err instanceof RetryAfterTooLongError) {
-    return new AzureError('throttled', `Azure Resource Manager is throttling requests (HTTP ${err.status}) and asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s before retrying to ${what}. Try again later.`, {
+    const cap = err.capMs !== undefined ? ` (more than the ${formatWait(err.capMs)} AML Deploy Doctor waits)` : '';
+    return new AzureError('throttled', `Azure Resource Manager is throttling requests (HTTP ${err.status}) and asked to wait ${formatWait(err.retryAfterMs)} before retrying to ${what}${cap}: not waiting that long. Try again later.`, {
       status: err.status,
       retryAfterMs: err.retryAfterMs,
     });
+  }
+  if (err instanceof ForeignHostError) {
+    return new AzureError('foreignHost', `Azure's answer pointed to another host (${err.host}) when trying to ${what}: refused, and no token was sent there. Only ${err.allowedHost} (amlDoctor.azure.resourceManagerEndpoint) is contacted; the list may be incomplete.`);
+  }
+  if (err instanceof ProxyRefusedError) {
+    return new AzureError('proxy', proxyMessage(err, what), { status: err.status, code: 'ProxyRefused' });
   }
   if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationRequiredError' || e.name === 'AggregateAuthenticationError' || e.name === 'SignInRequiredError') {
     return new AzureError('signedOut', `Not signed in to Azure: ${text}`);
@@ -114,7 +156,7 @@ export function toAzureError(err: unknown, what: string, endpoint = 'https://man
     if (status === 404) return new AzureError('notFound', `Not found (HTTP 404) when trying to ${what}: it was deleted, renamed, or is in another subscription.${server}`, base);
     if (status === 429) {
       const wait = retryAfterMs(headers);
-      return new AzureError('throttled', `Azure Resource Manager is throttling requests (HTTP 429) to ${what}${wait !== undefined ? `; it asked to wait ${Math.ceil(wait / 1000)} s` : ''}. Try again in a moment.${server}`, { ...base, retryAfterMs: wait });
+      return new AzureError('throttled', `Azure Resource Manager is throttling requests (HTTP 429) to ${what}${wait !== undefined ? `; it asked to wait ${formatWait(wait)}` : ''}. Try again in a moment.${server}`, { ...base, retryAfterMs: wait });
     }
     if (status >= 500) return new AzureError('server', `Azure returned a server error (HTTP ${status}) when trying to ${what}, also after retrying. Try again later.${server}`, base);
     if (status >= 400) return new AzureError('badRequest', `Azure refused the request (HTTP ${status}) to ${what}.${server}`, base);
@@ -127,4 +169,13 @@ export function toAzureError(err: unknown, what: string, endpoint = 'https://man
     return new AzureError('network', `Cannot reach ${endpoint} to ${what} (${sysCode || text}). Check the network, the proxy settings and the amlDoctor.azure.resourceManagerEndpoint setting.`, { code: sysCode });
   }
   return new AzureError('unknown', `Failed to ${what}: ${text}`);
+}
+
+/** What a proxy refusal means and what to change: never "ask for a role", Azure was not reached. */
+function proxyMessage(err: ProxyRefusedError, what: string): string {
+  const head = `The HTTPS proxy ${err.proxyHost} (HTTPS_PROXY) refused to connect to ${err.targetHost} (HTTP ${err.status}) when trying to ${what}; Azure was not reached, so this is not an Azure permission problem.`;
+  const noProxy = `or add ${err.targetHost} to NO_PROXY if it should be reached without the proxy`;
+  if (err.status === 407) return `${head} The proxy wants credentials: put them in HTTPS_PROXY (http://user:password@host:port), ${noProxy}.`;
+  if (err.status === 403) return `${head} The proxy does not allow this destination: ask your network administrator to allow ${err.targetHost}, ${noProxy}.`;
+  return `${head} The proxy could not open a tunnel there: check HTTPS_PROXY and the proxy, ${noProxy}.`;
 }

@@ -100,6 +100,10 @@ export class AzureSection implements TreeSection<AzureNode> {
         return [this.message('Untrusted TLS certificate', 'error', e.message, retry)];
       case 'network':
         return [this.message('Cannot reach Azure', 'error', e.message, retry)];
+      case 'proxy':
+        return [this.message(`The HTTPS proxy refused the connection (HTTP ${e.details.status})`, 'error', e.message, retry)];
+      case 'foreignHost':
+        return [this.message('Refused a link to another host', 'warning', e.message, retry)];
       default:
         return [this.message(`Failed: ${e.message}`, 'error', e.message, retry)];
     }

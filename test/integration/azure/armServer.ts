@@ -1,8 +1,9 @@
 // A local HTTPS server answering the documented Azure Resource Manager REST shapes used by the Azure
 // layer (subscriptions, ML workspaces, computes, online endpoints/deployments, getLogs, activity log),
 // with nextLink pagination, bearer-token checks and injectable faults (401/403/404/429+Retry-After/500,
-// slow responses). Its certificate is generated at start with the openssl CLI, so nothing secret is
-// committed and TLS verification stays on: clients must trust `caPem`.
+// slow responses, hostile bodies such as endless or foreign nextLinks). Its certificate is generated at
+// start with the openssl CLI, so nothing secret is committed and TLS verification stays on: clients must
+// trust `caPem`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -32,6 +33,8 @@ export interface Fault {
   times?: number;
   /** Hold the response until the client goes away (for cancellation tests). */
   hang?: boolean;
+  /** Builds the body per request (e.g. a nextLink that changes every time); wins over `body`. */
+  respond?: (url: URL) => unknown;
 }
 
 export interface FixtureDeployment {
@@ -165,7 +168,7 @@ export async function startArmServer(fixture: ArmFixture, acceptToken = 'fake-ar
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) faults = faults.filter((f) => f !== fault);
       if (fault.hang) return; // never answered; the client must cancel
-      return json(res, fault.status, fault.body ?? { error: armError(fault.status) }, fault.headers);
+      return json(res, fault.status, fault.respond?.(url) ?? fault.body ?? { error: armError(fault.status) }, fault.headers);
     }
     if (!url.searchParams.get('api-version')) return json(res, 400, { error: { code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." } });
     if (req.headers.authorization !== `Bearer ${acceptToken}`) {

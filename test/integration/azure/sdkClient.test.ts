@@ -224,6 +224,88 @@ describe('Azure layer with the real SDKs against a local HTTPS ARM server (integ
     assert.equal(server.requests.length, 0, 'no request (and no token) reached the server');
   });
 
+  describe('hostile ARM responses', () => {
+    const warnings: string[] = [];
+    const logger = { trace() {}, debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+    let other: ArmServer;
+    before(async () => {
+      other = await startArmServer(sampleFixture());
+    });
+    after(async () => other.close());
+    beforeEach(() => {
+      warnings.length = 0;
+      other.requests.length = 0;
+    });
+    const WS_PATH = `/subscriptions/${SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-prod/onlineEndpoints`;
+    const endpointItem = { id: `${WS_PATH}/e1`, name: 'e1', properties: { provisioningState: 'Succeeded', traffic: {} } };
+
+    it('a nextLink to another host is refused before any request reaches it, SDK lists and raw lists alike', async () => {
+      // The SDK path (arm-machinelearning) and the raw path (subscriptions) follow the same rule.
+      server.addFault({ path: /onlineEndpoints$/, status: 200, body: { value: [endpointItem], nextLink: `${other.url}${WS_PATH}?api-version=2022-10-01&$skiptoken=1` } });
+      const sdk = await rejectsWith(client.listOnlineEndpoints(WS), 'foreignHost');
+      assert.match(sdk.message, new RegExp(`127\\.0\\.0\\.1:${other.port}`));
+      assert.match(sdk.message, /no token was sent/);
+      server.addFault({ path: /^\/subscriptions$/, status: 200, body: { value: [], nextLink: `${other.url}/subscriptions?api-version=2022-12-01&$skiptoken=1` } });
+      await rejectsWith(client.listSubscriptions(), 'foreignHost');
+      assert.equal(other.requests.length, 0, `the other host received ${other.requests.length} request(s), authorization: ${other.requests.map((r) => r.authorization ?? 'none').join(', ')}`);
+    });
+
+    it('an endless chain of new nextLinks with empty pages stops at the page limit (SDK and raw lists)', { timeout: 60000 }, async () => {
+      const bounded = make({ maxPages: 7, logger });
+      let n = 0;
+      const endless = (path: string, api: string) => () => ({ value: [], nextLink: `${server.url}${path}?api-version=${api}&$skiptoken=${++n}` });
+      server.addFault({ path: /onlineEndpoints$/, status: 200, respond: endless(WS_PATH, '2022-10-01'), times: Infinity });
+      assert.deepEqual(await bounded.listOnlineEndpoints(WS), []);
+      assert.equal(server.requests.filter((r) => r.path === WS_PATH).length, 7);
+      server.addFault({ path: /^\/subscriptions$/, status: 200, respond: endless('/subscriptions', '2022-12-01'), times: Infinity });
+      assert.deepEqual(await bounded.listSubscriptions(), []);
+      assert.equal(server.requests.filter((r) => r.path === '/subscriptions').length, 7);
+      assert.equal(warnings.filter((w) => /stopped after 7 pages/.test(w)).length, 2, warnings.join('\n'));
+    });
+
+    it('the default page limit ends an endless chain too', { timeout: 60000 }, async () => {
+      let n = 0;
+      server.addFault({ path: /onlineEndpoints$/, status: 200, respond: () => ({ value: [], nextLink: `${server.url}${WS_PATH}?api-version=2022-10-01&$skiptoken=${++n}` }), times: Infinity });
+      assert.deepEqual(await make({ logger }).listOnlineEndpoints(WS), []);
+      assert.equal(server.requests.filter((r) => r.path === WS_PATH).length, 100);
+    });
+
+    it('a nextLink that repeats ends the list with the items already read (SDK list)', { timeout: 60000 }, async () => {
+      const again = `${server.url}${WS_PATH}?api-version=2022-10-01&$skiptoken=again`;
+      server.addFault({ path: /onlineEndpoints$/, status: 200, body: { value: [endpointItem], nextLink: again }, times: Infinity });
+      const list = await make({ logger }).listOnlineEndpoints(WS);
+      assert.deepEqual(list.map((e) => e.name), ['e1', 'e1'], 'the first page and the page at the nextLink, once');
+      assert.equal(server.requests.filter((r) => r.path === WS_PATH).length, 3);
+      assert.ok(warnings.some((w) => /nextLink it had sent before/.test(w)), warnings.join('\n'));
+    });
+
+    const longWaits: Record<string, string>[] = [{ 'retry-after': '1e6' }, { 'retry-after': 'Infinity' }, { 'retry-after': '0x1000' }, { 'retry-after-ms': '1e9' }, { 'x-ms-retry-after-ms': '4e6' }];
+    for (const header of longWaits) {
+      it(`429 with ${JSON.stringify(header)}: no wait beyond the cap, the user is told how long Azure asked for`, { timeout: 60000 }, async () => {
+        server.addFault({ path: /onlineEndpoints$/, status: 429, headers: header, times: Infinity });
+        const started = Date.now();
+        const e = await rejectsWith(make({ retry: { maxRetries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 50, maxRetryAfterMs: 2000 } }).listOnlineEndpoints(WS), 'throttled');
+        assert.ok(Date.now() - started < 2000, `returned after ${Date.now() - started} ms`);
+        assert.equal(server.requests.filter((r) => r.path.endsWith('onlineEndpoints')).length, 1, 'not retried');
+        assert.match(e.message, /asked to wait (\d+ s|an unlimited time).*not waiting that long/);
+      });
+    }
+
+    it('Retry-After: 1e6 reads as 11.6 days in the message', async () => {
+      server.addFault({ path: /onlineEndpoints$/, status: 429, headers: { 'retry-after': '1e6' }, times: Infinity });
+      const e = await rejectsWith(client.listOnlineEndpoints(WS), 'throttled');
+      assert.match(e.message, /1000000 s \(11\.6 days\)/);
+      assert.equal(e.details.retryAfterMs, 1e9);
+    });
+
+    it('a Retry-After within the cap in a form the SDK reads differently ("1.5e0") is still honoured, once', async () => {
+      server.addFault({ path: /^\/subscriptions$/, status: 429, headers: { 'retry-after': '1.5e0' } });
+      assert.equal((await client.listSubscriptions()).length, 3);
+      const calls = server.requests.filter((r) => r.path === '/subscriptions');
+      assert.ok(calls[1]!.at - calls[0]!.at >= 1400, `retried after ${calls[1]!.at - calls[0]!.at} ms, Retry-After was 1.5 s`);
+    });
+  });
+
   it('an http:// endpoint is refused before any token is requested', () => {
     assert.throws(() => make({ resourceManagerEndpoint: `http://127.0.0.1:${server.port}` }), /must use https/);
     assert.equal(credential.scopes.length, 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
-import { AzureError, RetryAfterTooLongError, retryAfterMs, toAzureError } from '../../../src/azure/errors';
+import { AzureError, ForeignHostError, formatWait, ProxyRefusedError, RetryAfterTooLongError, retryAfterMs, toAzureError } from '../../../src/azure/errors';
 
 function restError(status: number, body: object | string, headers: Record<string, string> = {}): RestError {
   const request = createPipelineRequest({ url: 'https://management.azure.com/x' });
@@ -49,5 +49,41 @@ describe('Azure error mapping (unit)', () => {
     assert.equal(retryAfterMs(h({ 'retry-after-ms': '150' })), 150);
     assert.equal(retryAfterMs(h({ 'retry-after': new Date(10_000).toUTCString() }), 4_000), 6000);
     assert.equal(retryAfterMs(h({})), undefined);
+  });
+
+  it('reads Retry-After as the SDK does (any JavaScript number), so no form slips past the cap', () => {
+    const h = (o: Record<string, string>) => createHttpHeaders(o);
+    assert.equal(retryAfterMs(h({ 'retry-after': '1e6' })), 1e9);
+    assert.equal(retryAfterMs(h({ 'retry-after': '0x10' })), 16_000);
+    assert.equal(retryAfterMs(h({ 'retry-after': 'Infinity' })), Infinity);
+    assert.equal(retryAfterMs(h({ 'retry-after': '-5' })), 0);
+    assert.equal(retryAfterMs(h({ 'x-ms-retry-after-ms': '2.5e3' })), 2500);
+    assert.equal(retryAfterMs(h({ 'retry-after': 'soon' })), undefined);
+  });
+
+  it('says how long a wait was asked for in a scale a person reads', () => {
+    assert.equal(formatWait(45_000), '45 s');
+    assert.equal(formatWait(3_600_000), '3600 s (60 min)');
+    assert.equal(formatWait(1e9), '1000000 s (11.6 days)');
+    assert.equal(formatWait(Infinity), 'an unlimited time');
+    const e = toAzureError(new RetryAfterTooLongError(429, 1e9, 30_000), 'list endpoints');
+    assert.match(e.message, /asked to wait 1000000 s \(11\.6 days\) before retrying to list endpoints \(more than the 30 s AML Deploy Doctor waits\)/);
+  });
+
+  it('names the proxy, not an Azure role, when the proxy refuses the tunnel; never the proxy URL', () => {
+    const e407 = toAzureError(new ProxyRefusedError('proxy.corp:3128', 407, 'management.azure.com'), 'list subscriptions');
+    assert.equal(e407.kind, 'proxy');
+    assert.match(e407.message, /HTTPS proxy proxy\.corp:3128 \(HTTPS_PROXY\) refused to connect to management\.azure\.com \(HTTP 407\)/);
+    assert.match(e407.message, /http:\/\/user:password@host:port/);
+    assert.match(e407.message, /NO_PROXY/);
+    assert.doesNotMatch(e407.message, /ask for a role/);
+    assert.match(toAzureError(new ProxyRefusedError('p:1', 403, 'h'), 'x').message, /does not allow this destination/);
+    assert.match(toAzureError(new ProxyRefusedError('p:1', 502, 'h'), 'x').message, /could not open a tunnel/);
+  });
+
+  it('a request to another host becomes a "foreignHost" error that says no token was sent', () => {
+    const e = toAzureError(new ForeignHostError('evil.example', 'management.azure.com'), 'list workspaces');
+    assert.equal(e.kind, 'foreignHost');
+    assert.match(e.message, /another host \(evil\.example\).*no token was sent there.*management\.azure\.com/);
   });
 });
