@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { DockerodeClient, type DockerClient } from '../docker/client';
 import { findScoringContainers, type ScoringContainer } from '../docker/discovery';
-import { registerCommand } from '../host/commands';
+import { refuseUntrusted, registerCommand } from '../host/commands';
 import type { ExtensionServices } from '../host/services';
 import { readSettings } from '../host/settings';
 import { ContainerDebugAdapter } from './adapter';
@@ -48,6 +48,8 @@ export function registerDebugFeatures(services: ExtensionServices): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('amlDoctor.docker.host')) docker = new DockerodeClient({ host: readSettings().dockerHost });
     }),
+    // Trust brings the workspace's settings into effect.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => (docker = new DockerodeClient({ host: readSettings().dockerHost }))),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () =>
         new vscode.DebugAdapterInlineImplementation(new ContainerDebugAdapter({ docker, log, workspaceFolders: workspaceFolders() })),
@@ -56,6 +58,10 @@ export function registerDebugFeatures(services: ExtensionServices): void {
       // Fills what a hand-written (or empty) launch.json leaves out.
       resolveDebugConfiguration: async (_folder, config) => {
         if (!config.type && !config.request && !config.name) return undefined; // no launch.json: let the user pick a type
+        if (!vscode.workspace.isTrusted) {
+          refuseUntrusted('amlDoctor.debug.attach'); // VS Code disables debugging untrusted too; never reach Docker
+          return undefined;
+        }
         if (!config.container) {
           const c = await pickContainer(docker);
           if (!c) return undefined;
@@ -73,7 +79,7 @@ export function registerDebugFeatures(services: ExtensionServices): void {
       {
         // One ready configuration per running scoring container (Run and Debug > "Attach to ...").
         provideDebugConfigurations: async () =>
-          (await runningScoringContainers(docker).catch(() => [])).map((c) => ({
+          (vscode.workspace.isTrusted ? await runningScoringContainers(docker).catch(() => []) : []).map((c) => ({
             type: DEBUG_TYPE,
             request: 'attach',
             name: `Attach to ${c.name}`,

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { DEFAULT_RESOURCE_MANAGER_ENDPOINT, normalizeEndpoint, scopeFor, type AzureModule } from '../azure/client';
 import type { Logger } from '../common/logger';
+import { setting } from './settings';
 
 export type CredentialKind = 'vscode' | 'azureCli' | 'default';
 
@@ -18,14 +19,13 @@ export interface AzureSettings {
 }
 
 export function readAzureSettings(): AzureSettings {
-  const c = vscode.workspace.getConfiguration('amlDoctor.azure');
-  const kind = c.get<string>('credential', 'vscode');
+  const kind = setting<string>('amlDoctor.azure.credential', 'vscode');
   return {
     credential: kind === 'azureCli' || kind === 'default' ? kind : 'vscode',
-    resourceManagerEndpoint: c.get<string>('resourceManagerEndpoint', DEFAULT_RESOURCE_MANAGER_ENDPOINT) || DEFAULT_RESOURCE_MANAGER_ENDPOINT,
-    tenant: c.get<string>('tenant', ''),
-    logTail: Math.max(10, Math.min(10000, c.get<number>('logTail', 300))),
-    logPollSeconds: Math.max(2, c.get<number>('logPollSeconds', 5)),
+    resourceManagerEndpoint: setting('amlDoctor.azure.resourceManagerEndpoint', DEFAULT_RESOURCE_MANAGER_ENDPOINT) || DEFAULT_RESOURCE_MANAGER_ENDPOINT,
+    tenant: setting('amlDoctor.azure.tenant', ''),
+    logTail: Math.max(10, Math.min(10000, setting('amlDoctor.azure.logTail', 300))),
+    logPollSeconds: Math.max(2, setting('amlDoctor.azure.logPollSeconds', 5)),
   };
 }
 
@@ -115,6 +115,11 @@ export class AzureAuth implements vscode.Disposable {
    * CLI / default chain it runs the credential only if the user signed in that way before.
    */
   async check(): Promise<SignInState> {
+    if (!vscode.workspace.isTrusted) {
+      // Restricted Mode: no credential runs (the Azure CLI is a process) and no token is requested.
+      this.set({ signedIn: false, reason: 'Azure is off in Restricted Mode.' });
+      return this.current;
+    }
     const s = readAzureSettings();
     try {
       normalizeEndpoint(s.resourceManagerEndpoint);

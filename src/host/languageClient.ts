@@ -30,9 +30,14 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
 }
 
 export function forwardSettings(client: LanguageClient): vscode.Disposable {
-  return vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('amlDoctor.entryScripts') && client.isRunning()) {
-      void client.sendNotification(SettingsChangedNotification, serverSettings());
-    }
-  });
+  const send = () => {
+    if (client.isRunning()) void client.sendNotification(SettingsChangedNotification, serverSettings());
+  };
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('amlDoctor.entryScripts')) send();
+    }),
+    // The workspace's own entryScripts value applies once it is trusted (ignored in Restricted Mode).
+    vscode.workspace.onDidGrantWorkspaceTrust(send),
+  );
 }

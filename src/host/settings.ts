@@ -1,5 +1,12 @@
-// Typed access to the amlDoctor.* settings.
+// Typed, trust-aware access to the amlDoctor.* settings: every read goes through setting(), so a
+// restricted setting's workspace value is ignored while the workspace is untrusted (see restricted.ts).
 import * as vscode from 'vscode';
+import { effectiveSetting } from './restricted';
+
+/** One setting by its full name ('amlDoctor.localDeploy.port'), read now (trust can be granted at any time). */
+export function setting<T>(key: string, fallback: T): T {
+  return effectiveSetting(key, vscode.workspace.getConfiguration().inspect<T>(key), vscode.workspace.isTrusted, fallback);
+}
 
 export interface Settings {
   entryScripts: string;
@@ -8,10 +15,9 @@ export interface Settings {
 }
 
 export function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('amlDoctor');
   return {
-    entryScripts: c.get<string>('entryScripts', '**/score*.py'),
-    dockerHost: c.get<string>('docker.host', ''),
-    baseImage: c.get<string>('localDeploy.baseImage', ''),
+    entryScripts: setting('amlDoctor.entryScripts', '**/score*.py'),
+    dockerHost: setting('amlDoctor.docker.host', ''),
+    baseImage: setting('amlDoctor.localDeploy.baseImage', ''),
   };
 }

@@ -74,6 +74,7 @@ export class DockerSection implements TreeSection<DockerNode> {
 
   /** Refresh: reload now and, when unreachable, reconnect without waiting for the backoff. */
   refresh(): void {
+    if (!vscode.workspace.isTrusted) return; // Restricted Mode: no Docker call at all
     this.explorer.retryNow();
   }
 
@@ -83,6 +84,8 @@ export class DockerSection implements TreeSection<DockerNode> {
   }
 
   async getRoots(): Promise<DockerNode[]> {
+    // Restricted Mode: the engine is not contacted; the welcome view says why and how to trust.
+    if (!vscode.workspace.isTrusted) return [];
     // The event stream (and dockerode with it) starts when the tree is first shown, not at activation.
     this.explorer.start();
     let snap = this.explorer.snapshot;

@@ -166,22 +166,16 @@ export function registerAzureFeatures(services: ExtensionServices): void {
       void vscode.window.showInformationMessage(`${plan.replicas} replicas needed (autoscale_min_replicas ${plan.autoscale.autoscale_min_replicas}, autoscale_max_replicas ${plan.autoscale.autoscale_max_replicas}).`);
     }),
   );
-  // The sign-in check may load the SDK bundle and run the Azure CLI: do it when the view is first shown.
+  // The sign-in check may load the SDK bundle and run the Azure CLI: do it when the view is first shown,
+  // and not before the workspace is trusted (then it runs at once, without a reload).
   let checked = false;
   const firstCheck = () => {
-    if (checked) return;
+    if (checked || !services.view.visible || !vscode.workspace.isTrusted) return;
     checked = true;
     void auth.check();
   };
-  if (services.view.visible) firstCheck();
-  else {
-    const sub = services.view.onDidChangeVisibility((e) => {
-      if (!e.visible) return;
-      sub.dispose();
-      firstCheck();
-    });
-    context.subscriptions.push(sub);
-  }
+  firstCheck();
+  context.subscriptions.push(services.view.onDidChangeVisibility(firstCheck), vscode.workspace.onDidGrantWorkspaceTrust(firstCheck));
 }
 
 const LOG_CONTAINERS: { label: string; description: string; container: LogContainer }[] = [

@@ -10,7 +10,7 @@ import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
 import { registerCommand } from '../host/commands';
 import type { ExtensionServices } from '../host/services';
-import { readSettings } from '../host/settings';
+import { readSettings, setting } from '../host/settings';
 import { DockerSection, type DockerNode } from './dockerSection';
 import { LogPanel } from './logPanel';
 import { TestRequestPanel } from './testRequestPanel';
@@ -26,13 +26,12 @@ interface LocalDeploySettings {
 }
 
 function localDeploySettings(): LocalDeploySettings {
-  const c = vscode.workspace.getConfiguration('amlDoctor.localDeploy');
   return {
-    baseImage: c.get<string>('baseImage', ''),
-    port: c.get<number>('port', 0),
-    memoryGb: c.get<number>('memoryGb', 0),
-    readinessTimeoutSeconds: c.get<number>('readinessTimeoutSeconds', 120),
-    debug: c.get<boolean>('debug', false),
+    baseImage: setting('amlDoctor.localDeploy.baseImage', ''),
+    port: setting('amlDoctor.localDeploy.port', 0),
+    memoryGb: setting('amlDoctor.localDeploy.memoryGb', 0),
+    readinessTimeoutSeconds: setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120),
+    debug: setting('amlDoctor.localDeploy.debug', false),
   };
 }
 
@@ -220,8 +219,10 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       void vscode.commands.executeCommand('setContext', 'amlDoctor.dockerState', s.state);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('amlDoctor.docker.host')) section.setDockerClient(newClient());
+      if (e.affectsConfiguration('amlDoctor.docker.host') && vscode.workspace.isTrusted) section.setDockerClient(newClient());
     }),
+    // Restricted Mode ends without a reload: connect to the engine (settings' workspace values apply now).
+    vscode.workspace.onDidGrantWorkspaceTrust(() => section.setDockerClient(newClient())),
     registerCommand(log, 'amlDoctor.deployments.refresh', () => tree.refresh()),
 
     registerCommand(log, 'amlDoctor.docker.showLogs', async (arg?: unknown) => showLogs(await target(arg))),
@@ -280,7 +281,6 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }),
 
     registerCommand(log, 'amlDoctor.localDeploy.deploy', async (uri?: vscode.Uri) => {
-      if (!vscode.workspace.isTrusted) throw new Error('Local deployments run code from this folder in a container: trust the workspace first.');
       const config = await askConfig(uri instanceof vscode.Uri ? uri : undefined);
       config.debug = config.debug ?? localDeploySettings().debug;
       try {

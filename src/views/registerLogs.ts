@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommand } from '../host/commands';
 import type { ExtensionServices } from '../host/services';
+import { setting } from '../host/settings';
 import { LogPanel, type LogSource } from './logPanel';
 
 export type { LogSource } from './logPanel';
 
 function panelOptions() {
-  const c = vscode.workspace.getConfiguration('amlDoctor');
-  return { maxLines: c.get<number>('logs.maxLines', 50_000) };
+  // The bounds of the setting's schema, enforced: settings.json is hand-edited.
+  return { maxLines: Math.max(1000, Math.min(2_000_000, Math.floor(setting('amlDoctor.logs.maxLines', 50_000)) || 50_000)) };
 }
 
 /** Opens the log panel on any feed (Docker `container.logs({follow:true})`, Azure get_logs polling...). */
