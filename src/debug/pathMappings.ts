@@ -53,9 +53,10 @@ export function computePathMappings(input: MappingInputs): MappingResult {
       add({ localRoot: m.Source, remoteRoot: m.Destination }, 'bind mount');
     }
   }
-  // 2. Deployments made by this extension record their source folder.
+  // 2. Deployments made by this extension record their source folder. Any image can set that label, so it
+  // counts only when it names a workspace folder or a folder inside one.
   const source = input.labels['aml-doctor.source-dir'];
-  if (source) add({ localRoot: source, remoteRoot: appRoot }, 'source folder of the local deployment');
+  if (source && input.workspaceFolders.some((w) => inside(source, w))) add({ localRoot: source, remoteRoot: appRoot }, 'source folder of the local deployment');
   // 3. Otherwise: the app root maps to the local folder of the entry script.
   if (mappings.length === 0) {
     const entry = path.posix.basename(input.env.AZUREML_ENTRY_SCRIPT || 'score.py');

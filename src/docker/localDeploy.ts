@@ -14,9 +14,10 @@ import { httpRequest } from './http';
 import { createTar, type TarEntry } from './streams';
 
 export const ENDPOINT_LABEL = 'aml-doctor.endpoint';
+/** Informational: any image can set it, so it never chooses a host folder to read (see deploymentRecords.ts). */
 export const SOURCE_LABEL = 'aml-doctor.source-dir';
 export const CONFIG_LABEL = 'aml-doctor.config-hash';
-/** The full configuration the container was created from (host paths, names, limits): update re-reads it. */
+/** The configuration the container was created from, for people reading `docker inspect`; never read back (see deploymentRecords.ts). */
 export const CONFIG_JSON_LABEL = 'aml-doctor.config';
 export const APP_ROOT = '/var/azureml-app';
 export const HARNESS_ROOT = '/var/aml-doctor';
@@ -307,14 +308,17 @@ export class LocalDeployer {
     return info;
   }
 
-  /** score.py changed: copy the code again and restart the worker (gunicorn HUP), no new container. */
-  async reload(endpoint: string, deployment: string, progress: Progress = () => undefined, signal?: AbortSignal): Promise<DeployedInfo> {
+  /**
+   * score.py changed: copy the code again and restart the worker (gunicorn HUP), no new container.
+   * `sourceDir` comes from the caller (what this extension recorded, or the user's choice), never from the
+   * container's labels: any image can set them.
+   */
+  async reload(endpoint: string, deployment: string, sourceDir: string, progress: Progress = () => undefined, signal?: AbortSignal): Promise<DeployedInfo> {
     const [c] = await this.find(endpoint, deployment);
     if (!c) throw new LocalDeployError(`No local deployment ${endpoint}/${deployment}: deploy it first.`, 'not-found');
     const details = await this.docker.inspectContainer(c.id);
-    const sourceDir = details.labels[SOURCE_LABEL];
     const entryScript = details.labels['aml-doctor.entry-script'] ?? 'score.py';
-    if (!sourceDir || !fs.existsSync(sourceDir)) throw new LocalDeployError(`The source folder ${sourceDir ?? '(unknown)'} of ${c.name} is gone: use update (recreate) instead.`, 'invalid-config');
+    if (!sourceDir || !fs.existsSync(sourceDir)) throw new LocalDeployError(`The source folder ${sourceDir || '(unknown)'} of ${c.name} is gone: use update (recreate) instead.`, 'invalid-config');
     progress(`Copying ${sourceDir} into ${c.name}`);
     const archive = this.buildArchive({ sourceDir, entryScript } as LocalDeployConfig, { code: true, model: false, harness: false });
     await this.docker.putArchive(c.id, '/', archive);
@@ -346,18 +350,6 @@ export class LocalDeployer {
       port = d?.ports.find((p) => p.privatePort === SCORING_PORT)?.publicPort ?? 0;
     }
     return this.deploy({ ...config, port }, progress, signal);
-  }
-
-  /** The configuration a deployment was created with (from its label), for "update" from the tree. */
-  async configOf(endpoint: string, deployment: string): Promise<LocalDeployConfig | undefined> {
-    const [c] = await this.find(endpoint, deployment);
-    const raw = c?.labels[CONFIG_JSON_LABEL];
-    if (!raw) return undefined;
-    try {
-      return JSON.parse(raw) as LocalDeployConfig;
-    } catch {
-      return undefined;
-    }
   }
 
   /** Removes the deployment's containers and their anonymous volumes. Returns how many were removed. */

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
+import { configForUpdate, DeploymentRecords, sourceForReload, type SourceQuestions } from '../docker/deploymentRecords';
 import { APP_ROOT, LocalDeployError, LocalDeployer, configFromDeploymentYaml, type LocalDeployConfig } from '../docker/localDeploy';
 import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
@@ -51,10 +52,27 @@ class InspectDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
+const workspaceFolders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+
+/** The dialogs behind Reload/Update's choice of the host folder to copy (deploymentRecords.ts decides when). */
+const sourceQuestions: SourceQuestions = {
+  async chooseFolder(reason) {
+    const choice = await vscode.window.showWarningMessage(`${reason} Choose the folder to copy into it, or deploy it again with "Deploy Locally (Docker)".`, { modal: true }, 'Choose Folder...');
+    if (choice !== 'Choose Folder...') return undefined;
+    const picked = await vscode.window.showOpenDialog({ title: 'Source folder to copy to /var/azureml-app', canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+    return picked?.[0]?.fsPath;
+  },
+  async confirmOutside(folder) {
+    const choice = await vscode.window.showWarningMessage(`Copy ${folder} into the container? It is outside the open workspace folders.`, { modal: true }, 'Copy');
+    return choice === 'Copy';
+  },
+};
+
 export function registerDockerFeatures(services: ExtensionServices): void {
   const { context, log, tree } = services;
   const newClient = () => new DockerodeClient({ host: readSettings().dockerHost });
   const section = new DockerSection(newClient(), log);
+  const records = new DeploymentRecords(context.workspaceState);
   tree.addSection(section);
   const inspectDocs = new InspectDocuments();
   const harnessDir = context.asAbsolutePath(path.join('media', 'harness'));
@@ -89,15 +107,18 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       title: `${n.name} (docker)`,
       chunks: section.client.logs(n.id, { follow: true, tail: 2000, signal: abort.signal }),
       format: 'raw',
-      sourceRoot: n.container.labels['aml-doctor.source-dir'],
+      // Traceback paths map onto the folder this extension deployed from; a label could name any folder.
+      sourceRoot: records.sourceDirOf(n.id),
       remoteRoot: APP_ROOT,
       live: true,
       dispose: () => abort.abort(),
     });
   }
 
-  async function deployFailed(err: unknown, what: string): Promise<void> {
+  async function deployFailed(err: unknown, what: string, config?: LocalDeployConfig): Promise<void> {
     if (!(err instanceof LocalDeployError)) throw err;
+    // The container stays for its logs; fixing score.py and reloading it is the next step.
+    if (err.containerId && config) await records.record(err.containerId, config);
     log.error(`${what}: ${err.message}${err.logTail ? `\n--- last container log lines ---\n${err.logTail}` : ''}`);
     const actions = err.containerId ? ['Show Logs'] : [];
     const choice = await vscode.window.showErrorMessage(`${what}: ${err.message}`, ...actions);
@@ -285,16 +306,19 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       config.debug = config.debug ?? localDeploySettings().debug;
       try {
         const info = await withProgress(`Deploying ${config.endpoint}/${config.deployment} locally`, (report, signal) => deployer().deploy(config, report, signal));
+        await records.record(info.id, config);
         void announce(info);
       } catch (err) {
-        await deployFailed(err, `Local deployment ${config.endpoint}/${config.deployment} failed`);
+        await deployFailed(err, `Local deployment ${config.endpoint}/${config.deployment} failed`, config);
       }
     }),
     registerCommand(log, 'amlDoctor.localDeploy.reload', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Reload which local deployment?');
       const { 'aml-doctor.endpoint': ep, 'aml-doctor.deployment': dep } = n.container.labels;
+      const sourceDir = await sourceForReload(records, { id: n.id, name: n.name, labels: n.container.labels }, workspaceFolders(), sourceQuestions);
+      if (!sourceDir) throw new vscode.CancellationError();
       try {
-        const info = await withProgress(`Reloading ${n.name}`, (report, signal) => deployer().reload(ep!, dep!, report, signal));
+        const info = await withProgress(`Reloading ${n.name}`, (report, signal) => deployer().reload(ep!, dep!, sourceDir, report, signal));
         void vscode.window.setStatusBarMessage(`Reloaded ${info.name}: ${info.scoringUri}`, 5000);
       } catch (err) {
         await deployFailed(err, `Reloading ${n.name} failed`);
@@ -302,17 +326,19 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }),
     registerCommand(log, 'amlDoctor.localDeploy.update', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Update (recreate) which local deployment?');
-      const { 'aml-doctor.endpoint': ep, 'aml-doctor.deployment': dep } = n.container.labels;
       const d = deployer();
-      const previous = await d.configOf(ep!, dep!);
-      if (!previous) throw new Error(`${n.name} has no recorded configuration: deploy it again with "Deploy Locally".`);
+      // Update reads the source folder, model and conda file again: only from this extension's record.
+      const previous = await configForUpdate(records, { id: n.id, name: n.name, labels: n.container.labels }, workspaceFolders(), sourceQuestions);
+      if (!previous) throw new vscode.CancellationError();
       const s = localDeploySettings();
       const config: LocalDeployConfig = { ...previous, baseImage: s.baseImage || previous.baseImage, memoryGb: s.memoryGb || previous.memoryGb, debug: s.debug };
       try {
         const info = await withProgress(`Updating ${n.name}`, (report, signal) => d.update(config, report, signal));
+        await records.forget(n.id);
+        await records.record(info.id, config);
         void announce(info);
       } catch (err) {
-        await deployFailed(err, `Updating ${n.name} failed`);
+        await deployFailed(err, `Updating ${n.name} failed`, config);
       }
     }),
     registerCommand(log, 'amlDoctor.localDeploy.delete', async (arg?: unknown) => {
@@ -321,6 +347,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       const ok = await vscode.window.showWarningMessage(`Delete the local deployment ${ep}/${dep} (container ${n.name})?`, { modal: true }, 'Delete');
       if (ok !== 'Delete') return;
       const removed = await deployer().delete(ep!, dep!);
+      await records.forget(n.id);
       void vscode.window.setStatusBarMessage(`Deleted ${ep}/${dep} (${removed} container${removed === 1 ? '' : 's'})`, 5000);
     }),
   );

@@ -2,17 +2,21 @@
 // deploy the examples/ project, answer a request with the model's numbers, reload an edited score.py,
 // update to a new model, delete without leftovers, and the crash / out-of-memory states.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nullLogger } from '../../../src/common/logger';
 import { DockerodeClient } from '../../../src/docker/client';
+import { configForUpdate, DeploymentRecords, sourceForReload } from '../../../src/docker/deploymentRecords';
 import { DockerExplorer } from '../../../src/docker/explorer';
 import { httpRequest } from '../../../src/docker/http';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../../../src/docker/localDeploy';
 import { createTar } from '../../../src/docker/streams';
 import { sendTestRequest } from '../../../src/docker/testRequest';
+import { memoryMemento } from '../../helpers/memento';
 import { HARNESS_DIR, IMAGE, copyExamples, docker, dockerLogs, removeContainers, uniqueName, waitFor } from './helpers';
 
 const endpoint = uniqueName('ep');
@@ -100,11 +104,54 @@ describe('local deployments (integration, real Docker engine)', { timeout: 60000
     assert.ok(before);
     const file = path.join(project, 'score.py');
     writeFileSync(file, readFileSync(file, 'utf8').replace('return {"predictions": predictions.round(2).tolist()}', 'return {"predictions": predictions.round(2).tolist(), "reloaded": True}'));
-    const info = await deployer.reload(endpoint, 'blue');
+    const info = await deployer.reload(endpoint, 'blue', project);
     assert.equal(info.id, before.id, 'reload must keep the container');
     const r = await httpRequest(info.scoringUri, { method: 'POST', body: JSON.stringify(sample), headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 200, r.body);
     assert.equal(JSON.parse(r.body).reloaded, true);
+  });
+
+  it('a container whose labels name a folder outside the workspace: Reload never copies that folder', async () => {
+    const secret = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-secret-'));
+    writeFileSync(path.join(secret, 'credentials'), '[default]\naws_secret_access_key = not-a-real-key\n');
+    const [blue] = await deployer.find(endpoint, 'blue');
+    const image = `${uniqueName('evil-image')}:1`;
+    const name = `${endpoint}.evil`;
+    try {
+      // The attack input: an image carrying this extension's labels, its source folder pointing at a folder
+      // the user never deployed (made from the running deployment, so it really serves and reloads).
+      const cfg = JSON.stringify({ ...config({ deployment: 'evil', sourceDir: secret }), modelPath: path.join(secret, 'credentials') });
+      docker('commit', '--change', 'LABEL aml-doctor.deployment=evil', '--change', `LABEL aml-doctor.source-dir=${secret}`, '--change', `LABEL aml-doctor.config=${JSON.stringify(cfg)}`, blue!.id, image);
+      const id = docker('run', '-d', '--name', name, '-p', '127.0.0.1::5001', image);
+      const hostile = await client.inspectContainer(id);
+      assert.equal(hostile.labels['aml-doctor.source-dir'], secret);
+      assert.equal(hostile.labels['aml-doctor.config'], cfg);
+
+      // What the Reload command does: the folder comes from the extension's records, else from the user.
+      const records = new DeploymentRecords(memoryMemento());
+      await records.record(blue!.id, config());
+      const asked: string[] = [];
+      const source = await sourceForReload(records, { id, name, labels: hostile.labels }, [project], {
+        chooseFolder: async (reason) => {
+          asked.push(reason);
+          return project; // the user picks the workspace's project folder
+        },
+        confirmOutside: async () => assert.fail('the chosen folder is inside the workspace'),
+      });
+      assert.match(asked.join('\n'), /ep.*\.evil was not deployed by AML Deploy Doctor from this workspace/);
+      assert.equal(source, project);
+      const info = await deployer.reload(endpoint, 'evil', source!);
+      assert.equal(info.id, id);
+      assert.equal(docker('exec', name, 'cat', '/var/azureml-app/score.py'), readFileSync(path.join(project, 'score.py'), 'utf8').trim());
+      const leaked = spawnSync('docker', ['exec', name, 'ls', '/var/azureml-app/credentials'], { encoding: 'utf8' });
+      assert.notEqual(leaked.status, 0, 'the labelled folder must not be copied into the container');
+      // Update would read source, model and conda file again: never from the label's configuration.
+      await assert.rejects(configForUpdate(records, { id, name, labels: hostile.labels }, [project], { confirmOutside: async () => true }), /Deploy it again/);
+    } finally {
+      spawnSync('docker', ['rm', '-f', '-v', name]);
+      spawnSync('docker', ['rmi', image]);
+      rmSync(secret, { recursive: true, force: true });
+    }
   });
 
   it('update with a new model recreates the container and answers with the new model, on the same port', async () => {
@@ -235,7 +282,7 @@ describe('local deployments (integration, real Docker engine)', { timeout: 60000
       assert.equal(bad.status, 500);
       assert.doesNotMatch(bad.body, /JSONDecodeError/);
       writeFileSync(path.join(dir, 'score.py'), readFileSync(path.join(dir, 'score.py'), 'utf8').replace('"predictions": predictions', '"flask": True, "predictions": predictions'));
-      const again = await deployer.reload(endpoint, 'flask');
+      const again = await deployer.reload(endpoint, 'flask', dir);
       assert.equal(again.id, info.id);
       const r2 = await sendTestRequest(again.scoringUri, JSON.stringify(sample));
       assert.equal(JSON.parse(r2.body).flask, true);

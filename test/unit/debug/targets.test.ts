@@ -57,6 +57,12 @@ describe('path mappings (unit)', () => {
     const r = computePathMappings({ env: { AML_APP_ROOT: '/app' }, labels: { 'aml-doctor.source-dir': '/w/examples' }, mounts: [], workspaceFolders: ['/w'], exists: never });
     assert.deepEqual(r.mappings, [{ localRoot: '/w/examples', remoteRoot: '/app' }]);
   });
+  it('ignores a source-folder label outside the workspace folders (any image can set it)', () => {
+    const r = computePathMappings({ env: {}, labels: { 'aml-doctor.source-dir': '/home/u/.ssh' }, mounts: [], workspaceFolders: ['/w'], exists: never });
+    assert.deepEqual(r.mappings, [{ localRoot: '/w', remoteRoot: '/var/azureml-app' }]);
+    const sibling = computePathMappings({ env: {}, labels: { 'aml-doctor.source-dir': '/w-other' }, mounts: [], workspaceFolders: ['/w'], exists: never });
+    assert.deepEqual(sibling.mappings, [{ localRoot: '/w', remoteRoot: '/var/azureml-app' }]);
+  });
   it('falls back to the workspace folder holding the entry script; the open editor wins', () => {
     const exists = (p: string) => p === '/w/b/score.py';
     const r = computePathMappings({ env: {}, labels: {}, mounts: [], workspaceFolders: ['/w/a', '/w/b'], exists });
