@@ -68,6 +68,11 @@ export interface SessionOptions {
   workspaceSource?: string;
   /** Environment for code-server (and so for the extension host). */
   env?: Record<string, string>;
+  /**
+   * 'untrusted': Workspace Trust on (as users have it) and the folder opened in Restricted Mode, without the
+   * start-up prompt. Default: trust disabled, every folder trusted.
+   */
+  trust?: 'untrusted';
 }
 
 export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSession> {
@@ -82,7 +87,8 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   writeFileSync(
     path.join(userData, 'User', 'settings.json'),
     JSON.stringify({
-      'security.workspace.trust.enabled': false,
+      'security.workspace.trust.enabled': options.trust === 'untrusted',
+      'security.workspace.trust.startupPrompt': 'never',
       'workbench.startupEditor': 'none',
       'chat.disableAIFeatures': true,
       'workbench.tips.enabled': false,
@@ -103,7 +109,12 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   let log = '';
   const proc = spawn(
     cmd[0]!,
-    [...cmd.slice(1), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, workspace],
+    [
+      ...cmd.slice(1),
+      ...['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check'],
+      ...(options.trust === 'untrusted' ? [] : ['--disable-workspace-trust']),
+      ...['--extensions-dir', extensions, '--user-data-dir', userData, workspace],
+    ],
     // Its own process group: close() ends code-server together with its extension hosts and servers.
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, detached: true },
   );
