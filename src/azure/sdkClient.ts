@@ -251,6 +251,7 @@ export class SdkAzureClient implements AzureClient {
     const out: Loose[] = [];
     let url: string | undefined = firstUrl;
     while (url) {
+      assertEndpointHost(url, this.endpoint); // also enforced by the pipeline policy: fail before building the request
       if (guard.accept(url) === 'repeated') {
         this.stopped(what, 'repeated');
         break;

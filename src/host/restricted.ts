@@ -64,15 +64,20 @@ export interface SettingInspection<T> {
 }
 
 /**
- * The value of an amlDoctor setting: folder over workspace over user over default, except that a
- * restricted setting ignores workspace and folder values while the workspace is untrusted. A value of the
- * wrong type (a hand-edited settings.json) counts as unset.
+ * The value of an amlDoctor setting in an untrusted workspace: a restricted setting ignores workspace and
+ * folder values (user value, else default); any other keeps folder over workspace over user over default.
+ * A value of the wrong type (a hand-edited settings.json) counts as unset. (Trusted, VS Code's own
+ * resolution applies: see host/settings.ts.)
  */
-export function effectiveSetting<T>(key: string, inspected: SettingInspection<T> | undefined, trusted: boolean, fallback: T): T {
-  const ok = (v: unknown): v is T => v !== undefined && v !== null && typeof v === typeof fallback;
-  const layers = trusted || !(key in RESTRICTED_SETTINGS)
-    ? [inspected?.workspaceFolderValue, inspected?.workspaceValue, inspected?.globalValue, inspected?.defaultValue]
-    : [inspected?.globalValue, inspected?.defaultValue];
-  for (const v of layers) if (ok(v)) return v;
+export function untrustedSetting<T>(key: string, inspected: SettingInspection<T> | undefined, fallback: T): T {
+  const layers = key in RESTRICTED_SETTINGS
+    ? [inspected?.globalValue, inspected?.defaultValue]
+    : [inspected?.workspaceFolderValue, inspected?.workspaceValue, inspected?.globalValue, inspected?.defaultValue];
+  for (const v of layers) if (isOfType(v, fallback)) return v;
   return fallback;
+}
+
+/** A settings value of the fallback's type (settings.json is hand-edited: "22" for a port is not a port). */
+export function isOfType<T>(value: unknown, fallback: T): value is T {
+  return value !== undefined && value !== null && typeof value === typeof fallback;
 }

@@ -1,11 +1,17 @@
 // Typed, trust-aware access to the amlDoctor.* settings: every read goes through setting(), so a
 // restricted setting's workspace value is ignored while the workspace is untrusted (see restricted.ts).
 import * as vscode from 'vscode';
-import { effectiveSetting } from './restricted';
+import { isOfType, untrustedSetting } from './restricted';
 
 /** One setting by its full name ('amlDoctor.localDeploy.port'), read now (trust can be granted at any time). */
 export function setting<T>(key: string, fallback: T): T {
-  return effectiveSetting(key, vscode.workspace.getConfiguration().inspect<T>(key), vscode.workspace.isTrusted, fallback);
+  const c = vscode.workspace.getConfiguration();
+  if (vscode.workspace.isTrusted) {
+    // VS Code's own resolution, which already keeps machine- and application-scoped settings out of workspaces.
+    const value = c.get<T>(key);
+    return isOfType(value, fallback) ? value : fallback;
+  }
+  return untrustedSetting(key, c.inspect<T>(key), fallback);
 }
 
 export interface Settings {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { commandNeedsTrust, effectiveSetting, restrictedMessage, RESTRICTED_SETTINGS, UNRESTRICTED_SETTINGS, UNTRUSTED_COMMANDS } from '../../../src/host/restricted';
+import { commandNeedsTrust, isOfType, restrictedMessage, RESTRICTED_SETTINGS, UNRESTRICTED_SETTINGS, UNTRUSTED_COMMANDS, untrustedSetting } from '../../../src/host/restricted';
 
 const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
 const untrusted = pkg.capabilities.untrustedWorkspaces;
@@ -85,28 +85,26 @@ describe('Restricted Mode declarations (unit, over package.json)', () => {
 });
 
 describe('settings reader (unit)', () => {
-  const hostile = { defaultValue: false, globalValue: undefined, workspaceValue: true };
-
   it('untrusted: a restricted setting ignores the workspace and folder values (user value, else default)', () => {
-    assert.equal(effectiveSetting('amlDoctor.localDeploy.debug', hostile, false, false), false);
-    assert.equal(effectiveSetting('amlDoctor.localDeploy.port', { defaultValue: 0, globalValue: 8080, workspaceValue: 22, workspaceFolderValue: 23 }, false, 0), 8080);
-    assert.equal(effectiveSetting('amlDoctor.azure.credential', { defaultValue: 'vscode', workspaceValue: 'default' }, false, 'vscode'), 'vscode');
-    assert.equal(effectiveSetting('amlDoctor.azure.tenant', { defaultValue: '', workspaceValue: 'attacker-tenant' }, false, ''), '');
-    assert.equal(effectiveSetting('amlDoctor.entryScripts', { defaultValue: '**/score*.py', workspaceValue: '{a,b}'.repeat(1000) }, false, '**/score*.py'), '**/score*.py');
+    assert.equal(untrustedSetting('amlDoctor.localDeploy.debug', { defaultValue: false, workspaceValue: true }, false), false);
+    assert.equal(untrustedSetting('amlDoctor.localDeploy.debug', { defaultValue: false, globalValue: true, workspaceValue: false }, false), true, 'the user\'s own value applies');
+    assert.equal(untrustedSetting('amlDoctor.localDeploy.port', { defaultValue: 0, globalValue: 8080, workspaceValue: 22, workspaceFolderValue: 23 }, 0), 8080);
+    assert.equal(untrustedSetting('amlDoctor.localDeploy.memoryGb', { defaultValue: 0, workspaceValue: 0.001 }, 0), 0);
+    assert.equal(untrustedSetting('amlDoctor.azure.credential', { defaultValue: 'vscode', workspaceValue: 'default' }, 'vscode'), 'vscode');
+    assert.equal(untrustedSetting('amlDoctor.azure.tenant', { defaultValue: '', workspaceValue: 'attacker-tenant' }, ''), '');
+    assert.equal(untrustedSetting('amlDoctor.entryScripts', { defaultValue: '**/score*.py', workspaceValue: '{a,b}'.repeat(1000) }, '**/score*.py'), '**/score*.py');
   });
 
-  it('trusted: folder over workspace over user over default', () => {
-    assert.equal(effectiveSetting('amlDoctor.localDeploy.debug', hostile, true, false), true);
-    assert.equal(effectiveSetting('amlDoctor.localDeploy.port', { defaultValue: 0, globalValue: 8080, workspaceValue: 22, workspaceFolderValue: 23 }, true, 0), 23);
-    assert.equal(effectiveSetting('amlDoctor.localDeploy.port', { defaultValue: 0, globalValue: 8080, workspaceValue: 22 }, true, 0), 22);
-  });
-
-  it('an unrestricted setting keeps its workspace value untrusted', () => {
-    assert.equal(effectiveSetting('amlDoctor.azure.logTail', { defaultValue: 300, workspaceValue: 50 }, false, 300), 50);
+  it('untrusted: an unrestricted setting keeps folder over workspace over user over default', () => {
+    assert.equal(untrustedSetting('amlDoctor.azure.logTail', { defaultValue: 300, globalValue: 100, workspaceValue: 50 }, 300), 50);
+    assert.equal(untrustedSetting('amlDoctor.azure.logTail', { defaultValue: 300, globalValue: 100, workspaceValue: 50, workspaceFolderValue: 20 }, 300), 20);
   });
 
   it('a value of the wrong type counts as unset, and nothing set gives the fallback', () => {
-    assert.equal(effectiveSetting<number>('amlDoctor.localDeploy.port', { defaultValue: 0, workspaceValue: '22' as unknown as number }, true, 0), 0);
-    assert.equal(effectiveSetting<number>('amlDoctor.logs.maxLines', undefined, true, 50_000), 50_000);
+    assert.equal(untrustedSetting<number>('amlDoctor.localDeploy.port', { defaultValue: 0, globalValue: '22' as unknown as number }, 0), 0);
+    assert.equal(untrustedSetting<number>('amlDoctor.logs.maxLines', undefined, 50_000), 50_000);
+    assert.equal(isOfType('22', 0), false);
+    assert.equal(isOfType(null, ''), false);
+    assert.equal(isOfType(false, true), true);
   });
 });
