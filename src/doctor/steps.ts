@@ -259,7 +259,7 @@ export async function imageStep(ctx: StepContext, images: ImageStep): Promise<St
     return {
       status: 'failed',
       summary: err.message,
-      evidence: [evidence(err.message, 'doctor'), ...(diag?.recognised ? diag.evidence : [])],
+      evidence: diag?.recognised ? diag.evidence : [],
       fix: [...(diag?.recognised ? diag.fix : []), ...err.fix],
       link: diag?.link,
       docs: diag?.docs,
