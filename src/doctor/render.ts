@@ -44,8 +44,9 @@ function fence(text: string): string {
   return `${f}\n${text}\n${f}`;
 }
 
+/** Characters that would format, link or break a table cell; "_" stays (GitHub leaves intra-word "_" alone). */
 function mdEscape(text: string): string {
-  return text.replace(/([\\`*_{}[\]<>|#])/g, '\\$1');
+  return text.replace(/([\\`*[\]<>|])/g, '\\$1');
 }
 
 function mdStep(report: DoctorReport, s: StepResult): string[] {
