@@ -6,7 +6,7 @@ import { nullLogger, type Logger } from '../common/logger';
 import { azureStep, type AzureAccess } from './azureStep';
 import type { ContainerRunner, ImageStep } from './capabilities';
 import type { DoctorProject } from './project';
-import { cleanText, REPORT_SCHEMA_VERSION, STEPS, stepInfo, type DoctorReport, type StepId, type StepResult } from './report';
+import { cleanText, MAX_EVIDENCE_ITEMS, REPORT_SCHEMA_VERSION, STEPS, stepInfo, type DoctorReport, type StepId, type StepResult } from './report';
 import { capacityStep, containerStep, environmentStep, imageStep, modelStep, scoringStep, scriptStep, type CapacityRequest, type RunState, type StepContext, type StepOutcome } from './steps';
 
 export interface DoctorCapabilities {
@@ -129,6 +129,7 @@ export async function runDoctor(project: DoctorProject, caps: DoctorCapabilities
         r.summary = cleanText(r.summary, 1000);
         r.fix = r.fix.map((f) => cleanText(f, 1000));
         r.notes = r.notes.map((n) => cleanText(n, 1000));
+        r.evidence = r.evidence.slice(0, MAX_EVIDENCE_ITEMS);
         results.set(id, r);
         options.onProgress?.({ type: 'end', step: id, result: r });
         return r;

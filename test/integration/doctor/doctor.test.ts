@@ -3,7 +3,7 @@
 // it concerns; a healthy project passes every step it can run. Plus the CLI's JSON from a real run,
 // checked against docs/doctor-report.schema.json.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ import { readTarget } from '../../../src/doctor/project';
 import type { DoctorReport, StepId } from '../../../src/doctor/report';
 import { HEALTHY_CONDA, HEALTHY_SCORE, writeProject, type ProjectFiles } from '../../helpers/doctorProjects';
 import { schemaErrors } from '../../helpers/doctorSchema';
-import { HARNESS_DIR, IMAGE, REPO, docker, removeContainers, uniqueName } from '../docker/helpers';
+import { HARNESS_DIR, IMAGE, REPO, docker, removeContainers, uniqueName, waitFor } from '../docker/helpers';
 
 const endpointPrefix = uniqueName('doctor');
 const client = new DockerodeClient();
@@ -171,5 +171,32 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.equal(report.project.image, IMAGE);
     assert.ok(readFileSync(yml, 'utf8').includes(`endpoint_name: ${endpointPrefix}-cli`));
     assertCleanedUp(`${endpointPrefix}-cli`);
+  });
+
+  it('Ctrl+C on the CLI while init() runs: the run stops, the container is removed, the partial report says cancelled (exit 130)', async () => {
+    const endpoint = `${endpointPrefix}-sigint`;
+    const score = HEALTHY_SCORE.replace('import os\n', 'import os\nimport time\n').replace('    global model\n', '    global model\n    time.sleep(600)\n');
+    const yml = writeProject({ endpoint, score });
+    dirs.push(path.dirname(yml));
+    const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'doctor', yml, '--image', IMAGE, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // init() is running once the doctor's container is up.
+      await waitFor('the doctor\'s container to run', () => docker('ps', '-q', '--filter', `name=^${endpoint}.blue-doctor-`, '--filter', 'status=running') !== '', 120000, 200);
+      child.kill('SIGINT');
+      const code = await exited;
+      assert.equal(code, 130, stderr);
+      const report = JSON.parse(stdout) as DoctorReport;
+      assert.equal(report.outcome, 'cancelled');
+      assert.deepEqual(report.steps.slice(4).map((s) => s.skip?.kind), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+      assert.deepEqual(schemaErrors(report), []);
+      assertCleanedUp(endpoint);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
