@@ -222,7 +222,7 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
   if (problems.length) {
     return {
       status: 'failed',
-      summary: `${name} opens ${problems.length === 1 ? 'a file' : `${problems.length} files`} the model does not have: init() would fail with FileNotFoundError.`,
+      summary: `${name} opens ${problems.length === 1 ? 'a file' : `${problems.length} files`} the model does not have: in the container that raises FileNotFoundError (in init(), the deployment never becomes ready).`,
       evidence: problems,
       fix: fixes,
       link,

@@ -210,6 +210,10 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
         const f = report.steps.find((x) => x.id === report.firstFailure)!;
         void vscode.window.showWarningMessage(`Run Doctor: step ${f.number} (${f.title}) failed: ${f.summary}`);
       }
+    } catch (err) {
+      // The run itself broke (each step's own failures are in the report): the panel stops "running".
+      if (!panel.isDisposed) panel.update({ ...live.report(), outcome: 'cancelled' }, false);
+      throw err;
     } finally {
       runs.delete(abort);
     }
