@@ -10,6 +10,7 @@ import type { ExtensionServices } from './host/services';
 import { DeploymentsTreeProvider } from './views/deploymentsTree';
 import { registerAzureFeatures } from './views/registerAzure';
 import { registerDockerFeatures } from './views/registerDocker';
+import { registerDoctorFeatures } from './views/registerDoctor';
 import { registerLogFeatures } from './views/registerLogs';
 
 let client: LanguageClient | undefined;
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerAzureFeatures(services);
     registerLogFeatures(services);
     registerDebugFeatures(services);
+    registerDoctorFeatures(services);
 
     // The language client library and the server process start right after activation returns.
     setImmediate(() => startLanguageClient(context, log));

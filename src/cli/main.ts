@@ -1,5 +1,6 @@
 // `aml-doctor`: the analysis and log explanations as a command-line tool for CI pipelines.
 import { preferBaselineWasmCompiler } from '../analysis/parser';
+import { DOCTOR_USAGE, runDoctorCli } from './doctor';
 import { runExplain } from './explain';
 import { runLint } from './lint';
 
@@ -12,6 +13,7 @@ Commands:
                                          error-severity finding exists, 2 on bad usage.
   explain [file|-] [--format text|json]  Name the failure in an Azure ML deployment log and how to fix it
                                          (reads stdin when no file or -). Exit code 2 on bad usage.
+${DOCTOR_USAGE}
   help                                   Show this help.
 `;
 
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return runLint(rest, process.stdout, process.stderr);
     case 'explain':
       return runExplain(rest, process.stdin, process.stdout, process.stderr);
+    case 'doctor':
+      return runDoctorCli(rest, process.stdout, process.stderr);
     case undefined:
     case 'help':
     case '--help':

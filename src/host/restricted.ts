@@ -26,6 +26,9 @@ export const RESTRICTED_SETTINGS: Readonly<Record<string, string>> = {
 export const UNRESTRICTED_SETTINGS: Readonly<Record<string, string>> = {
   'amlDoctor.azure.logTail': 'clamped to 10-10000 lines, and Azure is only contacted in a trusted workspace',
   'amlDoctor.azure.logPollSeconds': 'at least 2 s, and Azure is only contacted in a trusted workspace',
+  'amlDoctor.doctor.burstRequests': 'clamped to 1-500 requests, sent only to the local container Run Doctor started, only when trusted',
+  'amlDoctor.doctor.burstConcurrency': 'clamped to 1-32, and the capacity check runs only in a trusted workspace',
+  'amlDoctor.doctor.keepContainer': 'only whether Run Doctor removes its own container afterwards (trusted workspaces only)',
 };
 
 /**
@@ -40,6 +43,8 @@ export const UNTRUSTED_COMMANDS: ReadonlySet<string> = new Set([
   'amlDoctor.azure.calculateReplicas',
   'amlDoctor.azure.explainFailure',
   'amlDoctor.azure.stopFollowingLogs',
+  // Untrusted it runs the static steps (entry script, environment file, model paths) and says so.
+  'amlDoctor.doctor.run',
 ]);
 
 export function commandNeedsTrust(id: string): boolean {

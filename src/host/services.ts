@@ -1,5 +1,7 @@
 // What every feature area receives at activation: passed in, never reached through globals.
 import type * as vscode from 'vscode';
+import type { AzureClient } from '../azure/client';
+import type { OnlineDeploymentInfo } from '../azure/types';
 import type { DeploymentsTreeProvider } from '../views/deploymentsTree';
 import type { HostLog } from './log';
 
@@ -8,4 +10,15 @@ export interface ExtensionServices {
   log: HostLog;
   tree: DeploymentsTreeProvider;
   view: vscode.TreeView<unknown>;
+  /** Set by the Azure area: what other areas (Run Doctor) may use of it. */
+  azure?: AzureAccessService;
+}
+
+export interface AzureAccessService {
+  isSignedIn(): boolean;
+  /** The client for the current settings; throws when signed out. */
+  client(): AzureClient;
+  /** Deployments already listed in the tree (no extra Azure call). */
+  listedDeployments(): OnlineDeploymentInfo[];
+  logTail(): number;
 }

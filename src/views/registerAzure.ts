@@ -39,6 +39,7 @@ export function registerAzureFeatures(services: ExtensionServices): void {
     log,
   );
   tree.addSection(section);
+  services.azure = { isSignedIn: () => auth.state.signedIn, client, listedDeployments: () => section.listedDeployments.map((n) => n.dep), logTail: () => readAzureSettings().logTail };
 
   const deploymentOf = (arg: unknown): OnlineDeploymentInfo | undefined => {
     const n = arg as AzureNode | undefined;

@@ -45,6 +45,10 @@ export interface FixtureDeployment {
   instanceCount?: number;
   scale?: Record<string, unknown>;
   maxConcurrent?: number;
+  /** ISO 8601 request timeout (default PT5S). */
+  requestTimeout?: string;
+  /** Environment version resource id (properties.environmentId). */
+  environmentId?: string;
   logs?: { InferenceServer?: string; StorageInitializer?: string };
   /** Failed operations in the activity log: {code, message} of the ARM async-operation error. */
   failures?: { code: string; message: string; details?: { code: string; message: string }[] }[];
@@ -230,8 +234,9 @@ export async function startArmServer(fixture: ArmFixture, acceptToken = 'fake-ar
               instanceType: d.instanceType,
               provisioningState: d.state,
               scaleSettings: d.scale ?? { scaleType: 'Default' },
-              requestSettings: { maxConcurrentRequestsPerInstance: d.maxConcurrent ?? 1, requestTimeout: 'PT5S' },
+              requestSettings: { maxConcurrentRequestsPerInstance: d.maxConcurrent ?? 1, requestTimeout: d.requestTimeout ?? 'PT5S' },
               model: `${wsId(w)}/models/diabetes/versions/1`,
+              ...(d.environmentId ? { environmentId: d.environmentId } : {}),
             },
           })), url);
         }

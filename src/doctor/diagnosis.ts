@@ -1,0 +1,68 @@
+// Log diagnosis for the doctor's steps, through the log engine's public API (the same explainStream that
+// `aml-doctor explain` uses): evidence lines, the fix, and the traceback frame in user code mapped back to
+// the local file. A frame path is log text: it is only ever resolved inside the project's source folder.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { APP_ROOT } from '../docker/localDeploy';
+import { explainStream, explainText } from '../logs/classifier';
+import type { Explanation, Finding } from '../logs/types';
+import { evidence, type EvidenceItem, type Location } from './report';
+
+export interface LogDiagnosis {
+  /** False when the log holds no known failure (the classifier's "unrecognised"). */
+  recognised: boolean;
+  id: string;
+  category: string;
+  title: string;
+  explanation: string;
+  fix: string[];
+  docs: string;
+  evidence: EvidenceItem[];
+  /** The deepest user-code frame, mapped to the local file. */
+  link?: Location;
+  lines: number;
+}
+
+/** Maps a path inside the container (/var/azureml-app/score.py) to the local file it was copied from. */
+export function localPathForFrame(framePath: string, sourceDir: string, remoteRoot = APP_ROOT): string | undefined {
+  const norm = framePath.replace(/\\/g, '/');
+  const root = remoteRoot.replace(/\/+$/, '');
+  if (!norm.startsWith(root + '/')) return undefined;
+  const base = path.resolve(sourceDir);
+  const local = path.resolve(base, norm.slice(root.length + 1));
+  if (local !== base && !local.startsWith(base + path.sep)) return undefined;
+  try {
+    return fs.statSync(local).isFile() ? local : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromFinding(f: Finding, e: Explanation, sourceDir: string): LogDiagnosis {
+  const localFile = f.location ? localPathForFrame(f.location.path, sourceDir) : undefined;
+  const link = localFile && f.location ? { file: localFile, line: f.location.line } : undefined;
+  return {
+    recognised: f.id !== 'unrecognised',
+    id: f.id,
+    category: f.category,
+    title: f.title,
+    explanation: f.explanation,
+    fix: f.fix,
+    docs: f.docs,
+    evidence: f.evidence.slice(0, 5).map((ev) => evidence(ev.text, 'log', { logLine: ev.line })),
+    link,
+    lines: e.lines,
+  };
+}
+
+/** Diagnoses a log (container output, Azure getLogs) streamed in bounded memory. */
+export async function diagnoseLog(chunks: AsyncIterable<string | Uint8Array>, sourceDir: string): Promise<LogDiagnosis> {
+  const e = await explainStream(chunks);
+  return fromFinding(e.primary, e, sourceDir);
+}
+
+/** Same, for a log already in memory. */
+export function diagnoseText(text: string, sourceDir: string): LogDiagnosis {
+  const e = explainText(text);
+  return fromFinding(e.primary, e, sourceDir);
+}

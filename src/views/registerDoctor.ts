@@ -1,0 +1,236 @@
+// "AML Deploy Doctor: Run Doctor": on a deployment YAML, an SDK v1 deployment script or an entry script
+// (explorer / editor context menus, the palette), or on a deployment in the tree (a local deployment's
+// recorded configuration; an Azure deployment, with the local project whose YAML names it). Progress per
+// step in a cancellable notification, the report in a webview. Restricted Mode runs steps 1-3 only.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { OnlineDeploymentInfo } from '../azure/types';
+import { DockerodeClient } from '../docker/client';
+import { CONFIG_JSON_LABEL, type LocalDeployConfig } from '../docker/localDeploy';
+import { lazyRequire } from '../common/lazyRequire';
+import type { AzureAccess } from '../doctor/azureStep';
+import type { DoctorCapabilities, DoctorOptions } from '../doctor/engine';
+import type { DoctorModule } from '../doctor/index';
+import type { DoctorProject, ProjectDefaults } from '../doctor/project';
+import { registerCommand } from '../host/commands';
+import type { ExtensionServices } from '../host/services';
+import { readSettings, setting } from '../host/settings';
+import type { AzureNode } from './azureSection';
+import type { DockerNode } from './dockerSection';
+import { DoctorPanel } from './doctorPanel';
+
+interface DoctorSettings {
+  defaults: ProjectDefaults;
+  readinessTimeoutMs: number;
+  burstRequests: number;
+  burstConcurrency: number;
+  keepContainer: boolean;
+}
+
+function doctorSettings(): DoctorSettings {
+  // Through the trust-aware reader: an untrusted workspace's values of restricted settings are ignored.
+  const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(v)));
+  return {
+    defaults: {
+      // The setting wins over the YAML's image today (as for Deploy Locally); the YAML's image is the fallback.
+      baseImage: setting('amlDoctor.localDeploy.baseImage', '') || undefined,
+      memoryGb: setting('amlDoctor.localDeploy.memoryGb', 0) || undefined,
+    },
+    readinessTimeoutMs: Math.max(5, setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120)) * 1000,
+    burstRequests: clamp(setting('amlDoctor.doctor.burstRequests', 50), 1, 500),
+    burstConcurrency: clamp(setting('amlDoctor.doctor.burstConcurrency', 4), 1, 32),
+    keepContainer: setting('amlDoctor.doctor.keepContainer', false),
+  };
+}
+
+interface Target {
+  project: DoctorProject;
+  label: string;
+  /** An Azure deployment the run started from. */
+  azureDeployment?: OnlineDeploymentInfo;
+  /** Steps 1-7 cannot run (an Azure deployment with no local project). */
+  localUnavailable?: string;
+}
+
+const MAX_YAML_SCAN = 200;
+
+/** The engine and the analysis it uses are their own bundle (dist/doctor.js), loaded on the first run. */
+function doctor(): DoctorModule {
+  return lazyRequire<DoctorModule>('doctor.js', '../doctor/index');
+}
+
+/** Deployment YAMLs of the workspace (they name a scoring_script). */
+async function deploymentYamls(): Promise<vscode.Uri[]> {
+  const files = await vscode.workspace.findFiles('**/*.{yml,yaml}', '**/{node_modules,.git}/**', MAX_YAML_SCAN);
+  return files.filter((u) => {
+    try {
+      return fs.statSync(u.fsPath).size < 1024 * 1024 && /scoring_script/.test(fs.readFileSync(u.fsPath, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The workspace's deployment YAML for endpoint/deployment (endpoint_name and name), if any. */
+async function yamlFor(endpoint: string, deployment: string): Promise<vscode.Uri | undefined> {
+  const { parse } = require('yaml') as typeof import('yaml');
+  for (const u of await deploymentYamls()) {
+    try {
+      const doc = parse(fs.readFileSync(u.fsPath, 'utf8')) as Record<string, unknown> | null;
+      if (doc && String(doc.endpoint_name ?? '') === endpoint && String(doc.name ?? '') === deployment) return u;
+    } catch {
+      /* not YAML we can read */
+    }
+  }
+  return undefined;
+}
+
+async function pickTarget(): Promise<vscode.Uri> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.scheme === 'file' && /\.(ya?ml|py)$/i.test(active.fsPath)) return active;
+  const yamls = await deploymentYamls();
+  const scripts = await vscode.workspace.findFiles('**/score*.py', '**/{node_modules,.git,.venv,venv}/**', 50);
+  const items = [...yamls.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: 'deployment YAML', uri: u })), ...scripts.map((u) => ({ label: `$(file-code) ${vscode.workspace.asRelativePath(u)}`, description: 'entry script', uri: u }))];
+  if (!items.length) throw new Error('No deployment YAML or entry script (score*.py) in the workspace: open one and run the doctor on it.');
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Run the doctor on which deployment?' });
+  if (!pick) throw new vscode.CancellationError();
+  return pick.uri;
+}
+
+async function resolveTarget(arg: unknown, defaults: ProjectDefaults): Promise<Target> {
+  const docker = arg as DockerNode | undefined;
+  if (docker?.section === 'docker' && docker.kind === 'container') {
+    const raw = docker.node.container.labels[CONFIG_JSON_LABEL];
+    if (!raw) throw new Error(`${docker.node.name} was not made by "Deploy Locally": run the doctor on its deployment YAML or entry script instead.`);
+    let config: LocalDeployConfig;
+    try {
+      config = JSON.parse(raw) as LocalDeployConfig;
+    } catch {
+      throw new Error(`${docker.node.name} carries an unreadable configuration label: run the doctor on its deployment YAML instead.`);
+    }
+    if (typeof config?.sourceDir !== 'string' || typeof config.entryScript !== 'string') throw new Error(`${docker.node.name}'s recorded configuration names no source folder.`);
+    return { project: doctor().projectFromLocalConfig(config, defaults), label: docker.node.name };
+  }
+  const azure = arg as AzureNode | undefined;
+  if (azure?.section === 'azure' && 'dep' in azure && azure.dep) {
+    const dep = azure.dep;
+    const yaml = await yamlFor(dep.endpoint, dep.name);
+    if (yaml) return { project: doctor().readDeploymentYaml(yaml.fsPath, defaults), label: `${dep.endpoint}/${dep.name}`, azureDeployment: dep };
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    const project: DoctorProject = {
+      target: { kind: 'azure-deployment', name: `${dep.endpoint}/${dep.name}` },
+      config: { endpoint: dep.endpoint, deployment: dep.name, sourceDir: root, entryScript: '', baseImage: '', port: 0 },
+      entryScript: '',
+      requestTimeoutMs: 5000,
+      maxConcurrentRequests: 1,
+      notes: [`No deployment YAML in the workspace names endpoint_name ${dep.endpoint} and name ${dep.name}: only Azure was examined.`],
+    };
+    return { project, label: `${dep.endpoint}/${dep.name}`, azureDeployment: dep, localUnavailable: `no local project for ${dep.endpoint}/${dep.name} in this workspace` };
+  }
+  const uri = arg instanceof vscode.Uri ? arg : await pickTarget();
+  return { project: await doctor().readTarget(uri.fsPath, defaults), label: path.basename(uri.fsPath) };
+}
+
+export function registerDoctorFeatures(services: ExtensionServices): void {
+  const { context, log } = services;
+  const runs = new Set<AbortController>();
+
+  /** "Run Again" in a report: the same target and options, into the same panel; failures shown, not thrown. */
+  function rerun(arg: unknown, capacity: DoctorOptions['capacity'] | undefined, panel: DoctorPanel): void {
+    run(arg, capacity, panel).catch((err: Error) => {
+      if (err instanceof vscode.CancellationError) return;
+      log.error(err);
+      void vscode.window.showErrorMessage(`AML Deploy Doctor: ${err.message}`);
+    });
+  }
+
+  async function run(arg: unknown, capacity: DoctorOptions['capacity'] | undefined, reuse?: DoctorPanel): Promise<void> {
+    const s = doctorSettings();
+    let target: Target;
+    try {
+      target = await resolveTarget(arg, s.defaults);
+    } catch (err) {
+      if (err instanceof doctor().DoctorInputError) throw new Error(err.message);
+      throw err;
+    }
+    const trusted = vscode.workspace.isTrusted;
+    const caps: DoctorCapabilities = { log };
+    if (trusted) {
+      const docker = new DockerodeClient({ host: readSettings().dockerHost });
+      caps.image = new (doctor().BaseImageStep)(docker);
+      caps.containers = new (doctor().LocalContainerRunner)(docker, log, { harnessDir: context.asAbsolutePath(path.join('media', 'harness')), readinessTimeoutMs: s.readinessTimeoutMs });
+    }
+    const az = services.azure;
+    let azureReason = 'not signed in to Azure (AML Deploy Doctor: Sign in to Azure)';
+    if (trusted && az?.isSignedIn()) {
+      try {
+        const { endpoint, deployment } = target.project.config;
+        const known = target.azureDeployment ?? az.listedDeployments().find((d) => d.endpoint === endpoint && d.name === deployment);
+        caps.azure = { client: az.client(), deployment: known, logTail: az.logTail() } satisfies AzureAccess;
+      } catch (err) {
+        azureReason = (err as Error).message;
+      }
+    }
+    const mode = trusted ? 'full' : 'static';
+    const version = String(context.extension.packageJSON.version ?? '0.0.0');
+    const live = new (doctor().LiveReportBuilder)(target.project, mode, version);
+    const panel: DoctorPanel = reuse && !reuse.isDisposed ? reuse : DoctorPanel.show(context.extensionUri, log, target.label, () => rerun(arg, capacity, panel));
+    panel.reveal();
+    panel.update(live.report(), true);
+    const abort = new AbortController();
+    runs.add(abort);
+    try {
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Run Doctor: ${target.label}`, cancellable: true }, async (progress, token) => {
+        token.onCancellationRequested(() => abort.abort());
+        return doctor().runDoctor(target.project, caps, {
+          mode,
+          staticReason: 'Restricted Mode: steps 4-7 start the deployment in a container, which needs a trusted workspace',
+          localUnavailableReason: target.localUnavailable,
+          azureUnavailableReason: azureReason,
+          capacity,
+          readinessTimeoutMs: s.readinessTimeoutMs,
+          keepContainer: s.keepContainer,
+          signal: abort.signal,
+          version,
+          onProgress: (e) => {
+            live.apply(e);
+            if (e.type === 'start') progress.report({ message: `${e.number}/${e.total} ${e.title}` });
+            else if (e.type === 'message') progress.report({ message: e.message });
+            else {
+              progress.report({ increment: 100 / 8 });
+              if (!panel.isDisposed) panel.update(live.report(), true);
+            }
+          },
+        });
+      });
+      if (!panel.isDisposed) panel.update(report, false);
+      log.info(`doctor: ${target.label}: ${report.outcome}${report.firstFailure ? ` (first failure: ${report.firstFailure})` : ''} in ${report.durationMs} ms`);
+      if (panel.isDisposed && report.outcome === 'failed') {
+        const f = report.steps.find((x) => x.id === report.firstFailure)!;
+        void vscode.window.showWarningMessage(`Run Doctor: step ${f.number} (${f.title}) failed: ${f.summary}`);
+      }
+    } catch (err) {
+      // The run itself broke (each step's own failures are in the report): the panel stops "running".
+      if (!panel.isDisposed) panel.update({ ...live.report(), outcome: 'cancelled' }, false);
+      throw err;
+    } finally {
+      runs.delete(abort);
+    }
+  }
+
+  context.subscriptions.push(
+    { dispose: () => runs.forEach((a) => a.abort()) },
+    registerCommand(log, 'amlDoctor.doctor.run', (arg?: unknown) => run(arg, undefined)),
+    registerCommand(log, 'amlDoctor.doctor.runWithCapacity', async (arg?: unknown) => {
+      const s = doctorSettings();
+      const text = await vscode.window.showInputBox({
+        title: 'Run Doctor with Capacity Check',
+        prompt: `A burst of ${s.burstRequests} requests, ${s.burstConcurrency} at a time, against the local container. Target requests per second for the replica calculator (empty: latencies only):`,
+        validateInput: (v) => (!v.trim() || (Number(v) > 0 && Number.isFinite(Number(v))) ? undefined : 'A number of requests per second greater than 0, or empty'),
+      });
+      if (text === undefined) return;
+      await run(arg, { targetRps: text.trim() ? Number(text) : undefined, requests: s.burstRequests, concurrency: s.burstConcurrency });
+    }),
+  );
+}

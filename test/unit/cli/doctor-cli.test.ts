@@ -1,0 +1,110 @@
+// `aml-doctor doctor` as a user runs it (a child process over the CLI entry), on the static steps
+// (--static needs no Docker): the JSON against the documented schema, the other formats, exit codes.
+// The full run against the real engine is in test/integration/doctor/doctor.test.ts.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { schemaErrors } from '../../helpers/doctorSchema';
+import { HEALTHY_CONDA, writeProject } from '../../helpers/doctorProjects';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+// The bundled CLI, as installed (scripts/test.mjs builds before the tests).
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, 'doctor', ...args], { cwd: REPO, encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('aml-doctor doctor (unit, CLI process, static steps)', () => {
+  const dirs: string[] = [];
+  const project = (files: Parameters<typeof writeProject>[0] = {}) => {
+    const f = writeProject(files);
+    dirs.push(path.dirname(f));
+    return f;
+  };
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('JSON matches docs/doctor-report.schema.json; exit 0 when no step failed', () => {
+    const r = cli([project(), '--static', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(schemaErrors(report), []);
+    assert.equal(report.mode, 'static');
+    assert.deepEqual(report.steps.map((s: { status: string }) => s.status), ['passed', 'passed', 'passed', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+  });
+
+  it('a failing step: exit 1, JSON still valid, SARIF points at the conda line, Markdown names the fix', () => {
+    const yml = project({ conda: HEALTHY_CONDA.replace('      - azureml-defaults>=1.0.45\n', '      - inference-schema\n') });
+    const json = cli([yml, '--static', '--format=json']);
+    assert.equal(json.code, 1);
+    const report = JSON.parse(json.stdout);
+    assert.deepEqual(schemaErrors(report), []);
+    assert.equal(report.firstFailure, 'environment');
+    const sarif = JSON.parse(cli([yml, '--static', '-f', 'sarif']).stdout);
+    const result = sarif.runs[0].results[0];
+    assert.equal(result.ruleId, 'doctor/environment');
+    assert.equal(result.locations[0].physicalLocation.region.startLine, 4);
+    assert.match(result.locations[0].physicalLocation.artifactLocation.uri, /environment\/conda\.yml$/);
+    const md = cli([yml, '--static', '--format', 'markdown']);
+    assert.equal(md.code, 1);
+    assert.match(md.stdout, /### ❌ 2\. Environment: failed/);
+    assert.match(md.stdout, /Add azureml-defaults>=1\.0\.45/);
+    const text = cli([yml, '--static']);
+    assert.match(text.stdout, /\[FAIL\] 2\. Environment/);
+    assert.match(text.stdout, /at environment\/conda\.yml:4/);
+  });
+
+  it('an entry script alone: step by step with the conda file and model found next to it', () => {
+    const yml = project();
+    const r = cli([path.join(path.dirname(yml), 'score.py'), '--static', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.target.kind, 'entry-script');
+    assert.match(report.project.condaFile, /environment\/conda\.yml$/);
+    assert.match(report.project.model, /model\/weights\.json$/, 'the one file of model/ is the model');
+    assert.deepEqual(schemaErrors(report), []);
+  });
+
+  it('an SDK v1 deployment script: the entry script and conda file it names', () => {
+    const yml = project();
+    const dir = path.dirname(yml);
+    writeFileSync(
+      path.join(dir, 'deploy.py'),
+      [
+        'from azureml.core.model import InferenceConfig',
+        'from azureml.core.environment import Environment',
+        'env = Environment.from_conda_specification(name="env", file_path="environment/conda.yml")',
+        'inference_config = InferenceConfig(entry_script="score.py", source_directory=".", environment=env)',
+        '',
+      ].join('\n'),
+    );
+    const r = cli([path.join(dir, 'deploy.py'), '--static', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.target.kind, 'sdk-v1-script');
+    assert.equal(report.project.entryScript, path.join(dir, 'score.py'));
+  });
+
+  it('bad usage and unreadable targets: exit 2 with a clear message, no report', () => {
+    const none = cli(['--static']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /give one deployment YAML or entry script/);
+    const fmt = cli([project(), '--format', 'html']);
+    assert.equal(fmt.code, 2);
+    assert.match(fmt.stderr, /--format must be text, json, markdown or sarif/);
+    const missing = cli(['/nonexistent/deployment.yml', '--static']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Cannot read \/nonexistent\/deployment\.yml: ENOENT/);
+    const notDeployment = path.join(dirs[0]!, 'environment', 'conda.yml');
+    const r = cli([notDeployment, '--static']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not an online-deployment YAML/);
+    const bad = cli([project(), '--request-timeout', 'soon']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--request-timeout must be a number/);
+    assert.equal(bad.stdout, '');
+  });
+});
