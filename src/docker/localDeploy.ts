@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
-import { DockerApiError, publishedHost, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
+import { ArchiveAbortedError, dedupeDirs, fileEntry, packArchive, parentDirs, walkFolder, type ArchiveEntry, type SkippedEntry } from './archive';
+import { DockerAbortError, DockerApiError, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
 import { AML_DOCTOR_LABEL } from './discovery';
+import { portReach, reachableHost } from './endpoint';
 import { httpRequest } from './http';
-import { createTar, type TarEntry } from './streams';
 
 export const ENDPOINT_LABEL = 'aml-doctor.endpoint';
 export const SOURCE_LABEL = 'aml-doctor.source-dir';
@@ -52,6 +53,15 @@ export interface DeployedInfo {
   scoringUri: string;
   port: number;
   debugPort?: number;
+}
+
+/** What an archive holds before a byte of it is read. */
+export interface ArchivePlan {
+  entries: ArchiveEntry[];
+  /** Bytes of file content (what the copy moves). */
+  bytes: number;
+  /** Links and special files left out (links out of the folder, dangling links, fifos). */
+  skipped: SkippedEntry[];
 }
 
 export class LocalDeployError extends Error {
@@ -150,34 +160,8 @@ export function configHash(config: LocalDeployConfig): string {
   return createHash('sha256').update(JSON.stringify(rest, Object.keys(rest).sort())).digest('hex').slice(0, 16);
 }
 
-function walk(root: string, rel: string, out: TarEntry[], budget: { bytes: number; max: number }, prefix: string): void {
-  const abs = path.join(root, rel);
-  for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    const full = path.join(root, r);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(full); // follows symlinks; a dangling link is skipped
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      if (SKIP_DIRS.has(e.name) || e.isSymbolicLink()) continue;
-      out.push({ path: `${prefix}/${r}/` });
-      walk(root, r, out, budget, prefix);
-    } else if (st.isFile()) {
-      budget.bytes += st.size;
-      if (budget.bytes > budget.max) {
-        throw new LocalDeployError(`The source folder ${root} holds more than ${Math.round(budget.max / 1024 ** 2)} MB: point the deployment at a smaller code folder (move data and models out of it).`, 'invalid-config');
-      }
-      out.push({ path: `${prefix}/${r}`, data: fs.readFileSync(full), mode: st.mode & 0o111 ? 0o755 : 0o644 });
-    }
-  }
-}
-
-function dirEntries(dir: string): TarEntry[] {
-  const parts = dir.replace(/^\//, '').split('/');
-  return parts.map((_, i) => ({ path: `${parts.slice(0, i + 1).join('/')}/` }));
+function formatBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
 }
 
 export class LocalDeployer {
@@ -195,30 +179,69 @@ export class LocalDeployer {
     this.maxSourceBytes = options.maxSourceBytes ?? 256 * 1024 ** 2;
   }
 
-  /** The archive placed at / in the container: harness, code, model, conda file. */
-  buildArchive(config: LocalDeployConfig, what: { code: boolean; model: boolean; harness: boolean }): Buffer {
-    const entries: TarEntry[] = [];
-    if (what.harness) {
-      entries.push(...dirEntries(HARNESS_ROOT));
-      for (const f of ['start.sh', 'aml_harness.py', 'gunicorn_conf.py', 'healthcheck.py']) {
-        entries.push({ path: `${HARNESS_ROOT.slice(1)}/${f}`, data: fs.readFileSync(path.join(this.options.harnessDir, f)), mode: 0o755 });
+  /**
+   * The archive placed at / in the container: harness, code, model, conda file. Only names and sizes
+   * are collected here; packArchive() streams the bytes later.
+   */
+  async buildArchive(config: LocalDeployConfig, what: { code: boolean; model: boolean; harness: boolean }, signal?: AbortSignal): Promise<ArchivePlan> {
+    const entries: ArchiveEntry[] = [];
+    const skipped: SkippedEntry[] = [];
+    let bytes = 0;
+    const add = (list: ArchiveEntry[]) => {
+      for (const e of list) {
+        entries.push(e);
+        bytes += e.type === 'file' ? e.size : 0;
       }
-      if (config.condaFile) entries.push({ path: `${HARNESS_ROOT.slice(1)}/conda.yml`, data: fs.readFileSync(config.condaFile) });
+    };
+    const harnessRoot = HARNESS_ROOT.slice(1);
+    if (what.harness) {
+      add(parentDirs(HARNESS_ROOT));
+      for (const f of ['start.sh', 'aml_harness.py', 'gunicorn_conf.py', 'healthcheck.py']) {
+        add([{ ...(await fileEntry(path.join(this.options.harnessDir, f), `${harnessRoot}/${f}`)), mode: 0o755 }]);
+      }
+      if (config.condaFile) add([await fileEntry(config.condaFile, `${harnessRoot}/conda.yml`)]);
     }
     if (what.code) {
-      entries.push(...dirEntries(APP_ROOT));
-      walk(config.sourceDir, '', entries, { bytes: 0, max: this.maxSourceBytes }, APP_ROOT.slice(1));
+      add(parentDirs(APP_ROOT));
+      const code = await walkFolder(config.sourceDir, APP_ROOT.slice(1), {
+        skipDirs: SKIP_DIRS,
+        maxBytes: this.maxSourceBytes,
+        signal,
+        tooLarge: (max) => new LocalDeployError(`The source folder ${config.sourceDir} holds more than ${Math.round(max / 1024 ** 2)} MB: point the deployment at a smaller code folder (move data and models out of it).`, 'invalid-config'),
+      });
+      add(code.entries);
+      skipped.push(...code.skipped);
     }
     if (what.model && config.modelPath) {
       const modelDir = modelDirFor(config);
-      entries.push(...dirEntries(modelDir));
-      const st = fs.statSync(config.modelPath);
-      if (st.isDirectory()) walk(config.modelPath, '', entries, { bytes: 0, max: 64 * 1024 ** 3 }, modelDir.slice(1));
-      else entries.push({ path: `${modelDir.slice(1)}/${path.basename(config.modelPath)}`, data: fs.readFileSync(config.modelPath) });
+      add(parentDirs(modelDir));
+      if ((await fs.promises.stat(config.modelPath)).isDirectory()) {
+        const model = await walkFolder(config.modelPath, modelDir.slice(1), { signal });
+        add(model.entries);
+        skipped.push(...model.skipped);
+      } else add([await fileEntry(config.modelPath, `${modelDir.slice(1)}/${path.basename(config.modelPath)}`)]);
     }
     // Directories first, once each: tar extraction needs parents before children.
-    const seen = new Set<string>();
-    return createTar(entries.filter((e) => (e.path.endsWith('/') ? !seen.has(e.path) && seen.add(e.path) : true)));
+    return { entries: dedupeDirs(entries), bytes, skipped };
+  }
+
+  /** Streams the planned archive into the container, reporting progress; cancellable. */
+  private async copyIn(id: string, plan: ArchivePlan, what: string, progress: Progress, signal: AbortSignal | undefined): Promise<void> {
+    for (const s of plan.skipped) this.log.warn(`not copied into the container: ${s.path} (${s.why})`);
+    if (plan.skipped.length) progress(`Not copied: ${plan.skipped.length} link${plan.skipped.length === 1 ? '' : 's'} or special file${plan.skipped.length === 1 ? '' : 's'} (see the log), e.g. ${plan.skipped[0]!.path}`);
+    progress(`Copying ${what} (${formatBytes(plan.bytes)})`);
+    let shown = Date.now();
+    const onBytes = (n: number) => {
+      if (Date.now() - shown < 1000) return;
+      shown = Date.now();
+      progress(`Copying ${what}: ${formatBytes(n)} of ${formatBytes(plan.bytes)}`);
+    };
+    try {
+      await this.docker.putArchive(id, '/', packArchive(plan.entries, { signal, onBytes }), { signal });
+    } catch (err) {
+      if (err instanceof DockerAbortError || err instanceof ArchiveAbortedError || signal?.aborted) throw new LocalDeployError(`Cancelled while copying ${what} into the container.`, 'cancelled', '', id);
+      throw err;
+    }
   }
 
   /** Containers of one local deployment (normally one). */
@@ -237,7 +260,8 @@ export class LocalDeployer {
         'image-missing',
       );
     }
-    const archive = this.buildArchive(config, { code: true, model: true, harness: true });
+    const plan = await this.buildArchive(config, { code: true, model: true, harness: true }, signal);
+    if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
     const name = containerNameFor(config.endpoint, config.deployment);
     for (const old of await this.find(config.endpoint, config.deployment)) {
       progress(`Removing the previous container ${old.name}`);
@@ -271,7 +295,7 @@ export class LocalDeployer {
           [CONFIG_JSON_LABEL]: JSON.stringify({ ...config, env: undefined }),
         },
         ports: {
-          [`${SCORING_PORT}/tcp`]: { hostIp: '127.0.0.1', hostPort: config.port },
+          [`${SCORING_PORT}/tcp`]: { hostIp: this.scoringBindIp(), hostPort: config.port },
           ...(config.debug ? { [`${DEBUGPY_PORT}/tcp`]: { hostIp: '127.0.0.1', hostPort: 0 } } : {}),
         },
         memoryBytes: config.memoryGb ? Math.round(config.memoryGb * 1024 ** 3) : undefined,
@@ -289,8 +313,14 @@ export class LocalDeployer {
       }
       throw err;
     }
-    progress(`Copying code and model (${(archive.length / 1024 ** 2).toFixed(1)} MB)`);
-    await this.docker.putArchive(id, '/', archive);
+    try {
+      await this.copyIn(id, plan, 'code and model', progress, signal);
+    } catch (err) {
+      // Cancelled or failed half-way: the half-filled container goes.
+      await this.docker.remove(id, { force: true, volumes: true }).catch(() => undefined);
+      if (err instanceof LocalDeployError) throw new LocalDeployError(err.message, err.kind, err.logTail);
+      throw err;
+    }
     progress('Starting the scoring server');
     try {
       await this.docker.start(id);
@@ -315,16 +345,15 @@ export class LocalDeployer {
     const sourceDir = details.labels[SOURCE_LABEL];
     const entryScript = details.labels['aml-doctor.entry-script'] ?? 'score.py';
     if (!sourceDir || !fs.existsSync(sourceDir)) throw new LocalDeployError(`The source folder ${sourceDir ?? '(unknown)'} of ${c.name} is gone: use update (recreate) instead.`, 'invalid-config');
-    progress(`Copying ${sourceDir} into ${c.name}`);
-    const archive = this.buildArchive({ sourceDir, entryScript } as LocalDeployConfig, { code: true, model: false, harness: false });
-    await this.docker.putArchive(c.id, '/', archive);
+    const plan = await this.buildArchive({ sourceDir, entryScript } as LocalDeployConfig, { code: true, model: false, harness: false }, signal);
+    await this.copyIn(c.id, plan, `${sourceDir} into ${c.name}`, progress, signal);
     const memoryGb = details.memoryBytes ? details.memoryBytes / 1024 ** 3 : undefined;
     if (!details.state.running) {
       progress(`Starting ${c.name}`);
       await this.docker.start(c.id);
       return this.waitReady(c.id, undefined, progress, signal, memoryGb);
     }
-    const pid1 = await this.docker.exec(c.id, ['cat', '/proc/1/cmdline'], { timeoutMs: 10000 }).catch(() => ({ exitCode: 1, stdout: '', stderr: '' }));
+    const pid1 = await this.docker.exec(c.id, ['cat', '/proc/1/cmdline'], { timeoutMs: 10000, maxOutputBytes: 64 * 1024 }).catch(() => ({ exitCode: 1, stdout: '', stderr: '' }));
     const uri = this.uriFrom(details);
     const before = uri ? await this.workerId(uri) : undefined;
     if (/gunicorn/.test(pid1.stdout) && before) {
@@ -335,6 +364,11 @@ export class LocalDeployer {
     progress(`Restarting ${c.name}`);
     await this.docker.restart(c.id, 5);
     return this.waitReady(c.id, undefined, progress, signal, memoryGb);
+  }
+
+  /** Local engine: the scoring port on 127.0.0.1 only. Remote engine: on its interfaces, or nothing here could reach it. */
+  private scoringBindIp(): string {
+    return portReach(this.docker.endpoint).remote ? '0.0.0.0' : '127.0.0.1';
   }
 
   /** Model, environment, image or settings changed: recreate the container (keeping its port when it was chosen freely). */
@@ -369,9 +403,9 @@ export class LocalDeployer {
 
   private uriFrom(details: ContainerDetails): string | undefined {
     const p = details.ports.find((x) => x.privatePort === SCORING_PORT && x.publicPort);
-    if (!p?.publicPort) return undefined;
-    const host = p.ip && p.ip !== '0.0.0.0' ? p.ip : publishedHost(this.docker.endpoint);
-    return `http://${host}:${p.publicPort}/score`;
+    const host = p?.publicPort ? reachableHost(p.ip, portReach(this.docker.endpoint)) : undefined;
+    if (!host) return undefined;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${p!.publicPort}/score`;
   }
 
   private async workerId(scoringUri: string): Promise<string | undefined> {

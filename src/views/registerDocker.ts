@@ -54,7 +54,11 @@ class InspectDocuments implements vscode.TextDocumentContentProvider {
 
 export function registerDockerFeatures(services: ExtensionServices): void {
   const { context, log, tree } = services;
-  const newClient = () => new DockerodeClient({ host: readSettings().dockerHost });
+  const newClient = () => {
+    const client = new DockerodeClient({ host: readSettings().dockerHost });
+    for (const note of client.notes) log.info(`Docker ${client.endpoint}: ${note}`);
+    return client;
+  };
   const section = new DockerSection(newClient(), log);
   tree.addSection(section);
   const inspectDocs = new InspectDocuments();

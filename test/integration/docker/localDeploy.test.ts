@@ -11,7 +11,7 @@ import { DockerodeClient } from '../../../src/docker/client';
 import { DockerExplorer } from '../../../src/docker/explorer';
 import { httpRequest } from '../../../src/docker/http';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../../../src/docker/localDeploy';
-import { createTar } from '../../../src/docker/streams';
+import { packArchive } from '../../../src/docker/archive';
 import { sendTestRequest } from '../../../src/docker/testRequest';
 import { HARNESS_DIR, IMAGE, copyExamples, docker, dockerLogs, removeContainers, uniqueName, waitFor } from './helpers';
 
@@ -274,8 +274,9 @@ describe('local deployments (integration, real Docker engine)', { timeout: 60000
   it('the archive writer produces a tar that Docker extracts (nested paths, long names)', async () => {
     const long = `${'d'.repeat(90)}/${'f'.repeat(90)}.txt`;
     const id = docker('create', '--name', `${endpoint}-tar`, IMAGE, 'cat', `/x/${long}`);
+    const dir = (name: string) => ({ name, type: 'directory' as const, size: 0, mode: 0o755, mtimeMs: Date.now() });
     try {
-      await client.putArchive(id, '/', createTar([{ path: 'x/' }, { path: `x/${long.split('/')[0]}/` }, { path: `x/${long}`, data: Buffer.from('hello tar') }]));
+      await client.putArchive(id, '/', packArchive([dir('x'), dir(`x/${long.split('/')[0]}`), { name: `x/${long}`, type: 'file', size: 9, mode: 0o644, mtimeMs: Date.now(), data: Buffer.from('hello tar') }]));
       assert.equal(docker('start', '-a', id), 'hello tar');
     } finally {
       docker('rm', '-f', id);
