@@ -69,8 +69,9 @@ export class FileChangedError extends Error {
   }
 }
 
-function inside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
+/** True when `p` is `dir` itself or below it (paths already resolved). */
+export function isInside(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
@@ -108,7 +109,7 @@ export async function walkFolder(root: string, prefix: string, options: WalkOpti
           out.skipped.push({ path: full, why: 'a link to something that does not exist' });
           continue;
         }
-        if (!inside(realRoot, target)) {
+        if (!isInside(target, realRoot)) {
           out.skipped.push({ path: full, why: `a link to ${target}, outside ${root}: links never take files from outside the folder` });
           continue;
         }

@@ -4,7 +4,7 @@
 // (a credentials file) never reaches the container.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,24 +12,13 @@ import { nullLogger } from '../../../src/common/logger';
 import { DockerodeClient } from '../../../src/docker/client';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../../../src/docker/localDeploy';
 import { sendTestRequest } from '../../../src/docker/testRequest';
+import { waitForClosed } from '../../helpers/fds';
 import { HARNESS_DIR, IMAGE, docker, removeContainers, uniqueName } from './helpers';
 
 const GiB = 1024 ** 3;
 const endpoint = uniqueName('copy');
 const client = new DockerodeClient();
 const deployer = new LocalDeployer(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 90000 });
-
-function openFds(file: string): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  return n;
-}
 
 describe('copying host files into a container (integration, real Docker engine)', { timeout: 900000 }, () => {
   let tmp: string;
@@ -110,7 +99,7 @@ describe('copying host files into a container (integration, real Docker engine)'
     const latency = Date.now() - abortedAt;
     t.diagnostic(`cancel -> rejected in ${latency} ms`);
     assert.ok(latency < 5000, `cancel took ${latency} ms`);
-    assert.equal(openFds(bigModel), 0, 'the model file is closed');
+    await waitForClosed(bigModel);
     assert.deepEqual(await deployer.find(endpoint, 'cancel'), [], 'the half-filled container was removed');
   });
 

@@ -3,12 +3,13 @@
 // closes the file being read.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ArchiveAbortedError, FileChangedError, packArchive, walkFolder, type ArchiveEntry } from '../../../src/docker/archive';
+import { waitForClosed } from '../../helpers/fds';
 
 const SECRET = 'aws_secret_access_key = AMLD-TEST-SECRET-9f3c';
 
@@ -25,26 +26,6 @@ function gnuList(tar: Buffer, dir: string): string[] {
   const r = spawnSync('tar', ['-tvf', file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean).map((l) => `${l[0]} ${l.replace(/^(\S+\s+){5}/, '')}`);
-}
-
-function openFds(file: string): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  return n;
-}
-
-async function waitFor(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 describe('walkFolder + packArchive: links (unit)', () => {
@@ -175,7 +156,7 @@ describe('packArchive streaming (unit)', () => {
       },
     });
     await assert.rejects(collect(stream), (e: unknown) => e instanceof ArchiveAbortedError);
-    await waitFor('the file to be closed', () => openFds(src) === 0);
+    await waitForClosed(src);
     assert.ok(seen < 256 * 1024 * 1024, `stopped after ${seen} bytes`);
   });
 });
