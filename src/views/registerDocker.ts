@@ -5,7 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
-import { APP_ROOT, LocalDeployError, LocalDeployer, configFromDeploymentYaml, type LocalDeployConfig } from '../docker/localDeploy';
+import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, SOURCE_LABEL, configFromDeploymentYaml, describeReload, type LocalDeployConfig } from '../docker/localDeploy';
+import { isInside } from '../docker/archive';
+import type { CodeManifest } from '../docker/codeSync';
+import { isCodeFile, ReloadScheduler, type ReloadCandidate } from '../docker/reloadScheduler';
 import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
 import { registerCommand } from '../host/commands';
@@ -23,6 +26,7 @@ interface LocalDeploySettings {
   memoryGb: number;
   readinessTimeoutSeconds: number;
   debug: boolean;
+  reloadOnSave: boolean;
 }
 
 function localDeploySettings(): LocalDeploySettings {
@@ -33,6 +37,7 @@ function localDeploySettings(): LocalDeploySettings {
     memoryGb: c.get<number>('memoryGb', 0),
     readinessTimeoutSeconds: c.get<number>('readinessTimeoutSeconds', 120),
     debug: c.get<boolean>('debug', false),
+    reloadOnSave: c.get<boolean>('reloadOnSave', false),
   };
 }
 
@@ -63,7 +68,9 @@ export function registerDockerFeatures(services: ExtensionServices): void {
   tree.addSection(section);
   const inspectDocs = new InspectDocuments();
   const harnessDir = context.asAbsolutePath(path.join('media', 'harness'));
-  const deployer = () => new LocalDeployer(section.client, log, { harnessDir, readinessTimeoutMs: localDeploySettings().readinessTimeoutSeconds * 1000 });
+  // What this window copied into each container: a reload compares against it without reading it back.
+  const copied = new Map<string, CodeManifest>();
+  const deployer = () => new LocalDeployer(section.client, log, { harnessDir, readinessTimeoutMs: localDeploySettings().readinessTimeoutSeconds * 1000, copied });
   let lastBody: string | undefined;
 
   /** The container a command acts on: the tree node it was invoked on, or one picked from the tree. */
@@ -213,9 +220,50 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     return body;
   }
 
+  /** Deployments whose last reload on save failed: a later save retries them even though they stopped. */
+  const failedOnSave = new Set<string>();
+  const reloadOnSave = new ReloadScheduler(
+    async (c: ReloadCandidate) => {
+      const started = Date.now();
+      const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${c.key}` }, (p) =>
+        deployer().reload(c.endpoint, c.deployment, (message) => p.report({ message })),
+      );
+      failedOnSave.delete(c.key);
+      void vscode.window.setStatusBarMessage(`$(check) Reloaded ${c.key} (${describeReload(info)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`, 5000);
+    },
+    {
+      onError: (c, err) => {
+        failedOnSave.add(c.key);
+        deployFailed(err, `Reloading ${c.key} after save failed`).catch((e: unknown) => {
+          log.error(e as Error);
+          void vscode.window.showErrorMessage(`Reloading ${c.key} after save failed: ${(e as Error).message}`);
+        });
+      },
+    },
+  );
+
+  /** A saved file in the code folder of a local deployment reloads it (opt-in, trusted workspaces only). */
+  async function onSaved(doc: vscode.TextDocument): Promise<void> {
+    if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted || !localDeploySettings().reloadOnSave) return;
+    section.explorer.start();
+    const snapshot = section.explorer.snapshot.state.state === 'unknown' ? await section.explorer.reload() : section.explorer.snapshot;
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    for (const n of snapshot.groups.flatMap((g) => g.containers)) {
+      const { [SOURCE_LABEL]: sourceDir, 'aml-doctor.endpoint': endpoint, 'aml-doctor.deployment': deployment } = n.container.labels;
+      if (!sourceDir || !endpoint || !deployment || !n.contextValue.includes('localDeploy')) continue;
+      const key = `${endpoint}/${deployment}`;
+      if (n.status.dockerState !== 'running' && !failedOnSave.has(key)) continue;
+      // Only code folders inside the open workspace: the folder comes from a container label.
+      if (!folders.some((f) => isInside(sourceDir, f))) continue;
+      if (isCodeFile(doc.uri.fsPath, sourceDir, SKIP_DIRS)) reloadOnSave.request({ key, endpoint, deployment, sourceDir });
+    }
+  }
+
   context.subscriptions.push(
     section,
     inspectDocs,
+    { dispose: () => reloadOnSave.dispose() },
+    vscode.workspace.onDidSaveTextDocument((doc) => void onSaved(doc).catch((err: unknown) => log.error(err as Error))),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocs),
     section.onDidChangeDockerState((s) => {
       // The welcome view (package.json viewsWelcome) picks its text from these keys. A TreeView message
@@ -299,7 +347,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       const { 'aml-doctor.endpoint': ep, 'aml-doctor.deployment': dep } = n.container.labels;
       try {
         const info = await withProgress(`Reloading ${n.name}`, (report, signal) => deployer().reload(ep!, dep!, report, signal));
-        void vscode.window.setStatusBarMessage(`Reloaded ${info.name}: ${info.scoringUri}`, 5000);
+        void vscode.window.setStatusBarMessage(`Reloaded ${info.name} (${describeReload(info)}): ${info.scoringUri}`, 5000);
       } catch (err) {
         await deployFailed(err, `Reloading ${n.name} failed`);
       }

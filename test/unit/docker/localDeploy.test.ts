@@ -88,6 +88,7 @@ describe('LocalDeployer.buildArchive (unit)', () => {
         'var/azureml-app/score.py',
         'var/azureml-app/pkg/util.py',
         'var/azureml-app/azureml-models/diabetes-linear/3/diabetes-linear.npz',
+        'var/aml-doctor/code-manifest.json',
       ]) assert.ok(list.includes(want), `${want} in ${list.join(', ')}`);
       assert.ok(!list.some((p) => p.includes('__pycache__') || /\/\.git(\/|$)/.test(p)), list.join(', '));
       assert.equal(new Set(list).size, list.length, 'each directory once');
