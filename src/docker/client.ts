@@ -492,20 +492,31 @@ export class DockerodeClient implements DockerClient {
       tar.destroy();
       throw new DockerAbortError('The copy into the container');
     }
-    // Aborting destroys the request (docker-modem's abortSignal) and the archive stream (its reads stop).
-    const onAbort = () => tar.destroy();
+    // One controller ends the request (docker-modem's abortSignal) and the archive (its reads stop):
+    // on the caller's abort, and when the archive fails on our side (a file changed, unreadable),
+    // even before docker-modem has attached to it.
+    const request = new AbortController();
+    let archiveError: Error | undefined;
+    const onAbort = () => {
+      request.abort();
+      tar.destroy();
+    };
+    const onArchiveError = (err: Error) => {
+      archiveError ??= err;
+      request.abort();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
+    tar.on('error', onArchiveError);
     try {
-      await this.call(() => (this.connections().upload.getContainer(id).putArchive as any)(tar, { path: containerPath, abortSignal: signal }) as Promise<unknown>);
+      await this.call(() => (this.connections().upload.getContainer(id).putArchive as any)(tar, { path: containerPath, abortSignal: request.signal }) as Promise<unknown>);
     } catch (err) {
       if (signal?.aborted) throw new DockerAbortError('The copy into the container');
-      // The archive failed on our side (a file changed, unreadable): that is the cause, not the socket.
-      const cause = (tar as Readable & { errored?: Error | null }).errored;
-      if (cause && !(cause instanceof DockerApiError)) throw cause;
+      if (archiveError) throw archiveError;
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       tar.destroy();
+      tar.off('error', onArchiveError);
     }
   }
 

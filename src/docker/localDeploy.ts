@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
-import { ArchiveAbortedError, dedupeDirs, fileEntry, packArchive, parentDirs, walkFolder, type ArchiveEntry, type SkippedEntry } from './archive';
+import { ArchiveAbortedError, dedupeDirs, FileChangedError, fileEntry, packArchive, parentDirs, walkFolder, type ArchiveEntry, type SkippedEntry } from './archive';
 import { DockerAbortError, DockerApiError, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
 import { diffCode, manifestOf, MAX_MANIFEST_BYTES, parseManifest, type CodeManifest } from './codeSync';
 import { AML_DOCTOR_LABEL } from './discovery';
@@ -290,6 +290,7 @@ export class LocalDeployer {
       // Half-copied: what the container holds is unknown, read it back next time.
       this.options.copied?.delete(id);
       if (err instanceof DockerAbortError || err instanceof ArchiveAbortedError || signal?.aborted) throw new LocalDeployError(`Cancelled while copying ${what} into the container.`, 'cancelled', '', id);
+      if (err instanceof FileChangedError) throw new LocalDeployError(err.message, 'invalid-config', '', id);
       throw err;
     }
   }

@@ -103,6 +103,30 @@ describe('copying host files into a container (integration, real Docker engine)'
     assert.deepEqual(await deployer.find(endpoint, 'cancel'), [], 'the half-filled container was removed');
   });
 
+  it('a model file that shrinks while it is copied stops the deploy naming the file, and no container is left', async () => {
+    const shrinking = path.join(tmp, 'shrinking.bin');
+    writeFileSync(shrinking, '');
+    truncateSync(shrinking, 3 * GiB);
+    let cut = false;
+    await assert.rejects(
+      deployer.deploy(config({ deployment: 'shrink', modelPath: shrinking, modelName: 'm' }), (m) => {
+        // Cut the file once the copy reports bytes: its tar header already promised 3 GiB.
+        if (!cut && / of 3\.00 GB$/.test(m)) {
+          cut = true;
+          truncateSync(shrinking, 1024);
+        }
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof LocalDeployError, String(e));
+        assert.match(e.message, /shrinking\.bin changed while it was being copied/);
+        return true;
+      },
+    );
+    assert.ok(cut, 'the copy reported progress before the file was cut');
+    await waitForClosed(shrinking);
+    assert.deepEqual(await deployer.find(endpoint, 'shrink'), []);
+  });
+
   it('a link to a file outside the folder (credentials) is not copied; a link inside arrives as a link', async () => {
     const home = path.join(tmp, 'home');
     mkdirSync(path.join(home, '.aws'), { recursive: true });
