@@ -11,8 +11,7 @@
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, pipeline, Transform, type Readable } from 'node:stream';
 import type * as TarStream from 'tar-stream';
 import { lazyRequire } from '../common/lazyRequire';
 
@@ -212,7 +211,8 @@ export function packArchive(entries: ArchiveEntry[], options: PackOptions = {}):
               cb(read === e.size ? null : new FileChangedError(file));
             },
           });
-          await pipeline(current, count, sink);
+          const source = current;
+          await new Promise<void>((resolve, reject) => pipeline(source, count, sink, (err) => (err ? reject(err) : resolve())));
           current = undefined;
         } else sink.end();
         await done;
