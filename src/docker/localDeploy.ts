@@ -112,6 +112,9 @@ export interface DeployerOptions {
 
 export type Progress = (message: string) => void;
 
+/** Models are streamed (memory stays flat), but a copy this large is a wrong path, not a model. */
+const MAX_MODEL_BYTES = 64 * 1024 ** 3;
+
 /** Folders never copied into a container (caches, VCS, virtual environments, editor settings). */
 export const SKIP_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.ipynb_checkpoints', '.vscode', '.idea']);
 
@@ -245,11 +248,16 @@ export class LocalDeployer {
     if (what.model && config.modelPath) {
       const modelDir = modelDirFor(config);
       add(parentDirs(modelDir));
+      const tooLarge = (max: number) => new LocalDeployError(`The model ${config.modelPath} is larger than ${max / 1024 ** 3} GB, more than a local deployment copies into a container.`, 'invalid-config');
       if ((await fs.promises.stat(config.modelPath)).isDirectory()) {
-        const model = await walkFolder(config.modelPath, modelDir.slice(1), { signal });
+        const model = await walkFolder(config.modelPath, modelDir.slice(1), { signal, maxBytes: MAX_MODEL_BYTES, tooLarge });
         add(model.entries);
         skipped.push(...model.skipped);
-      } else add([await fileEntry(config.modelPath, `${modelDir.slice(1)}/${path.basename(config.modelPath)}`)]);
+      } else {
+        const file = await fileEntry(config.modelPath, `${modelDir.slice(1)}/${path.basename(config.modelPath)}`);
+        if (file.size > MAX_MODEL_BYTES) throw tooLarge(MAX_MODEL_BYTES);
+        add([file]);
+      }
     }
     // The code alone (not the model, which also lives under APP_ROOT): what reload compares against.
     const manifest = what.code ? manifestOf(codeEntries, APP_ROOT.slice(1)) : undefined;

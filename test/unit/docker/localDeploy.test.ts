@@ -2,7 +2,7 @@
 // and the archive copied into the container.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -94,6 +94,22 @@ describe('LocalDeployer.buildArchive (unit)', () => {
       assert.equal(new Set(list).size, list.length, 'each directory once');
     } finally {
       rmSync(src, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a model over 64 GB with a message naming it, before anything is read', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-huge-'));
+    try {
+      const huge = path.join(dir, 'huge.bin');
+      writeFileSync(huge, '');
+      truncateSync(huge, 65 * 1024 ** 3); // sparse
+      const deployer = new LocalDeployer({} as DockerClient, nullLogger, { harnessDir: path.join(REPO, 'media', 'harness') });
+      await assert.rejects(
+        deployer.buildArchive({ endpoint: 'e', deployment: 'd', sourceDir: EXAMPLES, entryScript: 'score.py', modelPath: huge, baseImage: 'i', port: 0 }, { code: false, model: true, harness: false }),
+        (e: unknown) => e instanceof LocalDeployError && e.kind === 'invalid-config' && e.message.includes(huge) && /larger than 64 GB/.test(e.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
