@@ -23,6 +23,13 @@ MODEL_DIR = os.environ.get("AZUREML_MODEL_DIR", "")
 PORT = int(os.environ.get("AML_DOCTOR_PORT", "5001"))
 DEBUG = os.environ.get("AML_DOCTOR_DEBUG") == "1" or os.environ.get("AML_DOCTOR_DEBUGPY") == "1"
 GENERIC_500 = "An unexpected error occurred in the scoring script. Check the container logs for more info."
+# Which server runs the app (gunicorn, werkzeug, wsgiref): sent on every answer, so a reload knows
+# whether a worker restart (gunicorn HUP) is possible.
+SERVER = "unknown"
+
+# Reload copies changed files whose mtime (whole seconds in a .pyc) may equal the previous copy's:
+# never cache bytecode of the user's code, so a worker always compiles what is on disk.
+sys.dont_write_bytecode = True
 
 logger = logging.getLogger("root")
 
@@ -102,6 +109,7 @@ class ScoringApp:
             ("Content-Length", str(len(data))),
             ("x-ms-server-version", VERSION),
             ("x-aml-doctor-worker", self.boot_id),
+            ("x-aml-doctor-server", SERVER),
         ])
         return [data]
 
@@ -169,6 +177,7 @@ def create_app():
 
 
 def _serve_without_gunicorn():
+    global SERVER
     # As PID 1 Python ignores SIGTERM unless it handles it: `docker stop` would wait for its timeout.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     _setup_logging()
@@ -176,6 +185,7 @@ def _serve_without_gunicorn():
         from werkzeug.serving import run_simple
     except ImportError:
         run_simple = None
+    SERVER = "werkzeug" if run_simple else "wsgiref"
     banner("werkzeug (Flask development server)" if run_simple else "wsgiref (Python standard library)")
     _start_debugpy()
     app = create_app()

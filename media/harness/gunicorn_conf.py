@@ -16,5 +16,6 @@ wsgi_app = "aml_harness:create_app()"
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
     import aml_harness
 
+    aml_harness.SERVER = "gunicorn"
     aml_harness._setup_logging()
     aml_harness._start_debugpy()

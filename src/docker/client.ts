@@ -1,16 +1,23 @@
-// Docker access behind a small interface. The dockerode implementation honours DOCKER_HOST and the
-// default socket, bounds every call with a timeout, and turns connection failures into typed reasons.
-import { PassThrough } from 'node:stream';
+// Docker access behind a small interface. The dockerode implementation reaches the engine named by
+// the setting, DOCKER_HOST or the default socket (endpoint.ts), bounds every call with a timeout, and
+// turns connection failures into typed reasons.
+import { randomUUID } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import type * as TarStream from 'tar-stream';
 import { lazyRequire } from '../common/lazyRequire';
+import { DockerHostError, engineConnection, resolveDockerEndpoint, type EngineConnection } from './endpoint';
 
 /** dockerode (with its grpc/ssh2 dependencies, ~700 KB) is its own bundle, loaded on the first Docker call. */
 function loadDockerode(): typeof Docker {
   return lazyRequire<typeof Docker>('dockerode.js', 'dockerode');
 }
-import { DockerStreamDemuxer, JsonLineSplitter } from './streams';
+import { DockerStreamDemuxer, HeadTailCapture, JsonLineSplitter } from './streams';
 
-export type DockerUnavailableReason = 'not-running' | 'permission-denied' | 'timeout' | 'error';
+export { resolveDockerEndpoint };
+
+/** bad-host: the host setting cannot be used (unsupported scheme, missing TLS files). */
+export type DockerUnavailableReason = 'not-running' | 'permission-denied' | 'timeout' | 'bad-host' | 'error';
 
 export class DockerUnavailableError extends Error {
   constructor(readonly reason: DockerUnavailableReason, message: string, readonly endpoint: string) {
@@ -105,8 +112,41 @@ export interface ContainerSpec {
 
 export interface ExecResult {
   exitCode: number;
+  /** Captured output, head and tail kept when longer than the cap (the text says how much was cut). */
   stdout: string;
   stderr: string;
+  /** True when the output was longer than the cap. */
+  truncated?: boolean;
+}
+
+export interface ExecOptions {
+  /** The command is killed (inside the container) after this long; default 60 s. */
+  timeoutMs?: number;
+  /** Bytes of stdout and of stderr kept (first half + last half); default 1 MiB each. */
+  maxOutputBytes?: number;
+}
+
+/** A command run with exec() did not finish in time: its connection was closed and the process killed. */
+export class ExecTimeoutError extends Error {
+  constructor(
+    message: string,
+    /** What it printed until then (capped). */
+    readonly stdout: string,
+    readonly stderr: string,
+    /** False when the process could not be killed inside the container (no sh/grep/kill there). */
+    readonly killed: boolean,
+  ) {
+    super(message);
+    this.name = 'ExecTimeoutError';
+  }
+}
+
+/** A copy into the container was cancelled through its AbortSignal. */
+export class DockerAbortError extends Error {
+  constructor(what: string) {
+    super(`${what} was cancelled.`);
+    this.name = 'DockerAbortError';
+  }
 }
 
 /** A process started in a container with stdin attached (e.g. debugpy's adapter speaking DAP on stdio). */
@@ -136,48 +176,46 @@ export interface DockerClient {
   kill(id: string, signal?: string): Promise<void>;
   remove(id: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
-  putArchive(id: string, containerPath: string, tar: Buffer): Promise<void>;
-  exec(id: string, cmd: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Extracts a tar stream at containerPath; the signal aborts the upload (DockerAbortError). */
+  putArchive(id: string, containerPath: string, tar: Readable, options?: { signal?: AbortSignal }): Promise<void>;
+  /** One regular file from the container (undefined when it is not there); refused over maxBytes. */
+  readFile(id: string, containerPath: string, maxBytes: number): Promise<Buffer | undefined>;
+  exec(id: string, cmd: string[], options?: ExecOptions): Promise<ExecResult>;
   execInteractive(id: string, cmd: string[]): Promise<InteractiveExec>;
   imageExists(image: string): Promise<boolean>;
 }
 
 export interface DockerClientOptions {
-  /** e.g. unix:///var/run/docker.sock, tcp://host:2375; empty = DOCKER_HOST, then the default socket. */
+  /** unix://, npipe://, tcp:// (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), https://, ssh://; empty = DOCKER_HOST, then the default socket. */
   host?: string;
   /** Bound for quick calls (ping, list, inspect); slow calls (stop, create, archive) get a larger bound. */
   timeoutMs?: number;
+  /** The environment DOCKER_* and SSH_AUTH_SOCK are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The home folder holding .docker/ and .ssh/ (default os.homedir()). */
+  home?: string;
 }
 
-export function resolveDockerEndpoint(host: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const h = host?.trim() || env.DOCKER_HOST?.trim();
-  return h || 'unix:///var/run/docker.sock';
-}
-
-function modemOptions(endpoint: string): Docker.DockerOptions {
-  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
-  if (endpoint.startsWith('npipe://')) return { socketPath: endpoint.slice('npipe://'.length) };
-  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
-}
-
-/** The host where published ports are reachable: the engine's host for tcp://, else this machine. */
-export function publishedHost(endpoint: string): string {
-  if (endpoint.startsWith('tcp://') || endpoint.startsWith('http')) {
-    try {
-      return new URL(endpoint.replace(/^tcp:/, 'http:')).hostname || '127.0.0.1';
-    } catch {
-      return '127.0.0.1';
-    }
-  }
-  return '127.0.0.1';
-}
+const TLS_CODES = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_SIGNATURE_FAILURE)$/;
 
 /** Maps a low-level error to a reason and a sentence a user can act on. */
 export function classifyDockerError(err: unknown, endpoint: string): DockerUnavailableError {
+  if (err instanceof DockerUnavailableError) return err;
   const e = err as NodeJS.ErrnoException & { message?: string };
   const code = e?.code ?? '';
   const msg = e?.message ?? String(err);
+  if (TLS_CODES.test(code)) {
+    return new DockerUnavailableError('error', `The TLS certificate of the Docker engine at ${endpoint} could not be verified (${code}: ${msg}). Check that DOCKER_CERT_PATH holds the engine's ca.pem and that the certificate names this host.`, endpoint);
+  }
+  if (/alert certificate required|alert bad certificate|alert unknown ca|handshake failure/i.test(msg)) {
+    return new DockerUnavailableError('error', `The Docker engine at ${endpoint} refused the TLS client certificate (${msg.trim()}): DOCKER_CERT_PATH needs the cert.pem/key.pem the engine trusts.`, endpoint);
+  }
+  if (/Host denied \(verification failed\)/.test(msg)) {
+    return new DockerUnavailableError('error', `The SSH host key of ${endpoint} is not in ~/.ssh/known_hosts (or does not match it): connect once with ssh to check and accept it, then refresh.`, endpoint);
+  }
+  if (/All configured authentication methods failed/.test(msg)) {
+    return new DockerUnavailableError('error', `SSH login to ${endpoint} failed: load your key into ssh-agent (SSH_AUTH_SOCK) or put it in ~/.ssh/id_ed25519, and check the user name.`, endpoint);
+  }
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || /ENOENT|ECONNREFUSED/.test(msg)) {
     return new DockerUnavailableError('not-running', `The Docker engine is not running (nothing answers at ${endpoint}).`, endpoint);
   }
@@ -224,24 +262,45 @@ function toEvent(raw: any): DockerEvent {
 
 export class DockerodeClient implements DockerClient {
   readonly endpoint: string;
+  /** Things worth a log line about the connection (TLS verification source, no SSH key...). */
+  readonly notes: string[] = [];
   private readonly timeoutMs: number;
-  private modems?: { quick: Docker; slow: Docker; streaming: Docker };
+  private readonly connection: EngineConnection | undefined;
+  private readonly hostError: DockerHostError | undefined;
+  private modems?: { quick: Docker; slow: Docker; streaming: Docker; upload: Docker };
 
   constructor(options: DockerClientOptions = {}) {
-    this.endpoint = resolveDockerEndpoint(options.host);
     this.timeoutMs = options.timeoutMs ?? 5000;
+    try {
+      this.connection = engineConnection(options.host, { env: options.env, home: options.home });
+      this.endpoint = this.connection.endpoint;
+      this.notes.push(...this.connection.notes);
+    } catch (err) {
+      if (!(err instanceof DockerHostError)) throw err;
+      this.hostError = err;
+      this.endpoint = resolveDockerEndpoint(options.host, options.env ?? process.env);
+    }
   }
 
-  private connections(): { quick: Docker; slow: Docker; streaming: Docker } {
+  private connections(): { quick: Docker; slow: Docker; streaming: Docker; upload: Docker } {
+    if (!this.connection) throw new DockerUnavailableError('bad-host', this.hostError!.message, this.endpoint);
     if (!this.modems) {
       const DockerCtor = loadDockerode();
-      const base = modemOptions(this.endpoint);
+      const base = this.connection.options as Docker.DockerOptions;
       const t = this.timeoutMs;
+      const make = (bounds: { timeout?: number; connectionTimeout?: number }) => new DockerCtor({ ...base, timeout: undefined, connectionTimeout: undefined, ...bounds } as Docker.DockerOptions);
+      // docker-modem's `timeout` is a socket idle bound; `connectionTimeout` bounds the wait for the
+      // answer to start. An ssh2 channel has no setTimeout, so over ssh calls are bounded until their
+      // answer starts, and dead connections are found by ssh keepalives (endpoint.ts).
+      const ssh = this.connection.options.protocol === 'ssh';
+      const slow = Math.max(t, 120000);
       this.modems = {
-        quick: new DockerCtor({ ...base, timeout: t }),
-        slow: new DockerCtor({ ...base, timeout: Math.max(t, 120000) }),
-        // Streams carry no idle bound, but connecting is bounded (docker-modem's connectionTimeout).
-        streaming: new DockerCtor({ ...base, connectionTimeout: t } as Docker.DockerOptions),
+        quick: make(ssh ? { connectionTimeout: t } : { timeout: t }),
+        slow: make(ssh ? { connectionTimeout: slow } : { timeout: slow }),
+        // Streams carry no idle bound, but the wait for their start is bounded.
+        streaming: make({ connectionTimeout: t }),
+        // An upload answers only once every byte is sent: only an idle socket is an engine that hangs.
+        upload: make(ssh ? {} : { timeout: slow }),
       };
     }
     return this.modems;
@@ -427,18 +486,104 @@ export class DockerodeClient implements DockerClient {
     return c.id;
   }
 
-  async putArchive(id: string, containerPath: string, tar: Buffer): Promise<void> {
-    await this.call(() => (this.slow.getContainer(id).putArchive as any)(tar, { path: containerPath }) as Promise<unknown>);
+  async putArchive(id: string, containerPath: string, tar: Readable, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted) {
+      tar.destroy();
+      throw new DockerAbortError('The copy into the container');
+    }
+    // One controller ends the request (docker-modem's abortSignal) and the archive (its reads stop):
+    // on the caller's abort, and when the archive fails on our side (a file changed, unreadable),
+    // even before docker-modem has attached to it.
+    const request = new AbortController();
+    let archiveError: Error | undefined;
+    const onAbort = () => {
+      request.abort();
+      tar.destroy();
+    };
+    const onArchiveError = (err: Error) => {
+      archiveError ??= err;
+      request.abort();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    tar.on('error', onArchiveError);
+    try {
+      await this.call(() => (this.connections().upload.getContainer(id).putArchive as any)(tar, { path: containerPath, abortSignal: request.signal }) as Promise<unknown>);
+    } catch (err) {
+      if (signal?.aborted) throw new DockerAbortError('The copy into the container');
+      if (archiveError) throw archiveError;
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      tar.destroy();
+      tar.off('error', onArchiveError);
+    }
   }
 
-  async exec(id: string, cmd: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async readFile(id: string, containerPath: string, maxBytes: number): Promise<Buffer | undefined> {
+    let stream: NodeJS.ReadableStream & { destroy(): void };
+    try {
+      stream = (await this.call(() => (this.quick.getContainer(id).getArchive as any)({ path: containerPath }) as Promise<unknown>)) as typeof stream;
+    } catch (err) {
+      if (err instanceof DockerApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+    const tar = (lazyRequire<typeof TarStream & { tarStream?: typeof TarStream }>('dockerode.js', 'tar-stream'));
+    const extract = (tar.tarStream ?? tar).extract();
+    return new Promise<Buffer | undefined>((resolve, reject) => {
+      let result: Buffer | undefined;
+      let settled = false;
+      const finish = (err: Error | undefined) => {
+        if (settled) return;
+        settled = true;
+        stream.destroy();
+        extract.destroy();
+        if (err) reject(err);
+        else resolve(result);
+      };
+      extract.on('entry', (header, body, next) => {
+        if (result !== undefined || header.type !== 'file') {
+          body.resume();
+          body.on('end', next);
+          return;
+        }
+        if ((header.size ?? 0) > maxBytes) return finish(new Error(`${containerPath} in the container is ${header.size} bytes, more than the ${maxBytes} expected.`));
+        const parts: Buffer[] = [];
+        let size = 0;
+        body.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) return finish(new Error(`${containerPath} in the container is larger than ${maxBytes} bytes.`));
+          parts.push(c);
+        });
+        body.on('end', () => {
+          result = Buffer.concat(parts);
+          // The first file is all we want: stop reading the rest of the archive.
+          finish(undefined);
+        });
+      });
+      extract.on('finish', () => finish(undefined));
+      extract.on('error', (err: Error) => finish(err));
+      stream.on('error', (err: Error) => finish(classifyDockerError(err, this.endpoint)));
+      stream.pipe(extract);
+    });
+  }
+
+  async exec(id: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? 60000;
     const container = this.slow.getContainer(id);
-    const exec = await this.call(() => container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+    // A marker in the process's environment: on timeout, the process and its children are found by
+    // it inside the container and killed (the Docker API has no way to stop an exec).
+    const marker = `AML_DOCTOR_EXEC=${randomUUID()}`;
+    const exec = await this.call(() => container.exec({ Cmd: cmd, Env: [marker], AttachStdout: true, AttachStderr: true }));
     const stream = (await this.call(() => exec.start({ hijack: true, stdin: false }))) as NodeJS.ReadableStream & { destroy(): void };
     const demux = new DockerStreamDemuxer();
-    const out: Buffer[] = [];
-    const errs: Buffer[] = [];
-    const timer = setTimeout(() => stream.destroy(), options.timeoutMs ?? 60000);
+    const out = new HeadTailCapture(options.maxOutputBytes);
+    const errs = new HeadTailCapture(options.maxOutputBytes);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stream.destroy();
+    }, timeoutMs);
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         for (const f of demux.push(chunk)) (f.stream === 'stderr' ? errs : out).push(f.data);
@@ -447,10 +592,48 @@ export class DockerodeClient implements DockerClient {
       /* a destroyed socket ends the output */
     } finally {
       clearTimeout(timer);
+      stream.destroy();
     }
-    const info = await this.call(() => exec.inspect());
-    if (info.Running) throw new Error(`"${cmd.join(' ')}" did not finish within ${options.timeoutMs ?? 60000} ms`);
-    return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString() };
+    const info = timedOut ? undefined : await this.call(() => exec.inspect());
+    if (!info || info.Running) {
+      const killed = await this.killMarked(id, marker);
+      throw new ExecTimeoutError(
+        `"${cmd.join(' ')}" did not finish within ${timeoutMs} ms${killed ? ' and was stopped' : ': it could not be stopped inside the container (no sh, grep or kill there) and may still run'}.`,
+        out.text(),
+        errs.text(),
+        killed,
+      );
+    }
+    return { exitCode: info.ExitCode ?? -1, stdout: out.text(), stderr: errs.text(), truncated: out.truncated || errs.truncated };
+  }
+
+  /** Kills (SIGKILL) every process in the container whose environment holds the marker; true when none is left. */
+  private async killMarked(id: string, marker: string): Promise<boolean> {
+    // Up to five passes: a process may fork between a scan and its kill. Exit 0 when none is left.
+    const script =
+      'i=0; while [ $i -lt 5 ]; do found=0; for f in /proc/[0-9]*/environ; do ' +
+      'if grep -q -a -F -- "$1" "$f" 2>/dev/null; then p=${f#/proc/}; kill -9 "${p%/environ}" 2>/dev/null && found=1; fi; done; ' +
+      '[ $found = 0 ] && exit 0; i=$((i+1)); done; exit 3';
+    try {
+      const container = this.slow.getContainer(id);
+      const killer = await container.exec({ Cmd: ['sh', '-c', script, 'sh', marker], AttachStdout: true, AttachStderr: true });
+      const s = (await killer.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
+      const t = setTimeout(() => s.destroy(), 10000);
+      try {
+        for await (const _ of s as AsyncIterable<Buffer>) {
+          /* drain */
+        }
+      } catch {
+        /* destroyed */
+      } finally {
+        clearTimeout(t);
+        s.destroy();
+      }
+      const info = await killer.inspect();
+      return !info.Running && info.ExitCode === 0;
+    } catch {
+      return false;
+    }
   }
 
   async execInteractive(id: string, cmd: string[]): Promise<InteractiveExec> {

@@ -2,7 +2,8 @@
 // fresh from Docker's event stream (no polling). When the engine goes away it reports "unreachable"
 // with the reason, and reconnects with exponential backoff. Pure: no vscode.
 import type { Logger } from '../common/logger';
-import { DockerUnavailableError, publishedHost, type ContainerDetails, type DockerClient, type DockerUnavailableReason } from './client';
+import { DockerUnavailableError, type ContainerDetails, type DockerClient, type DockerUnavailableReason } from './client';
+import { portReach } from './endpoint';
 import { findScoringContainers, type ScoringContainer } from './discovery';
 import { buildDockerTree, type GroupNodeModel } from './tree';
 
@@ -179,7 +180,7 @@ export class DockerExplorer {
 
   private build(scoring: ScoringContainer[]): GroupNodeModel[] {
     const oom = new Map([...this.oomEvents].map(([id, set]) => [id, set.size] as const));
-    return buildDockerTree(scoring, this.detailCache, publishedHost(this.docker.endpoint), oom);
+    return buildDockerTree(scoring, this.detailCache, portReach(this.docker.endpoint), oom);
   }
 
   private publishUnreachable(err: unknown): void {

@@ -8,10 +8,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
-import { DockerApiError, publishedHost, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
+import { ArchiveAbortedError, dedupeDirs, FileChangedError, fileEntry, packArchive, parentDirs, walkFolder, type ArchiveEntry, type SkippedEntry } from './archive';
+import { DockerAbortError, DockerApiError, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
+import { diffCode, manifestOf, MAX_MANIFEST_BYTES, parseManifest, type CodeManifest } from './codeSync';
 import { AML_DOCTOR_LABEL } from './discovery';
+import { portReach, reachableHost } from './endpoint';
 import { httpRequest } from './http';
-import { createTar, type TarEntry } from './streams';
 
 export const ENDPOINT_LABEL = 'aml-doctor.endpoint';
 /** Informational: any image can set it, so it never chooses a host folder to read (see deploymentRecords.ts). */
@@ -23,6 +25,8 @@ export const APP_ROOT = '/var/azureml-app';
 export const HARNESS_ROOT = '/var/aml-doctor';
 export const SCORING_PORT = 5001;
 export const DEBUGPY_PORT = 5678;
+/** What was copied to APP_ROOT (codeSync.ts): reload sends only what changed since. */
+export const MANIFEST_PATH = `${HARNESS_ROOT}/code-manifest.json`;
 
 export interface LocalDeployConfig {
   endpoint: string;
@@ -55,6 +59,30 @@ export interface DeployedInfo {
   debugPort?: number;
 }
 
+export interface ReloadInfo extends DeployedInfo {
+  /** Files copied (new or changed) and paths removed in the container. */
+  changedFiles: number;
+  removed: number;
+  /** How the new code was loaded. */
+  restart: 'worker' | 'container';
+}
+
+/** "2 files copied, 1 removed, worker restarted" */
+export function describeReload(info: ReloadInfo): string {
+  return `${info.changedFiles} file${info.changedFiles === 1 ? '' : 's'} copied${info.removed ? `, ${info.removed} removed` : ''}, ${info.restart} restarted`;
+}
+
+/** What an archive holds before a byte of it is read. */
+export interface ArchivePlan {
+  entries: ArchiveEntry[];
+  /** Bytes of file content (what the copy moves). */
+  bytes: number;
+  /** Links and special files left out (links out of the folder, dangling links, fifos). */
+  skipped: SkippedEntry[];
+  /** What the code part holds (also written into the archive when the code is in it). */
+  manifest?: CodeManifest;
+}
+
 export class LocalDeployError extends Error {
   constructor(
     message: string,
@@ -75,11 +103,21 @@ export interface DeployerOptions {
   pollMs?: number;
   /** Source folders larger than this are refused with a clear message. */
   maxSourceBytes?: number;
+  /**
+   * What this session copied into each container (by id), shared by the deployers of one window: a
+   * reload then skips reading the manifest back from the container (an archive read costs as much as
+   * the copy). Without it, each reload reads the manifest kept in the container.
+   */
+  copied?: Map<string, CodeManifest>;
 }
 
 export type Progress = (message: string) => void;
 
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.ipynb_checkpoints', '.vscode', '.idea']);
+/** Models are streamed (memory stays flat), but a copy this large is a wrong path, not a model. */
+const MAX_MODEL_BYTES = 64 * 1024 ** 3;
+
+/** Folders never copied into a container (caches, VCS, virtual environments, editor settings). */
+export const SKIP_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.ipynb_checkpoints', '.vscode', '.idea']);
 
 export function containerNameFor(endpoint: string, deployment: string): string {
   const clean = (s: string) => s.replace(/[^a-zA-Z0-9_.-]/g, '-');
@@ -151,39 +189,15 @@ export function configHash(config: LocalDeployConfig): string {
   return createHash('sha256').update(JSON.stringify(rest, Object.keys(rest).sort())).digest('hex').slice(0, 16);
 }
 
-function walk(root: string, rel: string, out: TarEntry[], budget: { bytes: number; max: number }, prefix: string): void {
-  const abs = path.join(root, rel);
-  for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    const full = path.join(root, r);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(full); // follows symlinks; a dangling link is skipped
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      if (SKIP_DIRS.has(e.name) || e.isSymbolicLink()) continue;
-      out.push({ path: `${prefix}/${r}/` });
-      walk(root, r, out, budget, prefix);
-    } else if (st.isFile()) {
-      budget.bytes += st.size;
-      if (budget.bytes > budget.max) {
-        throw new LocalDeployError(`The source folder ${root} holds more than ${Math.round(budget.max / 1024 ** 2)} MB: point the deployment at a smaller code folder (move data and models out of it).`, 'invalid-config');
-      }
-      out.push({ path: `${prefix}/${r}`, data: fs.readFileSync(full), mode: st.mode & 0o111 ? 0o755 : 0o644 });
-    }
-  }
-}
-
-function dirEntries(dir: string): TarEntry[] {
-  const parts = dir.replace(/^\//, '').split('/');
-  return parts.map((_, i) => ({ path: `${parts.slice(0, i + 1).join('/')}/` }));
+function formatBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
 }
 
 export class LocalDeployer {
   private readonly readinessTimeoutMs: number;
   private readonly pollMs: number;
+  /** A worker restart takes well under a second: poll faster than for a cold start. */
+  private readonly reloadPollMs: number;
   private readonly maxSourceBytes: number;
 
   constructor(
@@ -193,33 +207,101 @@ export class LocalDeployer {
   ) {
     this.readinessTimeoutMs = options.readinessTimeoutMs ?? 120000;
     this.pollMs = options.pollMs ?? 250;
+    this.reloadPollMs = Math.min(this.pollMs, 50);
     this.maxSourceBytes = options.maxSourceBytes ?? 256 * 1024 ** 2;
   }
 
-  /** The archive placed at / in the container: harness, code, model, conda file. */
-  buildArchive(config: LocalDeployConfig, what: { code: boolean; model: boolean; harness: boolean }): Buffer {
-    const entries: TarEntry[] = [];
-    if (what.harness) {
-      entries.push(...dirEntries(HARNESS_ROOT));
-      for (const f of ['start.sh', 'aml_harness.py', 'gunicorn_conf.py', 'healthcheck.py']) {
-        entries.push({ path: `${HARNESS_ROOT.slice(1)}/${f}`, data: fs.readFileSync(path.join(this.options.harnessDir, f)), mode: 0o755 });
+  /**
+   * The archive placed at / in the container: harness, code, model, conda file, and the manifest of
+   * the code. Only names and sizes are collected here; packArchive() streams the bytes later.
+   */
+  async buildArchive(config: LocalDeployConfig, what: { code: boolean; model: boolean; harness: boolean }, signal?: AbortSignal): Promise<ArchivePlan> {
+    const entries: ArchiveEntry[] = [];
+    const skipped: SkippedEntry[] = [];
+    let bytes = 0;
+    const add = (list: ArchiveEntry[]) => {
+      for (const e of list) {
+        entries.push(e);
+        bytes += e.type === 'file' ? e.size : 0;
       }
-      if (config.condaFile) entries.push({ path: `${HARNESS_ROOT.slice(1)}/conda.yml`, data: fs.readFileSync(config.condaFile) });
+    };
+    const harnessRoot = HARNESS_ROOT.slice(1);
+    let codeEntries: ArchiveEntry[] = [];
+    if (what.harness) {
+      add(parentDirs(HARNESS_ROOT));
+      for (const f of ['start.sh', 'aml_harness.py', 'gunicorn_conf.py', 'healthcheck.py']) {
+        add([{ ...(await fileEntry(path.join(this.options.harnessDir, f), `${harnessRoot}/${f}`)), mode: 0o755 }]);
+      }
+      if (config.condaFile) add([await fileEntry(config.condaFile, `${harnessRoot}/conda.yml`)]);
     }
     if (what.code) {
-      entries.push(...dirEntries(APP_ROOT));
-      walk(config.sourceDir, '', entries, { bytes: 0, max: this.maxSourceBytes }, APP_ROOT.slice(1));
+      add(parentDirs(APP_ROOT));
+      const code = await walkFolder(config.sourceDir, APP_ROOT.slice(1), {
+        skipDirs: SKIP_DIRS,
+        maxBytes: this.maxSourceBytes,
+        signal,
+        tooLarge: (max) => new LocalDeployError(`The source folder ${config.sourceDir} holds more than ${Math.round(max / 1024 ** 2)} MB: point the deployment at a smaller code folder (move data and models out of it).`, 'invalid-config'),
+      });
+      add(code.entries);
+      codeEntries = code.entries;
+      skipped.push(...code.skipped);
     }
     if (what.model && config.modelPath) {
       const modelDir = modelDirFor(config);
-      entries.push(...dirEntries(modelDir));
-      const st = fs.statSync(config.modelPath);
-      if (st.isDirectory()) walk(config.modelPath, '', entries, { bytes: 0, max: 64 * 1024 ** 3 }, modelDir.slice(1));
-      else entries.push({ path: `${modelDir.slice(1)}/${path.basename(config.modelPath)}`, data: fs.readFileSync(config.modelPath) });
+      add(parentDirs(modelDir));
+      const tooLarge = (max: number) => new LocalDeployError(`The model ${config.modelPath} is larger than ${max / 1024 ** 3} GB, more than a local deployment copies into a container.`, 'invalid-config');
+      if ((await fs.promises.stat(config.modelPath)).isDirectory()) {
+        const model = await walkFolder(config.modelPath, modelDir.slice(1), { signal, maxBytes: MAX_MODEL_BYTES, tooLarge });
+        add(model.entries);
+        skipped.push(...model.skipped);
+      } else {
+        const file = await fileEntry(config.modelPath, `${modelDir.slice(1)}/${path.basename(config.modelPath)}`);
+        if (file.size > MAX_MODEL_BYTES) throw tooLarge(MAX_MODEL_BYTES);
+        add([file]);
+      }
     }
+    // The code alone (not the model, which also lives under APP_ROOT): what reload compares against.
+    const manifest = what.code ? manifestOf(codeEntries, APP_ROOT.slice(1)) : undefined;
+    if (manifest) add([this.manifestEntry(manifest)]);
     // Directories first, once each: tar extraction needs parents before children.
-    const seen = new Set<string>();
-    return createTar(entries.filter((e) => (e.path.endsWith('/') ? !seen.has(e.path) && seen.add(e.path) : true)));
+    return { entries: dedupeDirs(entries), bytes, skipped, manifest };
+  }
+
+  private remember(id: string, manifest: CodeManifest): void {
+    const copied = this.options.copied;
+    if (!copied) return;
+    copied.delete(id);
+    copied.set(id, manifest);
+    // A few dozen containers at most: forget the oldest beyond that.
+    for (const old of copied.keys()) if (copied.size > 32) copied.delete(old);
+  }
+
+  private manifestEntry(manifest: CodeManifest): ArchiveEntry {
+    const data = Buffer.from(JSON.stringify(manifest));
+    return { name: MANIFEST_PATH.slice(1), type: 'file', size: data.length, mode: 0o644, mtimeMs: Date.now(), data };
+  }
+
+  /** Streams the planned archive into the container, reporting progress; cancellable. */
+  private async copyIn(id: string, plan: ArchivePlan, what: string, progress: Progress, signal: AbortSignal | undefined): Promise<void> {
+    for (const s of plan.skipped) this.log.warn(`not copied into the container: ${s.path} (${s.why})`);
+    if (plan.skipped.length) progress(`Not copied: ${plan.skipped.length} link${plan.skipped.length === 1 ? '' : 's'} or special file${plan.skipped.length === 1 ? '' : 's'} (see the log), e.g. ${plan.skipped[0]!.path}`);
+    progress(`Copying ${what} (${formatBytes(plan.bytes)})`);
+    let shown = Date.now();
+    const onBytes = (n: number) => {
+      if (Date.now() - shown < 1000) return;
+      shown = Date.now();
+      progress(`Copying ${what}: ${formatBytes(n)} of ${formatBytes(plan.bytes)}`);
+    };
+    try {
+      await this.docker.putArchive(id, '/', packArchive(plan.entries, { signal, onBytes }), { signal });
+      if (plan.manifest) this.remember(id, plan.manifest);
+    } catch (err) {
+      // Half-copied: what the container holds is unknown, read it back next time.
+      this.options.copied?.delete(id);
+      if (err instanceof DockerAbortError || err instanceof ArchiveAbortedError || signal?.aborted) throw new LocalDeployError(`Cancelled while copying ${what} into the container.`, 'cancelled', '', id);
+      if (err instanceof FileChangedError) throw new LocalDeployError(err.message, 'invalid-config', '', id);
+      throw err;
+    }
   }
 
   /** Containers of one local deployment (normally one). */
@@ -238,7 +320,8 @@ export class LocalDeployer {
         'image-missing',
       );
     }
-    const archive = this.buildArchive(config, { code: true, model: true, harness: true });
+    const plan = await this.buildArchive(config, { code: true, model: true, harness: true }, signal);
+    if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
     const name = containerNameFor(config.endpoint, config.deployment);
     for (const old of await this.find(config.endpoint, config.deployment)) {
       progress(`Removing the previous container ${old.name}`);
@@ -272,7 +355,7 @@ export class LocalDeployer {
           [CONFIG_JSON_LABEL]: JSON.stringify({ ...config, env: undefined }),
         },
         ports: {
-          [`${SCORING_PORT}/tcp`]: { hostIp: '127.0.0.1', hostPort: config.port },
+          [`${SCORING_PORT}/tcp`]: { hostIp: this.scoringBindIp(), hostPort: config.port },
           ...(config.debug ? { [`${DEBUGPY_PORT}/tcp`]: { hostIp: '127.0.0.1', hostPort: 0 } } : {}),
         },
         memoryBytes: config.memoryGb ? Math.round(config.memoryGb * 1024 ** 3) : undefined,
@@ -290,8 +373,14 @@ export class LocalDeployer {
       }
       throw err;
     }
-    progress(`Copying code and model (${(archive.length / 1024 ** 2).toFixed(1)} MB)`);
-    await this.docker.putArchive(id, '/', archive);
+    try {
+      await this.copyIn(id, plan, 'code and model', progress, signal);
+    } catch (err) {
+      // Cancelled or failed half-way: the half-filled container goes.
+      await this.docker.remove(id, { force: true, volumes: true }).catch(() => undefined);
+      if (err instanceof LocalDeployError) throw new LocalDeployError(err.message, err.kind, err.logTail);
+      throw err;
+    }
     progress('Starting the scoring server');
     try {
       await this.docker.start(id);
@@ -309,36 +398,72 @@ export class LocalDeployer {
   }
 
   /**
-   * score.py changed: copy the code again and restart the worker (gunicorn HUP), no new container.
-   * `sourceDir` comes from the caller (what this extension recorded, or the user's choice), never from the
-   * container's labels: any image can set them.
+   * The code changed: copy only what changed since the last copy (new and changed files; files deleted
+   * on the host are removed in the container) and restart the worker (gunicorn HUP), not the container.
+   * Resolves once GET / answers from the new worker. `sourceDir` comes from the caller (what this extension
+   * recorded, or the user's choice), never from the container's labels: any image can set them.
    */
-  async reload(endpoint: string, deployment: string, sourceDir: string, progress: Progress = () => undefined, signal?: AbortSignal): Promise<DeployedInfo> {
+  async reload(endpoint: string, deployment: string, sourceDir: string, progress: Progress = () => undefined, signal?: AbortSignal): Promise<ReloadInfo> {
     const [c] = await this.find(endpoint, deployment);
     if (!c) throw new LocalDeployError(`No local deployment ${endpoint}/${deployment}: deploy it first.`, 'not-found');
     const details = await this.docker.inspectContainer(c.id);
     const entryScript = details.labels['aml-doctor.entry-script'] ?? 'score.py';
     if (!sourceDir || !fs.existsSync(sourceDir)) throw new LocalDeployError(`The source folder ${sourceDir || '(unknown)'} of ${c.name} is gone: use update (recreate) instead.`, 'invalid-config');
-    progress(`Copying ${sourceDir} into ${c.name}`);
-    const archive = this.buildArchive({ sourceDir, entryScript } as LocalDeployConfig, { code: true, model: false, harness: false });
-    await this.docker.putArchive(c.id, '/', archive);
+    const [before, plan] = await Promise.all([
+      this.options.copied?.get(c.id) ?? this.docker.readFile(c.id, MANIFEST_PATH, MAX_MANIFEST_BYTES).then(parseManifest, () => undefined),
+      this.buildArchive({ sourceDir, entryScript } as LocalDeployConfig, { code: true, model: false, harness: false }, signal),
+    ]);
+    const codeEntries = plan.entries.filter((e) => e.name.startsWith(`${APP_ROOT.slice(1)}/`));
+    const diff = diffCode(before, codeEntries, APP_ROOT.slice(1));
+    if (diff.remove.length) {
+      progress(`Removing ${diff.remove.length} deleted path${diff.remove.length === 1 ? '' : 's'} in ${c.name}`);
+      await this.removeInContainer(c.id, diff.remove);
+    }
+    if (diff.send.length || diff.remove.length) {
+      // The changed entries and the new manifest, in one archive.
+      const send = [...parentDirs(APP_ROOT), ...diff.send, ...plan.entries.filter((e) => e.name === MANIFEST_PATH.slice(1))];
+      const sendPlan: ArchivePlan = { entries: dedupeDirs(send), bytes: diff.send.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0), skipped: plan.skipped, manifest: plan.manifest };
+      await this.copyIn(c.id, sendPlan, `${diff.changedFiles} changed file${diff.changedFiles === 1 ? '' : 's'}`, progress, signal);
+    } else if (plan.manifest) {
+      progress('No file changed since the last copy');
+      this.remember(c.id, plan.manifest);
+    }
+    const summary = { changedFiles: diff.changedFiles, removed: diff.remove.length };
     const memoryGb = details.memoryBytes ? details.memoryBytes / 1024 ** 3 : undefined;
     if (!details.state.running) {
       progress(`Starting ${c.name}`);
       await this.docker.start(c.id);
-      return this.waitReady(c.id, undefined, progress, signal, memoryGb);
+      return { ...(await this.waitReady(c.id, undefined, progress, signal, memoryGb)), ...summary, restart: 'container' };
     }
-    const pid1 = await this.docker.exec(c.id, ['cat', '/proc/1/cmdline'], { timeoutMs: 10000 }).catch(() => ({ exitCode: 1, stdout: '', stderr: '' }));
     const uri = this.uriFrom(details);
-    const before = uri ? await this.workerId(uri) : undefined;
-    if (/gunicorn/.test(pid1.stdout) && before) {
+    const worker = uri ? await this.workerId(uri) : undefined;
+    if (worker && (worker.server === 'gunicorn' || (worker.server === undefined && (await this.pid1IsGunicorn(c.id))))) {
       progress('Restarting the worker (gunicorn HUP)');
       await this.docker.kill(c.id, 'SIGHUP');
-      return this.waitReady(c.id, before, progress, signal, memoryGb);
+      return { ...(await this.waitReady(c.id, worker.id, progress, signal, memoryGb, this.reloadPollMs)), ...summary, restart: 'worker' };
     }
     progress(`Restarting ${c.name}`);
     await this.docker.restart(c.id, 5);
-    return this.waitReady(c.id, undefined, progress, signal, memoryGb);
+    return { ...(await this.waitReady(c.id, undefined, progress, signal, memoryGb)), ...summary, restart: 'container' };
+  }
+
+  /** Removes paths (relative to APP_ROOT) in the container; argv only, no shell, in bounded batches. */
+  private async removeInContainer(id: string, rel: string[]): Promise<void> {
+    for (let i = 0; i < rel.length; i += 500) {
+      const r = await this.docker.exec(id, ['rm', '-rf', '--', ...rel.slice(i, i + 500).map((p) => `${APP_ROOT}/${p}`)], { timeoutMs: 30000, maxOutputBytes: 64 * 1024 });
+      if (r.exitCode !== 0) this.log.warn(`removing deleted files in the container: ${r.stderr.trim() || `exit code ${r.exitCode}`}`);
+    }
+  }
+
+  /** Containers deployed before the harness named its server: look at PID 1. */
+  private async pid1IsGunicorn(id: string): Promise<boolean> {
+    const r = await this.docker.exec(id, ['cat', '/proc/1/cmdline'], { timeoutMs: 10000, maxOutputBytes: 64 * 1024 }).catch(() => undefined);
+    return !!r && /gunicorn/.test(r.stdout);
+  }
+
+  /** Local engine: the scoring port on 127.0.0.1 only. Remote engine: on its interfaces, or nothing here could reach it. */
+  private scoringBindIp(): string {
+    return portReach(this.docker.endpoint).remote ? '0.0.0.0' : '127.0.0.1';
   }
 
   /** Model, environment, image or settings changed: recreate the container (keeping its port when it was chosen freely). */
@@ -361,15 +486,17 @@ export class LocalDeployer {
 
   private uriFrom(details: ContainerDetails): string | undefined {
     const p = details.ports.find((x) => x.privatePort === SCORING_PORT && x.publicPort);
-    if (!p?.publicPort) return undefined;
-    const host = p.ip && p.ip !== '0.0.0.0' ? p.ip : publishedHost(this.docker.endpoint);
-    return `http://${host}:${p.publicPort}/score`;
+    const host = p?.publicPort ? reachableHost(p.ip, portReach(this.docker.endpoint)) : undefined;
+    if (!host) return undefined;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${p!.publicPort}/score`;
   }
 
-  private async workerId(scoringUri: string): Promise<string | undefined> {
+  /** The harness's worker id and server (gunicorn, werkzeug...) from GET /; undefined without the harness. */
+  private async workerId(scoringUri: string): Promise<{ id: string; server?: string } | undefined> {
     try {
       const r = await httpRequest(scoringUri.replace(/\/score$/, '/'), { timeoutMs: 2000 });
-      return r.status === 200 ? r.headers['x-aml-doctor-worker'] ?? '' : undefined;
+      const id = r.headers['x-aml-doctor-worker'];
+      return r.status === 200 && id ? { id, server: r.headers['x-aml-doctor-server'] } : undefined;
     } catch {
       return undefined;
     }
@@ -386,7 +513,7 @@ export class LocalDeployer {
   }
 
   /** Waits until GET / answers 200 (from a new worker when previousWorker is given), or names why not. */
-  private async waitReady(id: string, previousWorker: string | undefined, progress: Progress, signal: AbortSignal | undefined, memoryGb: number | undefined): Promise<DeployedInfo> {
+  private async waitReady(id: string, previousWorker: string | undefined, progress: Progress, signal: AbortSignal | undefined, memoryGb: number | undefined, pollMs = this.pollMs): Promise<DeployedInfo> {
     progress('Waiting for GET / to answer');
     const deadline = Date.now() + this.readinessTimeoutMs;
     for (;;) {
@@ -430,7 +557,7 @@ export class LocalDeployer {
           id,
         );
       }
-      await new Promise((r) => setTimeout(r, this.pollMs));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 }

@@ -1,5 +1,5 @@
 // Byte-level helpers for Docker streams: the multiplexed stdout/stderr framing of non-TTY containers,
-// newline-delimited JSON (the event stream), and a minimal ustar writer for putArchive.
+// newline-delimited JSON (the event stream), and a bounded capture of command output.
 
 /**
  * Demultiplexes Docker's attach/logs framing (8-byte header: stream type, 3 zero bytes, big-endian
@@ -54,77 +54,49 @@ export class JsonLineSplitter {
   }
 }
 
-export interface TarEntry {
-  /** Path inside the archive, forward slashes, no leading slash. Directories end with '/'. */
-  path: string;
-  data?: Buffer;
-  mode?: number;
-}
+/**
+ * Keeps the first and the last bytes of an unbounded stream (output of a command run in a container):
+ * memory stays under `max` whatever arrives, and the text says how much was cut in the middle.
+ */
+export class HeadTailCapture {
+  private readonly head: Buffer[] = [];
+  private headBytes = 0;
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  /** Every byte pushed, kept or not. */
+  total = 0;
 
-function header(name: string, size: number, mode: number, type: '0' | '5' | 'x', mtime: number): Buffer {
-  const h = Buffer.alloc(512, 0);
-  let prefix = '';
-  let base = name;
-  if (Buffer.byteLength(name) > 100) {
-    // ustar: split at a slash so that the prefix fits 155 bytes and the name 100 (callers fall back to PAX).
-    for (let i = name.indexOf('/'); i > 0 && i < name.length - 1; i = name.indexOf('/', i + 1)) {
-      if (Buffer.byteLength(name.slice(0, i)) <= 155 && Buffer.byteLength(name.slice(i + 1)) <= 100) {
-        prefix = name.slice(0, i);
-        base = name.slice(i + 1);
-        break;
-      }
+  constructor(private readonly max = 1024 * 1024) {}
+
+  get truncated(): boolean {
+    return this.total > this.max;
+  }
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    const half = Math.floor(this.max / 2);
+    if (this.headBytes < half) {
+      const take = chunk.subarray(0, half - this.headBytes);
+      this.head.push(take);
+      this.headBytes += take.length;
+      chunk = chunk.subarray(take.length);
     }
-    if (!prefix) base = name.slice(0, 99);
+    if (!chunk.length) return;
+    const keep = this.max - half;
+    this.tail.push(chunk.length > keep ? chunk.subarray(chunk.length - keep) : chunk);
+    this.tailBytes += Math.min(chunk.length, keep);
+    // Drop whole chunks from the front while the rest still covers the tail budget.
+    while (this.tail.length > 1 && this.tailBytes - this.tail[0]!.length >= keep) this.tailBytes -= this.tail.shift()!.length;
+    if (this.tail.length > 4096) this.tail = [Buffer.concat(this.tail)];
   }
-  h.write(base, 0, 100, 'utf8');
-  h.write(mode.toString(8).padStart(7, '0') + '\0', 100, 8, 'ascii');
-  h.write('0000000\0', 108, 8, 'ascii'); // uid
-  h.write('0000000\0', 116, 8, 'ascii'); // gid
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124, 12, 'ascii');
-  h.write(Math.floor(mtime).toString(8).padStart(11, '0') + '\0', 136, 12, 'ascii');
-  h.write('        ', 148, 8, 'ascii'); // checksum placeholder
-  h.write(type, 156, 1, 'ascii');
-  h.write('ustar\0', 257, 6, 'ascii');
-  h.write('00', 263, 2, 'ascii');
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
-  return h;
-}
 
-function fitsUstar(name: string): boolean {
-  if (Buffer.byteLength(name) <= 100) return true;
-  for (let i = name.indexOf('/'); i > 0 && i < name.length - 1; i = name.indexOf('/', i + 1)) {
-    if (Buffer.byteLength(name.slice(0, i)) <= 155 && Buffer.byteLength(name.slice(i + 1)) <= 100) return true;
+  text(): string {
+    const keep = this.max - Math.floor(this.max / 2);
+    const head = Buffer.concat(this.head).toString('utf8');
+    let tail = Buffer.concat(this.tail);
+    if (tail.length > keep) tail = tail.subarray(tail.length - keep);
+    const cut = this.total - this.headBytes - tail.length;
+    if (cut <= 0) return head + tail.toString('utf8');
+    return `${head}\n[... ${cut} bytes cut by AML Deploy Doctor: the output was longer than ${this.max} bytes ...]\n${tail.toString('utf8')}`;
   }
-  return false;
-}
-
-/** A PAX extended header carrying the full path (for names ustar cannot hold). */
-function paxRecord(name: string, mtime: number): Buffer[] {
-  const body = ` path=${name}\n`;
-  let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-  const data = Buffer.from(`${len}${body}`);
-  const pad = (512 - (data.length % 512)) % 512;
-  return [header('PaxHeader', data.length, 0o644, 'x', mtime), data, Buffer.alloc(pad, 0)];
-}
-
-/** Builds an uncompressed ustar archive (what Docker's PUT /containers/{id}/archive accepts). */
-export function createTar(entries: TarEntry[], mtime = Date.now() / 1000): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of entries) {
-    const isDir = e.path.endsWith('/');
-    const data = isDir ? Buffer.alloc(0) : e.data ?? Buffer.alloc(0);
-    if (!fitsUstar(e.path)) parts.push(...paxRecord(e.path, mtime));
-    parts.push(header(e.path, data.length, e.mode ?? (isDir ? 0o755 : 0o644), isDir ? '5' : '0', mtime));
-    if (data.length) {
-      parts.push(data);
-      const pad = (512 - (data.length % 512)) % 512;
-      if (pad) parts.push(Buffer.alloc(pad, 0));
-    }
-  }
-  parts.push(Buffer.alloc(1024, 0));
-  return Buffer.concat(parts);
 }

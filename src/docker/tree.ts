@@ -2,6 +2,7 @@
 // built from discovered scoring containers. The VS Code view only turns these into TreeItems.
 import type { ContainerDetails } from './client';
 import { AML_DOCTOR_LABEL, type ScoringContainer, type ScoringKind } from './discovery';
+import { reachableHost, type PortReach } from './endpoint';
 import { containerStatus, type ContainerStatus } from './status';
 
 /** Ports a scoring server listens on inside the container: the inference server's 5001, azmlinfsrv's dev default 31311. */
@@ -27,7 +28,13 @@ export interface GroupNodeModel {
   containers: ContainerNodeModel[];
 }
 
-export function scoringUri(c: ScoringContainer, details: ContainerDetails | undefined, host: string): string | undefined {
+/** A plain host name stands for a local engine whose published ports are reached at that name. */
+function reachOf(host: string | PortReach): PortReach {
+  return typeof host === 'string' ? { remote: false, publishHost: host } : host;
+}
+
+/** The scoring port the container publishes (5001 first), and the URI it is reached at from here. */
+function scoringPort(c: ScoringContainer, details: ContainerDetails | undefined, host: string | PortReach): { uri?: string; unreachable?: string } {
   const ports = details?.ports.length ? details.ports : c.ports;
   const published = ports.filter((p) => p.publicPort);
   const labelled = Number(c.labels['azureml-port']);
@@ -35,9 +42,15 @@ export function scoringUri(c: ScoringContainer, details: ContainerDetails | unde
     SCORING_PORTS.map((sp) => published.find((p) => p.privatePort === sp)).find(Boolean) ??
     (labelled ? published.find((p) => p.publicPort === labelled) : undefined) ??
     published[0];
-  if (!pick?.publicPort) return undefined;
-  const ip = pick.ip && pick.ip !== '0.0.0.0' && pick.ip !== '::' ? pick.ip : host;
-  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${pick.publicPort}/score`;
+  if (!pick?.publicPort) return {};
+  const reach = reachOf(host);
+  const ip = reachableHost(pick.ip, reach);
+  if (!ip) return { unreachable: `published on ${pick.ip}:${pick.publicPort} of the engine's machine ${reach.publishHost}, which is not reachable from here (publish it on 0.0.0.0, or forward the port with ssh -L)` };
+  return { uri: `http://${ip.includes(':') ? `[${ip}]` : ip}:${pick.publicPort}/score` };
+}
+
+export function scoringUri(c: ScoringContainer, details: ContainerDetails | undefined, host: string | PortReach): string | undefined {
+  return scoringPort(c, details, host).uri;
 }
 
 const KIND_LABEL: Record<ScoringKind, string> = {
@@ -47,9 +60,9 @@ const KIND_LABEL: Record<ScoringKind, string> = {
   'scoring-like': 'looks like an Azure ML scoring container (no Azure ML labels)',
 };
 
-export function containerNode(c: ScoringContainer, details: ContainerDetails | undefined, host: string, oomKills = 0): ContainerNodeModel {
+export function containerNode(c: ScoringContainer, details: ContainerDetails | undefined, host: string | PortReach, oomKills = 0): ContainerNodeModel {
   const status = containerStatus(c, details, oomKills);
-  const uri = scoringUri(c, details, host);
+  const { uri, unreachable } = scoringPort(c, details, host);
   const ports = (details?.ports.length ? details.ports : c.ports)
     .filter((p) => p.publicPort)
     .map((p) => `${p.ip ?? '0.0.0.0'}:${p.publicPort}->${p.privatePort}`)
@@ -60,7 +73,7 @@ export function containerNode(c: ScoringContainer, details: ContainerDetails | u
     `status: ${status.label}`,
     `image: ${c.image}`,
     `ports: ${ports || 'none published'}`,
-    `scoring URI: ${uri ?? 'none (no published port)'}`,
+    `scoring URI: ${uri ?? (unreachable ? `none: ${unreachable}` : 'none (no published port)')}`,
     `started: ${started ?? 'never'}`,
     `restart count: ${status.restartCount}`,
   ];
@@ -88,7 +101,7 @@ export function containerNode(c: ScoringContainer, details: ContainerDetails | u
 export function buildDockerTree(
   containers: ScoringContainer[],
   details: ReadonlyMap<string, ContainerDetails>,
-  host: string,
+  host: string | PortReach,
   oomKills: ReadonlyMap<string, number> = new Map(),
 ): GroupNodeModel[] {
   const groups = new Map<string, GroupNodeModel>();

@@ -15,6 +15,7 @@ export const RESTRICTED_SETTINGS: Readonly<Record<string, string>> = {
   'amlDoctor.localDeploy.port': 'which host port a deployment publishes',
   'amlDoctor.localDeploy.memoryGb': 'the memory a deployment may take',
   'amlDoctor.localDeploy.readinessTimeoutSeconds': 'how long a deployment is waited for',
+  'amlDoctor.localDeploy.reloadOnSave': 'copies code into a running container and restarts its worker on every save',
   'amlDoctor.localDeploy.debug': 'opens a debugpy port (remote code execution in the worker) and returns exception text to clients',
   'amlDoctor.azure.credential': 'which credential runs (Azure CLI, the default chain and its processes)',
   'amlDoctor.azure.tenant': 'which tenant tokens are requested for',

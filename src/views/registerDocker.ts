@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
 import { configForUpdate, DeploymentRecords, sourceForReload, type SourceQuestions } from '../docker/deploymentRecords';
-import { APP_ROOT, LocalDeployError, LocalDeployer, configFromDeploymentYaml, type LocalDeployConfig } from '../docker/localDeploy';
+import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, configFromDeploymentYaml, describeReload, type LocalDeployConfig } from '../docker/localDeploy';
+import type { CodeManifest } from '../docker/codeSync';
+import { isCodeFile, ReloadScheduler, type ReloadCandidate } from '../docker/reloadScheduler';
 import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
 import { registerCommand } from '../host/commands';
@@ -24,6 +26,7 @@ interface LocalDeploySettings {
   memoryGb: number;
   readinessTimeoutSeconds: number;
   debug: boolean;
+  reloadOnSave: boolean;
 }
 
 function localDeploySettings(): LocalDeploySettings {
@@ -33,6 +36,7 @@ function localDeploySettings(): LocalDeploySettings {
     memoryGb: setting('amlDoctor.localDeploy.memoryGb', 0),
     readinessTimeoutSeconds: setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120),
     debug: setting('amlDoctor.localDeploy.debug', false),
+    reloadOnSave: setting('amlDoctor.localDeploy.reloadOnSave', false),
   };
 }
 
@@ -70,13 +74,19 @@ const sourceQuestions: SourceQuestions = {
 
 export function registerDockerFeatures(services: ExtensionServices): void {
   const { context, log, tree } = services;
-  const newClient = () => new DockerodeClient({ host: readSettings().dockerHost });
+  const newClient = () => {
+    const client = new DockerodeClient({ host: readSettings().dockerHost });
+    for (const note of client.notes) log.info(`Docker ${client.endpoint}: ${note}`);
+    return client;
+  };
   const section = new DockerSection(newClient(), log);
   const records = new DeploymentRecords(context.workspaceState);
   tree.addSection(section);
   const inspectDocs = new InspectDocuments();
   const harnessDir = context.asAbsolutePath(path.join('media', 'harness'));
-  const deployer = () => new LocalDeployer(section.client, log, { harnessDir, readinessTimeoutMs: localDeploySettings().readinessTimeoutSeconds * 1000 });
+  // What this window copied into each container: a reload compares against it without reading it back.
+  const copied = new Map<string, CodeManifest>();
+  const deployer = () => new LocalDeployer(section.client, log, { harnessDir, readinessTimeoutMs: localDeploySettings().readinessTimeoutSeconds * 1000, copied });
   let lastBody: string | undefined;
 
   /** The container a command acts on: the tree node it was invoked on, or one picked from the tree. */
@@ -229,9 +239,53 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     return body;
   }
 
+  /** Deployments whose last reload on save failed: a later save retries them even though they stopped. */
+  const failedOnSave = new Set<string>();
+  const reloadOnSave = new ReloadScheduler(
+    async (c: ReloadCandidate) => {
+      const started = Date.now();
+      const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${c.key}` }, (p) =>
+        deployer().reload(c.endpoint, c.deployment, c.sourceDir, (message) => p.report({ message })),
+      );
+      failedOnSave.delete(c.key);
+      void vscode.window.setStatusBarMessage(`$(check) Reloaded ${c.key} (${describeReload(info)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`, 5000);
+    },
+    {
+      onError: (c, err) => {
+        failedOnSave.add(c.key);
+        deployFailed(err, `Reloading ${c.key} after save failed`).catch((e: unknown) => {
+          log.error(e as Error);
+          void vscode.window.showErrorMessage(`Reloading ${c.key} after save failed: ${(e as Error).message}`);
+        });
+      },
+    },
+  );
+
+  /** A saved file in the code folder of a local deployment reloads it (opt-in, trusted workspaces only). */
+  async function onSaved(doc: vscode.TextDocument): Promise<void> {
+    if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted || !localDeploySettings().reloadOnSave) return;
+    section.explorer.start();
+    const snapshot = section.explorer.snapshot.state.state === 'unknown' ? await section.explorer.reload() : section.explorer.snapshot;
+    const folders = workspaceFolders();
+    for (const n of snapshot.groups.flatMap((g) => g.containers)) {
+      const { 'aml-doctor.endpoint': endpoint, 'aml-doctor.deployment': deployment } = n.container.labels;
+      if (!endpoint || !deployment || !n.contextValue.includes('localDeploy')) continue;
+      const key = `${endpoint}/${deployment}`;
+      if (n.status.dockerState !== 'running' && !failedOnSave.has(key)) continue;
+      // Only what this extension recorded for the container, and only inside the open workspace: a
+      // container's labels never choose a host folder, and a save never copies anything after a question.
+      const check = records.check({ id: n.id, name: n.name, labels: n.container.labels }, folders);
+      if (!check.ok || !check.insideWorkspace) continue;
+      const sourceDir = check.config.sourceDir;
+      if (isCodeFile(doc.uri.fsPath, sourceDir, SKIP_DIRS)) reloadOnSave.request({ key, endpoint, deployment, sourceDir });
+    }
+  }
+
   context.subscriptions.push(
     section,
     inspectDocs,
+    { dispose: () => reloadOnSave.dispose() },
+    vscode.workspace.onDidSaveTextDocument((doc) => void onSaved(doc).catch((err: unknown) => log.error(err as Error))),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocs),
     section.onDidChangeDockerState((s) => {
       // The welcome view (package.json viewsWelcome) picks its text from these keys. A TreeView message
@@ -319,7 +373,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       if (!sourceDir) throw new vscode.CancellationError();
       try {
         const info = await withProgress(`Reloading ${n.name}`, (report, signal) => deployer().reload(ep!, dep!, sourceDir, report, signal));
-        void vscode.window.setStatusBarMessage(`Reloaded ${info.name}: ${info.scoringUri}`, 5000);
+        void vscode.window.setStatusBarMessage(`Reloaded ${info.name} (${describeReload(info)}): ${info.scoringUri}`, 5000);
       } catch (err) {
         await deployFailed(err, `Reloading ${n.name} failed`);
       }

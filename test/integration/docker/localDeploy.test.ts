@@ -14,14 +14,16 @@ import { configForUpdate, DeploymentRecords, sourceForReload } from '../../../sr
 import { DockerExplorer } from '../../../src/docker/explorer';
 import { httpRequest } from '../../../src/docker/http';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../../../src/docker/localDeploy';
-import { createTar } from '../../../src/docker/streams';
+import { packArchive } from '../../../src/docker/archive';
 import { sendTestRequest } from '../../../src/docker/testRequest';
 import { memoryMemento } from '../../helpers/memento';
 import { HARNESS_DIR, IMAGE, copyExamples, docker, dockerLogs, removeContainers, uniqueName, waitFor } from './helpers';
 
 const endpoint = uniqueName('ep');
 const client = new DockerodeClient();
-const deployer = new LocalDeployer(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 90000 });
+// As in the extension, the deployers share what they copied (a reload then needs no read-back).
+const copied = new Map();
+const deployer = new LocalDeployer(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 90000, copied });
 let project: string;
 
 function config(overrides: Partial<LocalDeployConfig> = {}): LocalDeployConfig {
@@ -99,16 +101,66 @@ describe('local deployments (integration, real Docker engine)', { timeout: 60000
     assert.match(logs, /json\.decoder\.JSONDecodeError: Expecting value/);
   });
 
-  it('reload picks up an edited score.py without recreating the container', async () => {
+  it('reload picks up an edited score.py without recreating the container: only changed files travel, the worker restarts', async () => {
     const [before] = await deployer.find(endpoint, 'blue');
     assert.ok(before);
+    const startedAt = JSON.parse(docker('inspect', before.id))[0].State.StartedAt;
     const file = path.join(project, 'score.py');
     writeFileSync(file, readFileSync(file, 'utf8').replace('return {"predictions": predictions.round(2).tolist()}', 'return {"predictions": predictions.round(2).tolist(), "reloaded": True}'));
-    const info = await deployer.reload(endpoint, 'blue', project);
+    // A file deleted on the host goes in the container too; a new one arrives.
+    const gone = path.join(project, 'sample-request.json');
+    rmSync(gone);
+    writeFileSync(path.join(project, 'helper_new.py'), 'VALUE = 42\n');
+    const steps: string[] = [];
+    const info = await deployer.reload(endpoint, 'blue', project, (m) => steps.push(m));
     assert.equal(info.id, before.id, 'reload must keep the container');
+    assert.equal(info.restart, 'worker', steps.join('; '));
+    assert.equal(info.changedFiles, 2, steps.join('; '));
+    assert.equal(info.removed, 1);
+    // The container was not restarted: same start time (only its gunicorn worker was replaced).
+    assert.equal(JSON.parse(docker('inspect', info.id))[0].State.StartedAt, startedAt);
     const r = await httpRequest(info.scoringUri, { method: 'POST', body: JSON.stringify(sample), headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 200, r.body);
     assert.equal(JSON.parse(r.body).reloaded, true);
+    assert.equal(docker('exec', info.id, 'cat', '/var/azureml-app/helper_new.py'), 'VALUE = 42');
+    assert.equal(spawnSync('docker', ['exec', info.id, 'test', '-e', '/var/azureml-app/sample-request.json']).status, 1, 'the deleted file is gone in the container');
+    // The model (also under /var/azureml-app) is not code: a reload never removes it.
+    assert.equal(spawnSync('docker', ['exec', info.id, 'test', '-f', '/var/azureml-app/azureml-models/diabetes-linear/1/diabetes-linear.npz']).status, 0);
+    // Nothing changed since: nothing is copied, the worker still restarts.
+    const again = await deployer.reload(endpoint, 'blue', project);
+    assert.deepEqual([again.id, again.changedFiles, again.removed, again.restart], [info.id, 0, 0, 'worker']);
+    // A new session (VS Code restarted) knows nothing: the manifest kept in the container tells what is there.
+    const fresh = new LocalDeployer(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 90000 });
+    rmSync(path.join(project, 'helper_new.py'));
+    const later = await fresh.reload(endpoint, 'blue', project);
+    assert.deepEqual([later.changedFiles, later.removed], [0, 1]);
+    assert.equal(spawnSync('docker', ['exec', info.id, 'test', '-e', '/var/azureml-app/helper_new.py']).status, 1);
+  });
+
+  it('a reload whose new code fails names the cause; the fixed code reloads into the same container', async () => {
+    const dir = copyExamples();
+    try {
+      const info = await deployer.deploy(config({ deployment: 'reloadfail', sourceDir: dir, modelPath: path.join(dir, 'model', 'diabetes-linear.npz') }));
+      const file = path.join(dir, 'score.py');
+      const good = readFileSync(file, 'utf8');
+      writeFileSync(file, good.replace('def init():', 'def init():\n    raise ValueError("bad edit")\n'));
+      const err = await deployer.reload(endpoint, 'reloadfail', dir).then(
+        () => assert.fail('the reload should fail'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof LocalDeployError, String(err));
+      assert.match(err.message, /init\(\) in the entry script raised ValueError: bad edit/);
+      assert.match(err.logTail, /ValueError: bad edit/);
+      writeFileSync(file, good.replace('return {"predictions"', 'return {"fixed": True, "predictions"'));
+      const again = await deployer.reload(endpoint, 'reloadfail', dir);
+      assert.equal(again.id, info.id);
+      const r = await sendTestRequest(again.scoringUri, JSON.stringify(sample));
+      assert.equal(r.status, 200, r.body);
+      assert.equal(JSON.parse(r.body).fixed, true);
+    } finally {
+      await deployer.delete(endpoint, 'reloadfail');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a container whose labels name a folder outside the workspace: Reload never copies that folder', async () => {
@@ -321,8 +373,9 @@ describe('local deployments (integration, real Docker engine)', { timeout: 60000
   it('the archive writer produces a tar that Docker extracts (nested paths, long names)', async () => {
     const long = `${'d'.repeat(90)}/${'f'.repeat(90)}.txt`;
     const id = docker('create', '--name', `${endpoint}-tar`, IMAGE, 'cat', `/x/${long}`);
+    const dir = (name: string) => ({ name, type: 'directory' as const, size: 0, mode: 0o755, mtimeMs: Date.now() });
     try {
-      await client.putArchive(id, '/', createTar([{ path: 'x/' }, { path: `x/${long.split('/')[0]}/` }, { path: `x/${long}`, data: Buffer.from('hello tar') }]));
+      await client.putArchive(id, '/', packArchive([dir('x'), dir(`x/${long.split('/')[0]}`), { name: `x/${long}`, type: 'file', size: 9, mode: 0o644, mtimeMs: Date.now(), data: Buffer.from('hello tar') }]));
       assert.equal(docker('start', '-a', id), 'hello tar');
     } finally {
       docker('rm', '-f', id);

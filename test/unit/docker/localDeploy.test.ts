@@ -2,11 +2,13 @@
 // and the archive copied into the container.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import { nullLogger } from '../../../src/common/logger';
+import { packArchive } from '../../../src/docker/archive';
 import type { DockerClient } from '../../../src/docker/client';
 import { LocalDeployError, LocalDeployer, configFromDeploymentYaml, configHash, containerNameFor, describeCrash, modelDirFor, validateConfig } from '../../../src/docker/localDeploy';
 
@@ -59,7 +61,7 @@ describe('local deploy configuration (unit)', () => {
 });
 
 describe('LocalDeployer.buildArchive (unit)', () => {
-  it('puts harness, code and model where the inference server expects them, skipping caches', () => {
+  it('puts harness, code and model where the inference server expects them, skipping caches', async () => {
     const src = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-src-'));
     try {
       writeFileSync(path.join(src, 'score.py'), 'def init(): pass\ndef run(d): return d\n');
@@ -70,12 +72,14 @@ describe('LocalDeployer.buildArchive (unit)', () => {
       mkdirSync(path.join(src, '.git'));
       writeFileSync(path.join(src, '.git', 'HEAD'), 'ref');
       const deployer = new LocalDeployer({} as DockerClient, nullLogger, { harnessDir: path.join(REPO, 'media', 'harness') });
-      const tar = deployer.buildArchive(
+      const plan = await deployer.buildArchive(
         { endpoint: 'e', deployment: 'd', sourceDir: src, entryScript: 'score.py', modelPath: path.join(EXAMPLES, 'model', 'diabetes-linear.npz'), modelName: 'diabetes-linear', modelVersion: '3', condaFile: path.join(EXAMPLES, 'environment', 'conda.yml'), baseImage: 'i', port: 0 },
         { code: true, model: true, harness: true },
       );
-      writeFileSync(path.join(src, 'out.tar'), tar);
-      const list = spawnSync('tar', ['-tf', path.join(src, 'out.tar')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      await pipeline(packArchive(plan.entries), createWriteStream(path.join(os.tmpdir(), `amld-docker-test-${process.pid}.tar`)));
+      const tarFile = path.join(os.tmpdir(), `amld-docker-test-${process.pid}.tar`);
+      const list = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((p) => p.replace(/\/$/, ''));
+      rmSync(tarFile, { force: true });
       for (const want of [
         'var/aml-doctor/start.sh',
         'var/aml-doctor/aml_harness.py',
@@ -84,11 +88,28 @@ describe('LocalDeployer.buildArchive (unit)', () => {
         'var/azureml-app/score.py',
         'var/azureml-app/pkg/util.py',
         'var/azureml-app/azureml-models/diabetes-linear/3/diabetes-linear.npz',
+        'var/aml-doctor/code-manifest.json',
       ]) assert.ok(list.includes(want), `${want} in ${list.join(', ')}`);
-      assert.ok(!list.some((p) => p.includes('__pycache__') || p.includes('.git/')), list.join(', '));
+      assert.ok(!list.some((p) => p.includes('__pycache__') || /\/\.git(\/|$)/.test(p)), list.join(', '));
       assert.equal(new Set(list).size, list.length, 'each directory once');
     } finally {
       rmSync(src, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a model over 64 GB with a message naming it, before anything is read', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-huge-'));
+    try {
+      const huge = path.join(dir, 'huge.bin');
+      writeFileSync(huge, '');
+      truncateSync(huge, 65 * 1024 ** 3); // sparse
+      const deployer = new LocalDeployer({} as DockerClient, nullLogger, { harnessDir: path.join(REPO, 'media', 'harness') });
+      await assert.rejects(
+        deployer.buildArchive({ endpoint: 'e', deployment: 'd', sourceDir: EXAMPLES, entryScript: 'score.py', modelPath: huge, baseImage: 'i', port: 0 }, { code: false, model: true, harness: false }),
+        (e: unknown) => e instanceof LocalDeployError && e.kind === 'invalid-config' && e.message.includes(huge) && /larger than 64 GB/.test(e.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

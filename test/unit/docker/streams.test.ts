@@ -1,11 +1,7 @@
-// (unit) Docker stream framing, newline-delimited JSON and the tar writer.
+// (unit) Docker stream framing, newline-delimited JSON and the bounded output capture.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { DockerStreamDemuxer, JsonLineSplitter, createTar } from '../../../src/docker/streams';
+import { DockerStreamDemuxer, HeadTailCapture, JsonLineSplitter } from '../../../src/docker/streams';
 
 function frame(type: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);
@@ -45,35 +41,36 @@ describe('JsonLineSplitter (unit)', () => {
   });
 });
 
-describe('createTar (unit)', () => {
-  it('writes an archive that GNU tar lists and extracts, including paths over 100 and 255 bytes', () => {
-    const long = `${'a'.repeat(80)}/${'b'.repeat(80)}/score.py`;
-    const longer = `${'c'.repeat(120)}/${'d'.repeat(120)}/${'e'.repeat(60)}.txt`;
-    const tar = createTar([
-      { path: 'var/' },
-      { path: 'var/azureml-app/' },
-      { path: 'var/azureml-app/score.py', data: Buffer.from('def init():\n    pass\n') },
-      { path: 'var/azureml-app/start.sh', data: Buffer.from('#!/bin/sh\n'), mode: 0o755 },
-      { path: `${long.split('/').slice(0, 1).join('/')}/` },
-      { path: `${long.split('/').slice(0, 2).join('/')}/` },
-      { path: long, data: Buffer.from('x'.repeat(1000)) },
-      { path: `${longer.split('/')[0]}/` },
-      { path: `${longer.split('/').slice(0, 2).join('/')}/` },
-      { path: longer, data: Buffer.from('pax') },
-    ]);
-    assert.equal(tar.length % 512, 0);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-tar-'));
-    try {
-      writeFileSync(path.join(dir, 'a.tar'), tar);
-      const r = spawnSync('tar', ['-xf', 'a.tar'], { cwd: dir, encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(readFileSync(path.join(dir, 'var/azureml-app/score.py'), 'utf8'), 'def init():\n    pass\n');
-      assert.equal(readFileSync(path.join(dir, long), 'utf8').length, 1000);
-      assert.equal(readFileSync(path.join(dir, longer), 'utf8'), 'pax');
-      const ls = spawnSync('tar', ['-tvf', 'a.tar'], { cwd: dir, encoding: 'utf8' }).stdout;
-      assert.match(ls, /-rwxr-xr-x .* var\/azureml-app\/start\.sh/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+describe('HeadTailCapture (unit)', () => {
+  it('keeps everything under the cap', () => {
+    const c = new HeadTailCapture(100);
+    c.push(Buffer.from('hello '));
+    c.push(Buffer.from('world'));
+    assert.equal(c.text(), 'hello world');
+    assert.equal(c.truncated, false);
+  });
+
+  it('keeps the first and last bytes of an endless output, says how much was cut, and stays bounded', () => {
+    const c = new HeadTailCapture(1000);
+    c.push(Buffer.from('BEGIN\n'));
+    const line = Buffer.from('y\n');
+    for (let i = 0; i < 200_000; i++) c.push(line);
+    c.push(Buffer.from('\nEND'));
+    const t = c.text();
+    assert.ok(c.truncated);
+    assert.equal(c.total, 6 + 400_000 + 4);
+    assert.ok(t.startsWith('BEGIN\ny\n'), t.slice(0, 20));
+    assert.ok(t.endsWith('y\n\nEND'), t.slice(-20));
+    const m = /\[\.\.\. (\d+) bytes cut by AML Deploy Doctor/.exec(t);
+    assert.ok(m, t.slice(480, 620));
+    // Kept + cut = everything that arrived.
+    assert.equal(Number(m[1]) + 1000, c.total);
+    assert.ok(Buffer.byteLength(t) < 1200);
+  });
+
+  it('handles chunks larger than the cap', () => {
+    const c = new HeadTailCapture(10);
+    c.push(Buffer.from('0123456789abcdefghij'));
+    assert.match(c.text(), /^01234\n\[\.\.\. 10 bytes cut .*\]\nfghij$/);
   });
 });
