@@ -44,6 +44,14 @@ async function waitForHttp(url: string, timeoutMs: number, proc: ChildProcess, l
   throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms:\n${logs()}`);
 }
 
+/** Debian's Chromium through playwright-core (no browser download): for the e2e tests and scripts/render-media.mjs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 export interface VsCodeSession {
   page: Page;
   browser: Browser;
@@ -53,6 +61,8 @@ export interface VsCodeSession {
   settingsFile: string;
   /** Remote ("machine") settings: where machine-scoped settings live in code-server. */
   machineSettingsFile: string;
+  /** code-server's user data folder (logs/ holds VS Code's and the extension's log files). */
+  userDataDir: string;
   screenshot(name: string): Promise<string>;
   /** Copies VS Code's log folder and code-server's output tail to test-results/logs/<name>/. */
   saveLogs(name: string): void;
@@ -91,6 +101,8 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       'window.commandCenter': false,
       'workbench.colorTheme': 'Default Dark Modern',
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      // Each session is a first install: the extension's walkthrough would open in every test (walkthrough.test.ts turns it on).
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
       ...options.settings,
     }),
   );
@@ -111,10 +123,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   proc.stderr!.on('data', (d) => (log = (log + d).slice(-20000)));
   const url = `http://127.0.0.1:${port}/`;
   await waitForHttp(`${url}healthz`, 60000, proc, () => log);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
@@ -126,6 +135,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     url,
     settingsFile: path.join(userData, 'User', 'settings.json'),
     machineSettingsFile: path.join(userData, 'Machine', 'settings.json'),
+    userDataDir: userData,
     async screenshot(name) {
       const file = path.join(SCREENSHOTS, `${name}.png`);
       await page.screenshot({ path: file });
