@@ -3,16 +3,25 @@ import { preferBaselineWasmCompiler } from '../analysis/parser';
 import { runExplain } from './explain';
 import { runLint } from './lint';
 
+// Set by esbuild from package.json; absent when run from source.
+declare const AML_DOCTOR_VERSION: string | undefined;
+const VERSION = typeof AML_DOCTOR_VERSION === 'string' ? AML_DOCTOR_VERSION : 'development';
+
 const USAGE = `Usage: aml-doctor <command> [options]
 
 Commands:
   lint [paths...] [--format text|json|sarif]
                                          Check Azure ML entry scripts (score.py) and conda env files for deployment problems.
-                                         Paths may be files or folders (default: .). Exit code 1 when any
-                                         error-severity finding exists, 2 on bad usage.
+                                         Paths may be files or folders (default: .).
   explain [file|-] [--format text|json]  Name the failure in an Azure ML deployment log and how to fix it
-                                         (reads stdin when no file or -). Exit code 2 on bad usage.
-  help                                   Show this help.
+                                         (reads stdin when no file or -).
+  help, --help                           Show this help.
+  --version                              Show the version.
+
+Exit codes:
+  0  lint found no error-severity problem (warnings may be listed); explain printed its diagnosis
+  1  lint found at least one error-severity problem
+  2  aml-doctor could not do its job: bad usage, a path or log it cannot read, an internal error
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,12 +31,18 @@ async function main(argv: string[]): Promise<number> {
       return runLint(rest, process.stdout, process.stderr);
     case 'explain':
       return runExplain(rest, process.stdin, process.stdout, process.stderr);
-    case undefined:
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return 0;
+    case '--version':
+    case '-v':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+      process.stderr.write(USAGE);
+      return 2;
     default:
       process.stderr.write(`aml-doctor: unknown command "${command}"\n\n${USAGE}`);
       return 2;
