@@ -20,7 +20,8 @@ export function registerWalkthrough({ context, log }: ExtensionServices): void {
   }
   // Recorded before opening: whatever happens next (closed at once, failed to open), it is offered once only.
   void context.globalState.update(WALKTHROUGH_SHOWN_KEY, true);
-  // The user's "open walkthroughs on install" choice applies to ours too.
+  // The user's "open walkthroughs on install" choice applies to ours too (machine-scoped: in a remote window,
+  // the remote machine's settings hold the value this extension host sees).
   if (!vscode.workspace.getConfiguration('workbench.welcomePage.walkthroughs').get<boolean>('openOnInstall', true)) {
     log.info('walkthrough: not opened (workbench.welcomePage.walkthroughs.openOnInstall is off)');
     return;

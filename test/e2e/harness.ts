@@ -101,15 +101,19 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       'window.commandCenter': false,
       'workbench.colorTheme': 'Default Dark Modern',
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      // Each session is a first install: the extension's walkthrough would open in every test (walkthrough.test.ts turns it on).
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
       ...options.settings,
     }),
   );
-  if (options.machineSettings) {
-    mkdirSync(path.join(userData, 'Machine'), { recursive: true });
-    writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings));
-  }
+  mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+  writeFileSync(
+    path.join(userData, 'Machine', 'settings.json'),
+    JSON.stringify({
+      // Each session is a first install: the extension's walkthrough would open in every test (walkthrough.test.ts
+      // turns it on). Machine-scoped, so the extension host reads it from here, not from the user settings.
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      ...options.machineSettings,
+    }),
+  );
   execFileSync(cmd[0]!, [...cmd.slice(1), '--install-extension', VSIX, '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'ignore' });
   const port = await freePort();
   let log = '';
@@ -122,11 +126,37 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   proc.stdout!.on('data', (d) => (log = (log + d).slice(-20000)));
   proc.stderr!.on('data', (d) => (log = (log + d).slice(-20000)));
   const url = `http://127.0.0.1:${port}/`;
-  await waitForHttp(`${url}healthz`, 60000, proc, () => log);
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  let browser: Browser | undefined;
+  /** Ends what this session started: the browser, code-server's process group, the temporary folders. */
+  const close = async () => {
+    await browser?.close().catch(() => undefined);
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-proc.pid!, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    group('SIGTERM');
+    const exited = new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
+    const bound = new Promise((r) => setTimeout(r, 10000));
+    await Promise.race([exited, bound]);
+    group('SIGKILL'); // whatever of the group is left (extension hosts, language servers)
+    rmSync(base, { recursive: true, force: true });
+  };
+  let page: Page;
+  try {
+    await waitForHttp(`${url}healthz`, 60000, proc, () => log);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    // The first load of the workbench is slow on a busy machine: wait for it as long as for the workbench.
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { timeout: 90000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  } catch (err) {
+    // A session that did not start has no caller to close it: code-server would outlive the test run.
+    await close();
+    throw err;
+  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     page,
@@ -147,22 +177,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       if (existsSync(path.join(userData, 'logs'))) cpSync(path.join(userData, 'logs'), path.join(dest, 'vscode'), { recursive: true });
       writeFileSync(path.join(dest, 'code-server.txt'), log);
     },
-    async close() {
-      await browser.close().catch(() => undefined);
-      const group = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-proc.pid!, signal);
-        } catch {
-          /* already gone */
-        }
-      };
-      group('SIGTERM');
-      const exited = new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
-      const bound = new Promise((r) => setTimeout(r, 10000));
-      await Promise.race([exited, bound]);
-      group('SIGKILL'); // whatever of the group is left (extension hosts, language servers)
-      rmSync(base, { recursive: true, force: true });
-    },
+    close,
   };
 }
 

@@ -30,8 +30,8 @@ function extensionLogs(userData: string): string {
 describe('walkthrough (e2e, code-server)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
   before(async () => {
-    // VS Code's default; the harness turns it off for the other suites.
-    vs = await openVsCode({ settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
+    // VS Code's default; the harness turns it off for the other suites (a machine-scoped setting).
+    vs = await openVsCode({ machineSettings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
   });
   after(async () => {
     await vs?.close();
@@ -94,7 +94,7 @@ describe('walkthrough (e2e, code-server)', { timeout: 300000 }, () => {
   it('is not opened again by the next activation (after a reload)', () =>
     withFailureScreenshot(vs, 'walkthrough-once', async () => {
       const { page } = vs;
-      await page.reload();
+      await page.reload({ timeout: 90000 });
       await page.locator('.monaco-workbench').first().waitFor({ state: 'visible', timeout: 90000 });
       // The extension activates again (the view is restored) and decides from its globalState flag.
       await showContainer(page, 'AML Deploy Doctor');
