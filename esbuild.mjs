@@ -1,7 +1,7 @@
 // Bundles the extension host, the language server, the CLI and the lazily loaded Azure layer.
 // Type checking is separate (`npm run typecheck`): esbuild only strips types.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -38,7 +38,12 @@ const entries = [
   { entryPoints: ['src/docker/dockerodeBundle.ts'], outfile: 'dist/dockerode.js' },
   // The aml-container debug adapter on stdio (VS Code runs the same class inline).
   { entryPoints: ['src/debug/adapterMain.ts'], outfile: 'dist/debug-adapter.js' },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nvar __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" } },
+  {
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: "#!/usr/bin/env node\nvar __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
+    define: { ...common.define, AML_DOCTOR_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+  },
   // The Azure SDKs, loaded by the extension with require() on first Azure use (never in extension.js).
   { entryPoints: ['src/azure/index.ts'], outfile: 'dist/azure.js' },
   // Run Doctor's engine and the analysis it uses, loaded on the first run (never in extension.js).

@@ -7,6 +7,7 @@ import { registerCommand } from './host/commands';
 import { createLanguageClient, forwardSettings } from './host/languageClient';
 import { HostLog } from './host/log';
 import type { ExtensionServices } from './host/services';
+import { registerWalkthrough } from './host/walkthrough';
 import { DeploymentsTreeProvider } from './views/deploymentsTree';
 import { registerAzureFeatures } from './views/registerAzure';
 import { registerDockerFeatures } from './views/registerDocker';
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLogFeatures(services);
     registerDebugFeatures(services);
     registerDoctorFeatures(services);
+    registerWalkthrough(services);
 
     // The language client library and the server process start right after activation returns.
     setImmediate(() => startLanguageClient(context, log));

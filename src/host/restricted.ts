@@ -46,6 +46,7 @@ export const UNTRUSTED_COMMANDS: ReadonlySet<string> = new Set([
   'amlDoctor.azure.stopFollowingLogs',
   // Untrusted it runs the static steps (entry script, environment file, model paths) and says so.
   'amlDoctor.doctor.run',
+  'amlDoctor.walkthrough.open',
 ]);
 
 export function commandNeedsTrust(id: string): boolean {

@@ -9,7 +9,7 @@ import { AzureError, toAzureError } from '../azure/errors';
 import { explainDeploymentError, formatExplanation, type DeploymentExplanation } from '../azure/explain';
 import type { AzureSubscription, AzureWorkspace, ComputeInfo, LogContainer, OnlineDeploymentInfo, OnlineEndpointInfo, OperationFailure } from '../azure/types';
 import { LoadGenerations } from '../common/generations';
-import type { Logger } from '../common/logger';
+import { redactSecrets, type Logger } from '../common/logger';
 import type { SectionNode, TreeSection } from './treeSection';
 
 const SECTION = 'azure';
@@ -17,6 +17,7 @@ const SECTION = 'azure';
 export type AzureNode = SectionNode &
   (
     | { kind: 'root' }
+    | { kind: 'signedOut' }
     | { kind: 'subscription'; sub: AzureSubscription }
     | { kind: 'workspace'; ws: AzureWorkspace }
     | { kind: 'group'; ws: AzureWorkspace; group: 'endpoints' | 'computes' }
@@ -32,8 +33,10 @@ export type AzureNode = SectionNode &
 export type DeploymentNode = Extract<AzureNode, { kind: 'deployment' }>;
 
 export interface AzureSectionHost {
-  /** True when a credential is available (the section is hidden otherwise: the welcome view asks to sign in). */
+  /** True when a credential is available (otherwise the section is a "signed out" row offering sign-in). */
   isSignedIn(): boolean;
+  /** Why the user is signed out (shown in the row's tooltip), e.g. the Azure CLI credential's error. */
+  signedOutReason(): string | undefined;
   account(): string | undefined;
   /** The client for the current settings; throws when signed out. */
   client(): AzureClient;
@@ -53,6 +56,7 @@ export class AzureSection implements TreeSection<AzureNode> {
    */
   private readonly cache = new Map<string, Promise<AzureNode[]>>();
   private readonly root: AzureNode = { section: SECTION, kind: 'root' };
+  private readonly signedOut: AzureNode = { section: SECTION, kind: 'signedOut' };
 
   constructor(private readonly host: AzureSectionHost, private readonly log: Logger) {}
 
@@ -72,6 +76,17 @@ export class AzureSection implements TreeSection<AzureNode> {
 
   async getRoots(): Promise<AzureNode[]> {
     return this.host.isSignedIn() ? [this.root] : [];
+  }
+
+  /** Signed out, Azure still has its row next to Local Docker (when Docker is unreachable the welcome view offers sign-in). */
+  getPlaceholderRoots(): AzureNode[] {
+    return this.host.isSignedIn() ? [] : [this.signedOut];
+  }
+
+  /** Why sign-in is needed, for tooltips: a credential's error text (e.g. the Azure CLI's output), redacted and bounded. */
+  private signedOutDetail(): string | undefined {
+    const reason = this.host.signedOutReason();
+    return reason === undefined ? undefined : redactSecrets(reason).slice(0, 500);
   }
 
   private message(label: string, icon: 'error' | 'warning' | 'info' | 'sign-in', detail?: string, command?: vscode.Command): AzureNode {
@@ -135,6 +150,8 @@ export class AzureSection implements TreeSection<AzureNode> {
 
   private async loadChildren(node: AzureNode): Promise<AzureNode[]> {
     switch (node.kind) {
+      case 'signedOut':
+        return [this.message('Sign in to see online endpoints, deployments and their logs...', 'sign-in', this.signedOutDetail(), { command: 'amlDoctor.azure.signIn', title: 'Sign in to Azure' })];
       case 'root':
         return this.load('list subscriptions', async (c, s) => (await c.listSubscriptions(s)).map((sub) => ({ section: SECTION, kind: 'subscription', sub })), 'No subscriptions for this account');
       case 'subscription':
@@ -199,6 +216,15 @@ export class AzureSection implements TreeSection<AzureNode> {
         item.iconPath = new vscode.ThemeIcon('azure');
         item.description = this.host.account();
         item.contextValue = 'azureRoot';
+        return item;
+      }
+      case 'signedOut': {
+        const item = new vscode.TreeItem('Azure', C.Expanded);
+        item.id = 'azure-signed-out';
+        item.iconPath = new vscode.ThemeIcon('azure');
+        item.description = 'signed out';
+        item.tooltip = this.signedOutDetail();
+        item.contextValue = 'azureSignedOut';
         return item;
       }
       case 'subscription': {

@@ -1,6 +1,6 @@
 // The "Deployments" tree: one TreeDataProvider over independent sections (Local Docker, Azure).
 import * as vscode from 'vscode';
-import type { SectionNode, TreeSection } from './treeSection';
+import { composeRoots, type SectionNode, type TreeSection } from './treeSection';
 
 export class DeploymentsTreeProvider implements vscode.TreeDataProvider<SectionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SectionNode | undefined>();
@@ -50,7 +50,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<SectionN
   async getChildren(node?: SectionNode): Promise<SectionNode[]> {
     if (node) return this.owner(node).getChildren(node);
     const roots = await Promise.all(this.sections.map((s) => s.getRoots()));
-    return roots.flat();
+    return composeRoots(roots, this.sections.map((s) => s.getPlaceholderRoots?.() ?? []));
   }
 
   getTreeItem(node: SectionNode): vscode.TreeItem {

@@ -33,6 +33,7 @@ export function registerAzureFeatures(services: ExtensionServices): void {
   const section = new AzureSection(
     {
       isSignedIn: () => auth.state.signedIn,
+      signedOutReason: () => (auth.state.signedIn ? undefined : auth.state.reason),
       account: () => (auth.state.signedIn ? auth.state.account : undefined),
       client,
     },

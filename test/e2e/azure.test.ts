@@ -47,7 +47,7 @@ describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 4000
 
   const row = (text: string | RegExp) => vs.page.locator('.sidebar .monaco-list-row', { hasText: text }).first();
 
-  it('offers sign-in while signed out, then lists endpoints and deployments with state, instance type, count and traffic', () =>
+  it('offers sign-in on an Azure row while signed out, then lists endpoints and deployments with state, instance type, count and traffic', () =>
     withFailureScreenshot(vs, 'azure-tree', async () => {
       const { page } = vs;
       await showContainer(page, 'AML Deploy Doctor');
@@ -61,9 +61,15 @@ describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 4000
       }
       const signIn = page.locator('.sidebar .actions-container a[aria-label="Sign in to Azure"]').first();
       await signIn.waitFor({ state: 'visible', timeout: 60000 });
+      // Signed out, Azure has its own row next to Local Docker, and its child row signs in.
+      await row(/^Azure\s*signed out/).waitFor({ state: 'visible', timeout: 60000 });
+      const offer = row('Sign in to see online endpoints');
+      await offer.waitFor({ state: 'visible', timeout: 60000 });
+      await row('Local Docker').waitFor({ state: 'visible', timeout: 60000 });
       await vs.screenshot('azure-signed-out');
-      await signIn.click();
-      await row(/^Azure/).waitFor({ state: 'visible', timeout: 60000 });
+      await offer.click();
+      await row(/^Azure\s*Azure CLI/).waitFor({ state: 'visible', timeout: 60000 });
+      await offer.waitFor({ state: 'hidden', timeout: 60000 });
       assert.match(readFileSync(azLog, 'utf8'), new RegExp(`account get-access-token --output json --resource ${server.url.replace(/[.]/g, '\\.')}`), 'the token scope follows the endpoint setting');
       await row('ml-prod').waitFor({ state: 'visible', timeout: 60000 });
       await row('ml-prod').click();

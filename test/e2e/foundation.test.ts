@@ -15,13 +15,16 @@ describe('foundation (e2e, code-server)', { timeout: 300000 }, () => {
     await vs?.close();
   });
 
-  it('shows the Deployments view in the AML Deploy Doctor activity-bar container', async () => {
+  it('shows the Deployments view in the AML Deploy Doctor activity-bar container, with Local Docker and a signed-out Azure row', async () => {
     const { page } = vs;
     await showContainer(page, 'AML Deploy Doctor');
     // With a single view the container shows the view's title in the sidebar header.
     await page.locator('.sidebar .composite.title', { hasText: /Deployments/i }).first().waitFor({ state: 'visible', timeout: 60000 });
     // Docker runs in the test environment: the tree shows the Local Docker root.
     await page.locator('.monaco-list-row', { hasText: 'Local Docker' }).first().waitFor({ state: 'visible', timeout: 60000 });
+    // Azure is visible while signed out: its row offers sign-in.
+    await page.locator('.monaco-list-row', { hasText: /^Azure\s*signed out/ }).first().waitFor({ state: 'visible', timeout: 60000 });
+    await page.locator('.monaco-list-row', { hasText: 'Sign in to see online endpoints' }).first().waitFor({ state: 'visible', timeout: 60000 });
     await vs.screenshot('foundation-deployments-view');
   });
 

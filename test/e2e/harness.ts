@@ -44,6 +44,14 @@ async function waitForHttp(url: string, timeoutMs: number, proc: ChildProcess, l
   throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms:\n${logs()}`);
 }
 
+/** Debian's Chromium through playwright-core (no browser download): for the e2e tests and scripts/render-media.mjs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 export interface VsCodeSession {
   page: Page;
   browser: Browser;
@@ -53,6 +61,8 @@ export interface VsCodeSession {
   settingsFile: string;
   /** Remote ("machine") settings: where machine-scoped settings live in code-server. */
   machineSettingsFile: string;
+  /** code-server's user data folder (logs/ holds VS Code's and the extension's log files). */
+  userDataDir: string;
   screenshot(name: string): Promise<string>;
   /** Copies VS Code's log folder and code-server's output tail to test-results/logs/<name>/. */
   saveLogs(name: string): void;
@@ -100,10 +110,16 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       ...options.settings,
     }),
   );
-  if (options.machineSettings) {
-    mkdirSync(path.join(userData, 'Machine'), { recursive: true });
-    writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings));
-  }
+  mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+  writeFileSync(
+    path.join(userData, 'Machine', 'settings.json'),
+    JSON.stringify({
+      // Each session is a first install: the extension's walkthrough would open in every test (walkthrough.test.ts
+      // turns it on). Machine-scoped, so the extension host reads it from here, not from the user settings.
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      ...options.machineSettings,
+    }),
+  );
   execFileSync(cmd[0]!, [...cmd.slice(1), '--install-extension', VSIX, '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'ignore' });
   const port = await freePort();
   let log = '';
@@ -121,14 +137,37 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   proc.stdout!.on('data', (d) => (log = (log + d).slice(-20000)));
   proc.stderr!.on('data', (d) => (log = (log + d).slice(-20000)));
   const url = `http://127.0.0.1:${port}/`;
-  await waitForHttp(`${url}healthz`, 60000, proc, () => log);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  let browser: Browser | undefined;
+  /** Ends what this session started: the browser, code-server's process group, the temporary folders. */
+  const close = async () => {
+    await browser?.close().catch(() => undefined);
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-proc.pid!, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    group('SIGTERM');
+    const exited = new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
+    const bound = new Promise((r) => setTimeout(r, 10000));
+    await Promise.race([exited, bound]);
+    group('SIGKILL'); // whatever of the group is left (extension hosts, language servers)
+    rmSync(base, { recursive: true, force: true });
+  };
+  let page: Page;
+  try {
+    await waitForHttp(`${url}healthz`, 60000, proc, () => log);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    // The first load of the workbench is slow on a busy machine: wait for it as long as for the workbench.
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { timeout: 90000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  } catch (err) {
+    // A session that did not start has no caller to close it: code-server would outlive the test run.
+    await close();
+    throw err;
+  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     page,
@@ -137,6 +176,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     url,
     settingsFile: path.join(userData, 'User', 'settings.json'),
     machineSettingsFile: path.join(userData, 'Machine', 'settings.json'),
+    userDataDir: userData,
     async screenshot(name) {
       const file = path.join(SCREENSHOTS, `${name}.png`);
       await page.screenshot({ path: file });
@@ -148,22 +188,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       if (existsSync(path.join(userData, 'logs'))) cpSync(path.join(userData, 'logs'), path.join(dest, 'vscode'), { recursive: true });
       writeFileSync(path.join(dest, 'code-server.txt'), log);
     },
-    async close() {
-      await browser.close().catch(() => undefined);
-      const group = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-proc.pid!, signal);
-        } catch {
-          /* already gone */
-        }
-      };
-      group('SIGTERM');
-      const exited = new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once('exit', r)));
-      const bound = new Promise((r) => setTimeout(r, 10000));
-      await Promise.race([exited, bound]);
-      group('SIGKILL'); // whatever of the group is left (extension hosts, language servers)
-      rmSync(base, { recursive: true, force: true });
-    },
+    close,
   };
 }
 

@@ -1,0 +1,91 @@
+// The aml-doctor npm package as a CI machine gets it: the `npm pack` tarball installed into an empty folder,
+// outside this repository (so nothing resolves from our node_modules), production dependencies only, offline
+// with an empty npm cache (a package that needed any dependency could not install). Then lint and explain run
+// on a copy of examples/, and every documented exit code is what the installed command returns.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+
+describe('aml-doctor npm package (npm pack -> npm install --omit=dev --offline)', () => {
+  let dir: string;
+  let bin: string;
+  const run = (args: string[], input?: string) => spawnSync(bin, args, { cwd: dir, encoding: 'utf8', input, timeout: 60000 });
+
+  before(() => {
+    assert.ok(existsSync(path.join(REPO, 'dist', 'cli.js')), 'dist/cli.js is missing: run node esbuild.mjs first');
+    const packed = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'pack-cli.mjs'), '--no-build'], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(packed.status, 0, packed.stderr);
+    const tarball = packed.stdout.trim().split('\n').pop()!;
+    assert.match(tarball, /aml-doctor-\d+\.\d+\.\d+\.tgz$/);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'amld-cli-package-'));
+    const install = spawnSync('npm', ['install', tarball, '--omit=dev', '--offline', '--no-audit', '--no-fund', '--cache', path.join(dir, '.npm-cache')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120000,
+    });
+    assert.equal(install.status, 0, install.stderr);
+    bin = path.join(dir, 'node_modules', '.bin', 'aml-doctor');
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('installs one package with no dependencies, the command linked on PATH', () => {
+    const lock = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: object }> };
+    assert.deepEqual(Object.keys(lock.packages).filter((k) => k !== ''), ['node_modules/aml-doctor']);
+    assert.equal(lock.packages['node_modules/aml-doctor']!.dependencies, undefined);
+    const version = run(['--version']);
+    assert.equal(version.status, 0, version.stderr);
+    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
+  });
+
+  it('lint examples: the draft\'s missing run() and the conda file as SARIF results, exit 1', () => {
+    const r = run(['lint', 'examples', '--format', 'sarif']);
+    assert.equal(r.status, 1, r.stderr);
+    const sarif = JSON.parse(r.stdout) as { version: string; runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    assert.equal(sarif.version, '2.1.0');
+    const found = sarif.runs[0]!.results.map((x) => `${x.ruleId} ${x.locations[0]!.physicalLocation.artifactLocation.uri}`);
+    assert.ok(found.includes('missing-run examples/drafts/score_draft.py'), found.join('\n'));
+    assert.ok(found.includes('conda-missing-inference-server examples/environment/conda.yml'), found.join('\n'));
+    assert.ok(found.includes('run-unguarded examples/score.py'), found.join('\n'));
+  });
+
+  it('explain examples/logs/deployment-failed.log: the missing model file, with the frame in score.py, exit 0', () => {
+    const r = run(['explain', 'examples/logs/deployment-failed.log', '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { primary: { category: string; location?: { path: string; line: number } } };
+    assert.equal(out.primary.category, 'model_not_found');
+    assert.deepEqual(out.primary.location && { path: out.primary.location.path, line: out.primary.location.line }, { path: '/var/azureml-app/score.py', line: 20 });
+    // the same log on standard input
+    const piped = run(['explain', '-'], readFileSync(path.join(dir, 'examples', 'logs', 'deployment-failed.log'), 'utf8'));
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stdout, /^stdin: The model could not be found/);
+  });
+
+  it('returns the documented exit codes', () => {
+    const cases: [string[], number][] = [
+      [['lint', 'examples/score.py'], 0], // warnings only
+      [['lint', 'examples/drafts'], 1], // an error finding
+      [['lint', 'examples/no-such-folder'], 2],
+      [['lint', 'examples', '--format', 'xml'], 2],
+      [['explain', 'examples/no-such.log'], 2],
+      [['explain', 'a.log', 'b.log'], 2],
+      [['deploy'], 2],
+      [[], 2],
+      [['help'], 0],
+      [['--version'], 0],
+    ];
+    const got = cases.map(([args]) => run(args).status);
+    assert.deepEqual(got, cases.map(([, code]) => code), cases.map(([a, c], i) => `aml-doctor ${a.join(' ')} -> ${got[i]} (documented ${c})`).join('\n'));
+    // Usage errors say what is wrong on stderr, not on stdout where a SARIF/JSON consumer reads.
+    const bad = run([]);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /Exit codes:/);
+  });
+});
