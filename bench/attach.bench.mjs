@@ -73,14 +73,14 @@ const ours = [];
 const reference = [];
 for (let round = 0; round < 3; round++) {
   {
-    const { c, url, name } = await startContainer('amld-bench-attach-ours');
+    const { c, url, name } = await startContainer(`amld-bench-attach-ours-${process.pid}`);
     const dc = new DebugClient(process.execPath, path.join(repo, 'dist', 'debug-adapter.js'), 'aml-container', { env: { ...process.env, AML_DOCTOR_WORKSPACE_FOLDERS: examples } });
     dc.defaultTimeout = 60000;
     ours.push(await measure(dc, { container: name }, url));
     await c.remove({ force: true });
   }
   {
-    const { c, url, name } = await startContainer('amld-bench-attach-ref');
+    const { c, url, name } = await startContainer(`amld-bench-attach-ref-${process.pid}`);
     const top = await c.top({ ps_args: '-eo pid,ppid,args' });
     const rows = top.Processes.map((p) => ({ pid: Number(p[0]), ppid: Number(p[1]), args: p[2] }));
     const gunicorn = rows.filter((r) => r.args.includes('gunicorn'));

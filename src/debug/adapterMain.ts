@@ -10,7 +10,13 @@ const adapter = new ContainerDebugAdapter({
   workspaceFolders: (process.env.AML_DOCTOR_WORKSPACE_FOLDERS ?? process.cwd()).split(':').filter(Boolean),
 });
 adapter.start(process.stdin, process.stdout);
-process.stdin.on('end', () => {
-  adapter.dispose();
-  process.exit(0);
-});
+// Exit only after the container is cleaned up (debugpy's processes ended; bounded inside shutdown()).
+let exiting = false;
+const exit = () => {
+  if (exiting) return;
+  exiting = true;
+  void adapter.shutdown().finally(() => process.exit(0));
+};
+process.stdin.on('end', exit);
+process.on('SIGTERM', exit);
+process.on('SIGINT', exit);

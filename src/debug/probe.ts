@@ -77,3 +77,27 @@ export function parseProbe(stdout: string): ProbeResult {
   if (!Array.isArray(parsed.processes)) throw new Error('unexpected probe output');
   return parsed;
 }
+
+/** The environment variable that marks every process of one debug session (debugpy's adapter and what it starts). */
+export const SESSION_ENV = 'AML_DOCTOR_DEBUG_SESSION';
+
+// Ends the processes that carry the session's mark in their environment: debugpy's adapter stays alive
+// after its client leaves while the worker's debug server is connected to it. The worker never has the mark.
+const END_SESSION_SOURCE = String.raw`
+import os, signal, sys
+mark = ("${SESSION_ENV}=" + sys.argv[1]).encode()
+me = os.getpid()
+for d in os.listdir("/proc"):
+    if not d.isdigit() or int(d) == me:
+        continue
+    try:
+        with open("/proc/%s/environ" % d, "rb") as f:
+            if mark in f.read().split(b"\0"):
+                os.kill(int(d), signal.SIGKILL)
+    except OSError:
+        pass
+`;
+
+export function endSessionCommand(python: string, session: string): string[] {
+  return [python, '-c', END_SESSION_SOURCE, session];
+}

@@ -181,7 +181,8 @@ export interface DockerClient {
   /** One regular file from the container (undefined when it is not there); refused over maxBytes. */
   readFile(id: string, containerPath: string, maxBytes: number): Promise<Buffer | undefined>;
   exec(id: string, cmd: string[], options?: ExecOptions): Promise<ExecResult>;
-  execInteractive(id: string, cmd: string[]): Promise<InteractiveExec>;
+  /** `env` is added to the process's environment (e.g. a mark to find the process and its children again). */
+  execInteractive(id: string, cmd: string[], options?: { env?: Record<string, string> }): Promise<InteractiveExec>;
   imageExists(image: string): Promise<boolean>;
 }
 
@@ -636,10 +637,11 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
-  async execInteractive(id: string, cmd: string[]): Promise<InteractiveExec> {
+  async execInteractive(id: string, cmd: string[], options: { env?: Record<string, string> } = {}): Promise<InteractiveExec> {
     // The streaming modem: a debug session stays idle for long, only connecting is bounded.
     const container = this.streaming.getContainer(id);
-    const exec = await this.call(() => container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false }));
+    const Env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const exec = await this.call(() => container.exec({ Cmd: cmd, Env, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false }));
     const socket = (await this.call(() => exec.start({ hijack: true, stdin: true }))) as NodeJS.ReadWriteStream & { destroy(): void };
     const stdout = new PassThrough();
     const stderr = new PassThrough();

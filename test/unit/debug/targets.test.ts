@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { explainAttachFailure } from '../../../src/debug/adapter';
-import { DapReader, encodeDapMessage } from '../../../src/debug/framing';
 import { computePathMappings } from '../../../src/debug/pathMappings';
 import type { ProbeProcess } from '../../../src/debug/probe';
 import { findScoringProcesses } from '../../../src/debug/processes';
@@ -83,17 +82,6 @@ describe('path mappings (unit)', () => {
       exists: never,
     });
     assert.deepEqual(r.mappings.map((m) => m.remoteRoot), ['/var/azureml-app/sub', '/var/azureml-app']);
-  });
-});
-
-describe('DAP framing (unit)', () => {
-  it('reassembles messages split at any byte and skips junk frames', () => {
-    const bytes = Buffer.from(encodeDapMessage({ seq: 1, type: 'event', event: 'output', body: { output: 'héllo' } }) + 'Content-Length: 3\r\n\r\nxyz' + encodeDapMessage({ seq: 2, type: 'response' }));
-    for (let cut = 1; cut < bytes.length; cut += 7) {
-      const r = new DapReader();
-      const msgs = [...r.push(bytes.subarray(0, cut)), ...r.push(bytes.subarray(cut))] as { seq: number }[];
-      assert.deepEqual(msgs.map((m) => m.seq), [1, 2]);
-    }
   });
 });
 
