@@ -1,0 +1,87 @@
+// The user's own Docker build context (`environment.build.path`): packed into a tar for POST /build,
+// honouring .dockerignore, bounded in size, and hashed by content (paths, modes, bytes; not times) so an
+// unchanged context is never rebuilt.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { minimatch } from 'minimatch';
+import { createTar, type TarEntry } from '../docker/streams';
+
+export class BuildContextError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildContextError';
+  }
+}
+
+/** .dockerignore patterns (with `!` exceptions), in order: the last matching pattern decides. */
+function ignoreRules(dir: string): { pattern: string; negate: boolean }[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => ({ negate: l.startsWith('!'), pattern: path.posix.normalize(l.replace(/^!/, '').replace(/^\/+/, '')) }));
+}
+
+function ignored(rel: string, rules: { pattern: string; negate: boolean }[]): boolean {
+  let out = false;
+  for (const r of rules) if (minimatch(rel, r.pattern, { dot: true }) || minimatch(rel, `${r.pattern}/**`, { dot: true })) out = !r.negate;
+  return out;
+}
+
+export interface PackedContext {
+  tar: Buffer;
+  /** Content hash of the context. */
+  hash: string;
+  bytes: number;
+}
+
+/** Packs a build context folder; the Dockerfile must be inside it. */
+export function packBuildContext(dir: string, dockerfile: string, maxBytes = 512 * 1024 ** 2): PackedContext {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new BuildContextError(`The build context ${dir} does not exist.`);
+  }
+  if (!st.isDirectory()) throw new BuildContextError(`The build context ${dir} is not a folder.`);
+  const dockerfileRel = path.posix.normalize(dockerfile.replace(/\\/g, '/'));
+  if (dockerfileRel.startsWith('..') || path.isAbsolute(dockerfileRel)) throw new BuildContextError(`The Dockerfile ${dockerfile} must be inside the build context ${dir}.`);
+  if (!fs.existsSync(path.join(dir, dockerfileRel))) throw new BuildContextError(`The build context ${dir} has no ${dockerfileRel}.`);
+  const rules = ignoreRules(dir);
+  const entries: TarEntry[] = [];
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const walk = (rel: string): void => {
+    const names = fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of names) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      // The Dockerfile and .dockerignore always go (the engine needs them), as `docker build` does.
+      if (r !== dockerfileRel && r !== '.dockerignore' && ignored(r, rules)) continue;
+      if (e.isSymbolicLink()) continue; // never follow links out of the context
+      if (e.isDirectory()) {
+        entries.push({ path: `${r}/` });
+        hash.update(`d\0${r}\0`);
+        walk(r);
+      } else if (e.isFile()) {
+        const full = path.join(dir, r);
+        const fst = fs.statSync(full);
+        bytes += fst.size;
+        if (bytes > maxBytes) throw new BuildContextError(`The build context ${dir} holds more than ${Math.round(maxBytes / 1024 ** 2)} MB: add a .dockerignore for data and models.`);
+        const data = fs.readFileSync(full);
+        const mode = fst.mode & 0o111 ? 0o755 : 0o644;
+        entries.push({ path: r, data, mode });
+        hash.update(`f\0${r}\0${mode}\0${data.length}\0`).update(data);
+      }
+    }
+  };
+  walk('');
+  // A fixed time: the same context gives the same archive.
+  return { tar: createTar(entries, 0), hash: hash.digest('hex'), bytes };
+}
