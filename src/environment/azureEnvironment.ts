@@ -1,6 +1,8 @@
 // A registered environment (`azureml:<name>:<version>` / `azureml:<name>@latest`) resolved through Azure:
 // the version's image and conda file become an ordinary environment. Without a sign-in, a message that
 // says what to do. Pure: the lookup is passed in (src/azure implements it over the SDK).
+import type { AzureClient } from '../azure/client';
+import type { WorkspaceRef } from '../azure/types';
 import { EnvironmentError } from './builder';
 import type { EnvironmentLookup, EnvironmentSpec } from './types';
 
@@ -32,4 +34,12 @@ export async function resolveAzureEnvironment(spec: EnvironmentSpec, lookup: Env
   }
   if (!v.image) throw new EnvironmentError(`${origin} has neither an image nor a build context.`, 'invalid-environment');
   return { origin, image: v.image, condaText: v.condaFile || undefined };
+}
+
+/** The lookup over an Azure client and one workspace. */
+export function workspaceEnvironmentLookup(client: Pick<AzureClient, 'getEnvironmentVersion'>, ref: WorkspaceRef): EnvironmentLookup {
+  return {
+    workspace: `${ref.workspace} (resource group ${ref.resourceGroup})`,
+    getEnvironmentVersion: (name, version, signal) => client.getEnvironmentVersion(ref, name, version, signal),
+  };
 }

@@ -63,11 +63,27 @@ function imageIds(): Set<string> {
   return new Set(docker('images', '-aq', '--no-trunc').split('\n').filter(Boolean));
 }
 
+/** Intermediate images our failed builds left (build cache FROM the pip image), created since `sinceMs`. */
+function removeOurDanglingImages(sinceMs: number): void {
+  const base = docker('image', 'inspect', '-f', '{{.Id}}', PIP_IMAGE);
+  for (const id of docker('images', '-q', '--no-trunc', '-f', 'dangling=true').split('\n').filter(Boolean)) {
+    try {
+      if (Date.parse(docker('image', 'inspect', '-f', '{{.Created}}', id)) < sinceMs) continue;
+      let p = id;
+      for (let i = 0; i < 32 && p && p !== base; i++) p = docker('image', 'inspect', '-f', '{{.Parent}}', p);
+      if (p === base) docker('rmi', id);
+    } catch {
+      /* removed meanwhile, or in use */
+    }
+  }
+}
+
 function track(tag: string | undefined): void {
   if (tag) createdTags.add(tag);
 }
 
 describe('environment images for local deployments (integration, real Docker engine)', { timeout: 900000 }, () => {
+  const started = Date.now() - 1000;
   before(async () => {
     // An ES module shared with `npm start` (scripts/): loaded with import().
     const { startPipIndex, writeWheel } = await import('../../../scripts/pip-index.mjs');
@@ -91,6 +107,7 @@ describe('environment images for local deployments (integration, real Docker eng
         /* already gone */
       }
     }
+    removeOurDanglingImages(started);
     rmSync(wheels, { recursive: true, force: true });
     rmSync(project, { recursive: true, force: true });
   });
