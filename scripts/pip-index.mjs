@@ -1,7 +1,7 @@
 // A PEP 503 "simple" pip index on loopback, serving wheels written here: used by `npm start` (the example's
 // pip packages, repackaged from Debian's pure-Python .debs, since PyPI is not reachable) and by the
 // integration tests (a wheel the test writes). A wheel is a zip: the package files, METADATA, WHEEL, RECORD.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -27,7 +27,7 @@ export async function writeWheel(dir, { name, version, files, requires = [], sum
   entries.push([`${info}/RECORD`, Buffer.from(record)]);
   const file = path.join(dir, `${dist}-py3-none-any.whl`);
   const zip = new yazl.ZipFile();
-  for (const [p, d] of entries) zip.addBuffer(d, p, { mtime: new Date(0x12000000 * 1000), mode: 0o100644 });
+  for (const [p, d] of entries) zip.addBuffer(d, p, { mtime: new Date('2020-01-01T00:00:00Z'), mode: 0o100644 });
   zip.end();
   await new Promise((resolve, reject) => {
     const out = createWriteStream(file);
@@ -62,6 +62,39 @@ export async function wheelFromDeb(debFile, outDir) {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The pip packages of an example project's conda file (environment/conda.yml, its pip section), by name. */
+export function examplePipPackages(exampleDir) {
+  const lines = readFileSync(path.join(exampleDir, 'environment', 'conda.yml'), 'utf8').split('\n');
+  const start = lines.findIndex((l) => /^\s*- pip:\s*$/.test(l));
+  if (start < 0) return [];
+  return lines.slice(start + 1).map((l) => /^\s+-\s+([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(l)?.[1]).filter(Boolean).map(normalizeName);
+}
+
+/**
+ * Wheels for the example's pip packages, repackaged from Debian's python3-<name> (apt-get download; cached
+ * in wheelsDir). Returns one line per package for the console.
+ */
+export async function exampleWheels(exampleDir, wheelsDir, debsDir) {
+  mkdirSync(wheelsDir, { recursive: true });
+  mkdirSync(debsDir, { recursive: true });
+  const out = [];
+  for (const name of examplePipPackages(exampleDir)) {
+    const have = readdirSync(wheelsDir).find((w) => normalizeName(w.split('-')[0]) === name);
+    if (have) {
+      out.push(`${have} (cached)`);
+      continue;
+    }
+    const r = spawnSync('apt-get', ['download', `python3-${name}`], { cwd: debsDir, encoding: 'utf8' });
+    const deb = readdirSync(debsDir).find((f) => f.startsWith(`python3-${name}_`) && f.endsWith('.deb'));
+    if (r.status !== 0 || !deb) {
+      out.push(`no Debian package python3-${name}: ${name} is not on the local index`);
+      continue;
+    }
+    out.push(path.basename(await wheelFromDeb(path.join(debsDir, deb), wheelsDir)));
+  }
+  return out;
 }
 
 /** Serves <dir>/*.whl as a simple index on 127.0.0.1 (a free port). Returns { url, close }. */

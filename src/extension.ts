@@ -23,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     context.subscriptions.push(tree, view, registerCommand(log, 'amlDoctor.log.show', () => log.show()));
     const services: ExtensionServices = { context, log, tree, view };
     registerDockerFeatures(services);
-    registerAzureFeatures(services);
+    services.azure = registerAzureFeatures(services);
     registerLogFeatures(services);
     registerDebugFeatures(services);
 

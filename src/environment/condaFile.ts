@@ -1,6 +1,5 @@
 // The packages of a conda environment file and of a pip requirements file, each with its 1-based line,
 // so that a build failure can point at the line that names the package. Pure: text in.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 
 export interface PackageLine {
   /** The entry as written, e.g. "numpy=1.24" or "joblib==1.2.0". */
@@ -40,6 +39,8 @@ export class EnvironmentFileError extends Error {
 
 /** Parses a conda environment YAML; throws EnvironmentFileError (with the line) when it is not one. */
 export function parseCondaFile(text: string, fileName = 'the conda file'): CondaDependencies {
+  // Required here: the YAML library initialises on the first deployment, not at activation.
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length) {

@@ -1,5 +1,6 @@
 // What every feature area receives at activation: passed in, never reached through globals.
 import type * as vscode from 'vscode';
+import type { AzureClient } from '../azure/client';
 import type { DeploymentsTreeProvider } from '../views/deploymentsTree';
 import type { HostLog } from './log';
 
@@ -8,4 +9,11 @@ export interface ExtensionServices {
   log: HostLog;
   tree: DeploymentsTreeProvider;
   view: vscode.TreeView<unknown>;
+  /** Set by the Azure area: other areas read registered resources (environments) through it when signed in. */
+  azure?: AzureAccess;
+}
+
+export interface AzureAccess {
+  isSignedIn(): boolean;
+  client(): AzureClient;
 }

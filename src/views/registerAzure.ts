@@ -10,7 +10,7 @@ import { calculateReplicas, formatReplicaPlan, parseSeconds, parseUtilization, t
 import type { LogContainer, OnlineDeploymentInfo } from '../azure/types';
 import { AzureAuth, loadAzureModule, readAzureSettings } from '../host/azureAuth';
 import { registerCommand } from '../host/commands';
-import type { ExtensionServices } from '../host/services';
+import type { AzureAccess, ExtensionServices } from '../host/services';
 import { AzureSection, type AzureNode } from './azureSection';
 import { showLogPanel } from './registerLogs';
 
@@ -18,7 +18,7 @@ function containerLabel(c: LogContainer): string {
   return c === 'InferenceServer' ? 'inference server' : 'storage initializer';
 }
 
-export function registerAzureFeatures(services: ExtensionServices): void {
+export function registerAzureFeatures(services: ExtensionServices): AzureAccess {
   const { context, log, tree } = services;
   const auth = new AzureAuth(log, context.globalState);
   let cached: { endpoint: string; credential: TokenCredential; client: AzureClient } | undefined;
@@ -182,6 +182,7 @@ export function registerAzureFeatures(services: ExtensionServices): void {
     });
     context.subscriptions.push(sub);
   }
+  return { isSignedIn: () => auth.state.signedIn, client };
 }
 
 const LOG_CONTAINERS: { label: string; description: string; container: LogContainer }[] = [
