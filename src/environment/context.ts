@@ -63,13 +63,15 @@ export function packBuildContext(dir: string, dockerfile: string, maxBytes = 512
     for (const e of names) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       // The Dockerfile and .dockerignore always go (the engine needs them), as `docker build` does.
-      if (r !== dockerfileRel && r !== '.dockerignore' && ignored(r, rules)) continue;
+      const skip = r !== dockerfileRel && r !== '.dockerignore' && ignored(r, rules);
+      // An ignored folder is still entered when an exception (`!dir/file`) reaches into it.
+      if (skip && !(e.isDirectory() && rules.some((x) => x.negate && x.pattern.startsWith(`${r}/`)))) continue;
       if (e.isSymbolicLink()) continue; // never follow links out of the context
       if (e.isDirectory()) {
         entries.push({ path: `${r}/` });
         hash.update(`d\0${r}\0`);
         walk(r);
-      } else if (e.isFile()) {
+      } else if (e.isFile() && !skip) {
         const full = path.join(dir, r);
         const fst = fs.statSync(full);
         bytes += fst.size;

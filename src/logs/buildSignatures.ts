@@ -88,7 +88,8 @@ export const BUILD_SIGNATURES: Signature[] = [
     title: 'A Dockerfile step failed',
     keywords: ['returned a non-zero code'],
     patterns: [/returned a non-zero code: \d+/],
-    weight: 70,
+    // Above the catalogue's generic image-build-failure (80): in a build log the failing step is the news.
+    weight: 85,
     explanation: 'A RUN step of the image build exited with an error; the lines above it in the build log say why.',
     fix: ['Read the output of the failing step (marked in the build log) and fix the Dockerfile or the environment files it uses.'],
     docs: `${V2}#error-imagebuildfailure`,
