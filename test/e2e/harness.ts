@@ -116,7 +116,8 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
+  // The first load compiles the workbench: on a busy 2-core machine it takes well over the default 30 s.
+  await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { timeout: 180000 });
   await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
