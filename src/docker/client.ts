@@ -144,6 +144,8 @@ export interface DockerClient {
   imageExists(image: string): Promise<boolean>;
   /** Image metadata, or undefined when the engine does not have it. */
   inspectImage(image: string): Promise<ImageDetails | undefined>;
+  /** The engine's platform (GET /version): which images its containers can run. */
+  enginePlatform(): Promise<{ os: string; architecture: string }>;
   /** POST /build with a tar context: the engine's JSON messages as they come; aborting the signal cancels the build. */
   buildImage(context: Buffer | NodeJS.ReadableStream, options: BuildOptions): AsyncIterable<EngineMessage>;
   /** POST /images/create: the engine's JSON progress messages; aborting the signal cancels the pull. */
@@ -575,6 +577,11 @@ export class DockerodeClient implements DockerClient {
       if (err instanceof DockerApiError && err.statusCode === 404) return undefined;
       throw err;
     }
+  }
+
+  async enginePlatform(): Promise<{ os: string; architecture: string }> {
+    const v = await this.call(() => this.quick.version());
+    return { os: v.Os, architecture: v.Arch };
   }
 
   buildImage(context: Buffer | NodeJS.ReadableStream, options: BuildOptions): AsyncIterable<EngineMessage> {

@@ -117,6 +117,7 @@ function filesOf(inputs: EnvironmentInputs): EnvironmentFiles {
 export class EnvironmentBuilder {
   /** Probe results per base image id: the probe runs a container, once per image. */
   private readonly probes = new Map<string, CondaTool | undefined>();
+  private platform?: Promise<{ os: string; architecture: string } | undefined>;
 
   constructor(
     private readonly docker: DockerClient,
@@ -195,15 +196,29 @@ export class EnvironmentBuilder {
     }
   }
 
-  /** The image on the engine, pulled when missing (per-layer progress to the sink). */
+  /** The image on the engine, pulled when missing (per-layer progress to the sink), for the engine's platform. */
   async ensureImage(image: string, sink: BuildSink = nullSink, signal?: AbortSignal): Promise<ImageDetails> {
     sink.progress(`Checking the base image ${image}`);
-    const have = await this.docker.inspectImage(image);
-    if (have) return have;
-    await this.pull(image, sink, signal);
-    const got = await this.docker.inspectImage(image);
-    if (!got) throw new EnvironmentError(`Pulling ${image} finished but the engine does not list it.`, 'pull', { pull: 'other' });
-    return got;
+    let details = await this.docker.inspectImage(image);
+    if (!details) {
+      await this.pull(image, sink, signal);
+      details = await this.docker.inspectImage(image);
+      if (!details) throw new EnvironmentError(`Pulling ${image} finished but the engine does not list it.`, 'pull', { pull: 'other' });
+    }
+    await this.checkPlatform(image, details);
+    return details;
+  }
+
+  /** An amd64-only image on an arm64 engine (or the reverse) would fail later with "exec format error". */
+  private async checkPlatform(image: string, details: ImageDetails): Promise<void> {
+    this.platform ??= this.docker.enginePlatform().catch(() => undefined);
+    const engine = await this.platform;
+    if (!engine || !details.architecture) return;
+    const norm = (a: string) => ({ x86_64: 'amd64', x64: 'amd64', aarch64: 'arm64' })[a.toLowerCase()] ?? a.toLowerCase();
+    if (norm(engine.architecture) !== norm(details.architecture) || (details.os && engine.os && details.os !== engine.os)) {
+      const e = explainPullFailure(image, `image operating system/architecture ${details.os}/${details.architecture} does not match the specified platform`, `${engine.os}/${norm(engine.architecture)}`);
+      throw new EnvironmentError(e.message, 'pull', { pull: e.kind });
+    }
   }
 
   private async pull(image: string, sink: BuildSink, signal: AbortSignal | undefined): Promise<void> {

@@ -72,8 +72,9 @@ describe('Deploy Locally builds the environment, offline (e2e, code-server)', { 
   it('shows the build progressing, then the deployment in the tree, then a test request answering', async () => {
     await withFailureScreenshot(vs, 'env-deploy-locally', async () => {
       const { page } = vs;
-      // The extension's contributions (its menus too) appear once the remote extension host has scanned it.
-      await page.locator('.activitybar a[aria-label="AML Deploy Doctor"]').first().waitFor({ state: 'visible', timeout: 120000 });
+      // The extension is active (its tree shows the engine) before its explorer menu entries are relied on.
+      await showContainer(page, 'AML Deploy Doctor');
+      await page.locator('.monaco-list-row', { hasText: 'Local Docker' }).first().waitFor({ state: 'visible', timeout: 180000 });
       await page.keyboard.press('Control+Shift+E');
       const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'deployment.yml' }).first();
       await row.waitFor({ state: 'visible', timeout: 60000 });
