@@ -14,7 +14,7 @@ import { DockerodeClient } from '../../../src/docker/client';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../../../src/docker/localDeploy';
 import { sendTestRequest } from '../../../src/docker/testRequest';
 import { EnvironmentBuilder, EnvironmentError } from '../../../src/environment/builder';
-import { HARNESS_DIR, IMAGE, copyExamples, docker, removeContainers, uniqueName } from './helpers';
+import { HARNESS_DIR, IMAGE, copyExamples, docker, removeContainers, uniqueName, waitFor } from './helpers';
 import { freePort } from '../../e2e/harness';
 import { startRegistry, type LocalRegistry } from './registry';
 
@@ -201,6 +201,34 @@ describe('environment images for local deployments (integration, real Docker eng
       assert.equal(docker('run', '--rm', tag!, 'sh', '-c', 'ls /opt'), 'marker.txt');
       await deployer().delete(endpoint, 'ctx');
       rmSync(src, { recursive: true, force: true });
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
+  });
+
+  it('cancelling a build stops it in the engine: nothing is tagged, no build container is left', async () => {
+    const ctx = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-cancel-'));
+    const marker = uniqueName('cancel');
+    try {
+      writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${IMAGE}\nRUN sleep 300 # ${marker}\n`);
+      const abort = new AbortController();
+      let tag: string | undefined;
+      const started = Date.now();
+      const err = await new EnvironmentBuilder(client, nullLogger)
+        .prepare({ origin: 'test', build: { context: ctx, dockerfile: 'Dockerfile' } }, undefined, {
+          progress: (m) => {
+            if (/^Building /.test(m)) tag = m.slice('Building '.length);
+            if (/^Step 2\/2/.test(m)) abort.abort();
+          },
+          output: () => undefined,
+        }, abort.signal)
+        .then(() => assert.fail('a cancelled build must not succeed'), (e: unknown) => e);
+      assert.ok(err instanceof EnvironmentError, String(err));
+      assert.equal(err.kind, 'cancelled');
+      assert.ok(Date.now() - started < 120000, 'the cancel returned long before the step would have ended');
+      assert.ok(tag);
+      assert.throws(() => docker('image', 'inspect', tag!), 'nothing was tagged');
+      await waitFor('the build container to go', () => !docker('ps', '-a', '--no-trunc', '--format', '{{.Command}}').includes(marker), 60000, 250);
     } finally {
       rmSync(ctx, { recursive: true, force: true });
     }
