@@ -24,6 +24,20 @@ export interface BuildSink {
 
 export const nullSink: BuildSink = { progress() {}, output() {} };
 
+function withPreamble(sink: BuildSink, preamble: string): BuildSink {
+  let said = false;
+  return {
+    progress: (m) => sink.progress(m),
+    output: (t) => {
+      if (!said) {
+        said = true;
+        sink.output(preamble);
+      }
+      sink.output(t);
+    },
+  };
+}
+
 export interface EnvironmentOptions {
   network?: NetworkSettings;
   imageMap?: Record<string, string>;
@@ -134,7 +148,8 @@ export class EnvironmentBuilder {
     const named = spec.image || fallbackImage;
     if (!named) throw new EnvironmentError(`${spec.origin} names no image: add environment.image, or set amlDoctor.localDeploy.baseImage.`, 'invalid-environment', { files });
     const baseImage = applyImageMap(named, this.options.imageMap);
-    if (baseImage !== named) sink.output(`Image map: ${named} -> ${baseImage}\n`);
+    // Said with the first pull or build output only: a cache hit opens no build log.
+    if (baseImage !== named) sink = withPreamble(sink, `Image map: ${named} -> ${baseImage}\n`);
     const base = await this.ensureImage(baseImage, sink, signal);
     if (!inputs.conda && !inputs.requirements) return { image: baseImage, built: false, kind: 'as-is', files, baseImage };
 

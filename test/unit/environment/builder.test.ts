@@ -59,7 +59,14 @@ describe('EnvironmentBuilder (unit, recorded engine calls)', () => {
       writeFileSync(path.join(dir, 'conda.yml'), conda);
       const tag = environmentTag('cached', environmentHash({ kind: 'generated', baseImageId: 'sha256:base:1', condaText: conda }));
       const { client, calls } = fakeDocker({ 'base:1': {}, [tag]: { labels: { 'aml-doctor.env.run': '["conda","run","--no-capture-output","-n","inf-conda-env"]' } } });
-      const p = await new EnvironmentBuilder(client, nullLogger).prepare({ origin: 't', condaFile: path.join(dir, 'conda.yml') }, 'base:1');
+      const out: string[] = [];
+      // Through the image map, as npm start's profile: a cache hit still writes no build output (no log panel).
+      const p = await new EnvironmentBuilder(client, nullLogger, { imageMap: { 'mcr.microsoft.com/azureml/base:1': 'base:1' } }).prepare(
+        { origin: 't', condaFile: path.join(dir, 'conda.yml') },
+        'mcr.microsoft.com/azureml/base:1',
+        { progress: () => undefined, output: (t) => out.push(t) },
+      );
+      assert.deepEqual(out, []);
       assert.equal(p.image, tag);
       assert.equal(p.built, false);
       assert.deepEqual(p.runPrefix, ['conda', 'run', '--no-capture-output', '-n', 'inf-conda-env']);
