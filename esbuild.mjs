@@ -26,7 +26,7 @@ const common = {
   define: { 'import.meta.url': '__amlDoctorImportMetaUrl' },
   banner: { js: "var __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
   // ssh2 (via docker-modem) tries optional native crypto; the pure-JS path is used without it.
-  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js', './lsp-client.js', './dockerode.js'],
+  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js', './lsp-client.js', './dockerode.js', './sdkv1.js'],
 };
 
 const entries = [
@@ -41,6 +41,8 @@ const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nvar __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" } },
   // The Azure SDKs, loaded by the extension with require() on first Azure use (never in extension.js).
   { entryPoints: ['src/azure/index.ts'], outfile: 'dist/azure.js' },
+  // The SDK v1 deployment-script reader (the Python parser), loaded when Deploy Locally reads a .py file.
+  { entryPoints: ['src/environment/sdkv1.ts'], outfile: 'dist/sdkv1.js' },
 ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));

@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { minimatch } from 'minimatch';
 import { createTar, type TarEntry } from '../docker/streams';
 
 export class BuildContextError extends Error {
@@ -30,6 +29,9 @@ function ignoreRules(dir: string): { pattern: string; negate: boolean }[] {
 }
 
 function ignored(rel: string, rules: { pattern: string; negate: boolean }[]): boolean {
+  if (!rules.length) return false;
+  // Required here: minimatch loads with the first build context, not at activation.
+  const { minimatch } = require('minimatch') as typeof import('minimatch');
   let out = false;
   for (const r of rules) if (minimatch(rel, r.pattern, { dot: true }) || minimatch(rel, `${r.pattern}/**`, { dot: true })) out = !r.negate;
   return out;

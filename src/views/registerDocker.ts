@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
 import type { WorkspaceRef } from '../azure/types';
 import { AsyncTextQueue } from '../common/asyncQueue';
+import { lazyRequire } from '../common/lazyRequire';
 import { APP_ROOT, LocalDeployError, LocalDeployer, type DeployHooks, type DeployedInfo, type LocalDeployConfig, type Progress } from '../docker/localDeploy';
 import { workspaceEnvironmentLookup } from '../environment/azureEnvironment';
 import type { BuildDiagnosis, EnvironmentFiles } from '../environment/buildFailure';
@@ -236,8 +237,9 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }
     const script = uri ?? vscode.window.activeTextEditor?.document.uri;
     // The script itself may be an SDK v1 deployment script (InferenceConfig + Environment).
-    // Imported on use: the Python parser (WebAssembly) must not load at activation.
-    const v1 = script && script.fsPath.endsWith('.py') ? await (require('../environment/sdkv1') as typeof import('../environment/sdkv1')).readSdkV1Deployment(fs.readFileSync(script.fsPath, 'utf8'), script.fsPath) : undefined;
+    // Its own bundle (dist/sdkv1.js), loaded on use: the Python parser stays out of activation.
+    const sdkv1 = () => lazyRequire<typeof import('../environment/sdkv1')>('sdkv1.js', '../environment/sdkv1');
+    const v1 = script && script.fsPath.endsWith('.py') ? await sdkv1().readSdkV1Deployment(fs.readFileSync(script.fsPath, 'utf8'), script.fsPath) : undefined;
     const yamls = (await vscode.workspace.findFiles('**/*.{yml,yaml}', '**/{node_modules,.git}/**', 200)).filter((u) => {
       try {
         return /code_configuration:/.test(fs.readFileSync(u.fsPath, 'utf8'));
