@@ -2,7 +2,7 @@
 // inline build context, environment YAML file by reference, azureml: references, registry references),
 // the SDK v1 deployment script forms read with tree-sitter, and the conda / requirements parsers.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -156,6 +156,19 @@ describe('SDK v1 deployment scripts (unit, tree-sitter)', () => {
   it('the older InferenceConfig(conda_file=..., base_image=...) form, relative to source_directory', async () => {
     const d = await readSdkV1Deployment('ic = InferenceConfig(runtime="python", entry_script="score.py", source_directory="app", conda_file="env.yml", base_image="img:2")\n', script);
     assert.deepEqual(d?.environment, { origin: 'deploy_local.py (InferenceConfig, line 1)', condaFile: '/proj/deploy/app/env.yml', image: 'img:2' });
+  });
+
+  it('examples/deploy_local_v1.py deploys the same project as examples/deployment.yml', async () => {
+    const examples = path.resolve(__dirname, '..', '..', '..', 'examples');
+    const file = path.join(examples, 'deploy_local_v1.py');
+    const d = await readSdkV1Deployment(readFileSync(file, 'utf8'), file);
+    const y = configFromDeploymentYaml(readFileSync(path.join(examples, 'deployment.yml'), 'utf8'), path.join(examples, 'deployment.yml'), { baseImage: '' });
+    assert.ok(d);
+    assert.equal(d.sourceDir, y.sourceDir);
+    assert.equal(d.entryScript, y.entryScript);
+    assert.equal(d.environment.condaFile, y.environment?.condaFile);
+    assert.equal(d.environment.image, y.environment?.image);
+    assert.equal(d.modelPath, y.modelPath);
   });
 
   it('scripts without an InferenceConfig, or with a non-literal entry script, are not deployment sources', async () => {
