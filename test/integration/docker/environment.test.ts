@@ -27,8 +27,14 @@ let wheels: string;
 let project: string;
 const createdTags = new Set<string>();
 
+/** A company index URL with credentials in it: they must never appear in the build output. */
+const INDEX_SECRET = `s3cret-${process.pid}`;
+const logged: string[] = [];
+const recordingLogger = { ...nullLogger, warn: (m: string) => void logged.push(m), info: (m: string) => void logged.push(m), error: (m: string | Error) => void logged.push(String(m)) };
+
 function deployer(): LocalDeployer {
-  return new LocalDeployer(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 90000, environment: { network: { pipIndexUrl: index.url } } });
+  const pipIndexUrl = index.url.replace('http://', `http://builder:${INDEX_SECRET}@`);
+  return new LocalDeployer(client, recordingLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 90000, environment: { network: { pipIndexUrl } } });
 }
 
 function condaFile(version: string): string {
@@ -128,6 +134,8 @@ describe('environment images for local deployments (integration, real Docker eng
     // No conda in this image: the venv takes the pip section; the conda-only entries are reported.
     assert.match(out, /RUN python3 -m venv --system-site-packages/);
     assert.match(out, new RegExp(`Successfully installed ${pkg}-1\\.0`));
+    assert.match(out, /Looking in indexes: http:\/\/<redacted>@127\.0\.0\.1/);
+    assert.ok(!out.includes(INDEX_SECRET), 'the index password never reaches the build log');
     assert.match(out, /these conda packages are NOT installed:\n\s+- python=3\.11: the image has Python 3\.11\.\d+\n\s+- numpy=1\.24: the image has numpy 1\.24\.\d+/);
     const r = await sendTestRequest(info.scoringUri, '{"data": [1]}');
     assert.equal(r.status, 200, r.body);
@@ -177,6 +185,7 @@ describe('environment images for local deployments (integration, real Docker eng
     assert.equal(d.finding.id, 'build-pip-no-distribution');
     assert.deepEqual(d.marks.map((m) => [m.file, m.line]), [[file, 9]]);
     assert.match(d.step ?? '', /RUN pip install/);
+    assert.ok(![err.message, ...logged].some((t) => t.includes(INDEX_SECRET)), 'nor a log line or the error');
     // The failed build left the previous deployment serving.
     const [still] = await deployer().find(endpoint, 'blue');
     assert.equal(still?.id, before?.id);
