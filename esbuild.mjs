@@ -26,7 +26,7 @@ const common = {
   define: { 'import.meta.url': '__amlDoctorImportMetaUrl' },
   banner: { js: "var __amlDoctorImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
   // ssh2 (via docker-modem) tries optional native crypto; the pure-JS path is used without it.
-  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js', './lsp-client.js', './dockerode.js', './doctor.js'],
+  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', './azure.js', './lsp-client.js', './dockerode.js', './doctor.js', './sdkv1.js'],
 };
 
 const entries = [
@@ -48,6 +48,8 @@ const entries = [
   { entryPoints: ['src/azure/index.ts'], outfile: 'dist/azure.js' },
   // Run Doctor's engine and the analysis it uses, loaded on the first run (never in extension.js).
   { entryPoints: ['src/doctor/index.ts'], outfile: 'dist/doctor.js' },
+  // The SDK v1 deployment-script reader (the Python parser), loaded when Deploy Locally reads a .py file.
+  { entryPoints: ['src/environment/sdkv1.ts'], outfile: 'dist/sdkv1.js' },
 ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));

@@ -22,6 +22,7 @@ const only = process.argv.slice(2);
 for (const f of readdirSync('bench').filter((f) => f.endsWith('.bench.mjs')).sort()) {
   if (only.length && !only.some((o) => f.includes(o))) continue;
   console.log(`\n## ${f.replace('.bench.mjs', '')}\n`);
-  const r = spawnSync(process.execPath, [path.join('bench', f)], { stdio: 'inherit' });
+  // tsx: a bench may drive the TypeScript sources directly (deploy.bench.mjs uses LocalDeployer).
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', f)], { stdio: 'inherit' });
   if (r.status !== 0) console.log(`(bench ${f} failed with exit ${r.status})`);
 }

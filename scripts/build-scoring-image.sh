@@ -2,10 +2,13 @@
 # Builds the real scoring test image from Debian packages (no registry reachable) and imports it
 # into the local Docker engine. Cached by tag: a second run does nothing.
 # Contents: python3, numpy, flask, gunicorn, debugpy (+gdb via pydevd) - the parts the Azure ML
-# inference server stack runs on. A second tag without debugpy is derived for the "no debugpy" tests.
+# inference server stack runs on. A second tag without debugpy is derived for the "no debugpy" tests, and a
+# third with python3-venv and python3-pip (from Debian's archive, in a host-network build) for environment
+# builds: local deployments install a conda file's pip section into a venv in it.
 set -euo pipefail
 TAG="${AML_DOCTOR_TEST_IMAGE:-aml-doctor/scoring:bookworm-1}"
 NODEBUG_TAG="${TAG%:*}:bookworm-1-nodebugpy"
+PIP_TAG="${AML_DOCTOR_TEST_PIP_IMAGE:-$TAG-pip}"
 if docker image inspect "$TAG" >/dev/null 2>&1; then
   echo "[image] $TAG already present"
 else
@@ -42,4 +45,15 @@ else
   docker commit -c 'CMD ["/bin/bash"]' "$cid" "$NODEBUG_TAG" >/dev/null
   docker rm "$cid" >/dev/null
 fi
-echo "[image] ready: $TAG, $NODEBUG_TAG"
+if docker image inspect "$PIP_TAG" >/dev/null 2>&1; then
+  echo "[image] $PIP_TAG already present"
+else
+  echo "[image] deriving $PIP_TAG (python3-venv, python3-pip from Debian; about a minute)"
+  CTX=$(mktemp -d /tmp/aml-doctor-pip-image.XXXXXX)
+  printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv python3-pip && apt-get clean && rm -rf /var/lib/apt/lists/*\n' "$TAG" > "$CTX/Dockerfile"
+  # The classic builder with the host network: the RUN step reaches the apt mirror the host uses.
+  DOCKER_BUILDKIT=0 docker build --network host -t "$PIP_TAG" "$CTX" >/tmp/aml-doctor-pip-image.log 2>&1 \
+    || { tail -30 /tmp/aml-doctor-pip-image.log >&2; rm -rf "$CTX"; exit 1; }
+  rm -rf "$CTX"
+fi
+echo "[image] ready: $TAG, $NODEBUG_TAG, $PIP_TAG"

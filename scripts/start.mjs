@@ -2,12 +2,17 @@
 // `npm start`: the main job on the built-in example. Builds and packages the extension, installs
 // code-server into a cache folder on first use (with progress), installs the VSIX into a local profile
 // and serves VS Code on 127.0.0.1 with examples/ as the workspace. Ctrl+C stops it.
+// Offline (no registry, no PyPI), the example's deployment still builds and serves through the firewall
+// settings a company would use, set in this profile only: an image map from mcr.microsoft.com/azureml/
+// to a base image built here from Debian, and a pip index on loopback serving wheels made here from
+// Debian's pure-Python packages.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureDeps } from './ensure-deps.mjs';
+import { exampleWheels, startPipIndex } from './pip-index.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cache = process.env.AML_DOCTOR_CACHE ?? path.join(os.homedir(), '.cache', 'aml-deploy-doctor');
@@ -38,6 +43,18 @@ if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
 } else {
   console.log('(not root on Debian: install docker.io, libkrb5-dev, libsecret-1-dev and pkg-config yourself, see scripts/setup-system.sh)');
 }
+let pipIndex;
+if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  step('Building the local stand-in of the Azure ML base image (first run: a few minutes)');
+  execFileSync('bash', [path.join(repo, 'scripts', 'build-scoring-image.sh')], { stdio: 'inherit' });
+  // The image map below points mcr.microsoft.com/azureml/ at this name, as a company mirror would.
+  execFileSync('docker', ['tag', 'aml-doctor/scoring:bookworm-1-pip', 'aml-doctor/azureml-mirror/openmpi4.1.0-ubuntu20.04:latest']);
+  step('Starting a pip index on loopback with the example\'s pip packages (wheels made from Debian packages)');
+  for (const line of await exampleWheels(path.join(repo, 'examples'), path.join(cache, 'wheels'), path.join(cache, 'debs'))) console.log(`  ${line}`);
+  pipIndex = await startPipIndex(path.join(cache, 'wheels'));
+  console.log(`  ${pipIndex.url}`);
+}
+
 step('Building and packaging the extension');
 execFileSync(process.execPath, [path.join(repo, 'scripts', 'package.mjs')], { cwd: repo, stdio: 'inherit' });
 
@@ -55,6 +72,16 @@ if (!existsSync(settingsFile)) {
   // examples/ sits inside this repository: without the git setting VS Code offers to open the parent repo.
   writeFileSync(settingsFile, JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off',
     'git.openRepositoryInParentFolders': 'never', 'workbench.secondarySideBar.defaultVisibility': 'hidden' }, null, 2));
+}
+if (pipIndex) {
+  // Machine settings (where code-server keeps machine-scoped settings): the firewall settings of item 5.
+  mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+  const machineFile = path.join(userData, 'Machine', 'settings.json');
+  let machine = {};
+  try { machine = JSON.parse(readFileSync(machineFile, 'utf8')); } catch { /* first run */ }
+  machine['amlDoctor.localDeploy.imageMap'] = { 'mcr.microsoft.com/azureml/': 'aml-doctor/azureml-mirror/' };
+  machine['amlDoctor.localDeploy.pipIndexUrl'] = pipIndex.url;
+  writeFileSync(machineFile, JSON.stringify(machine, null, 2));
 }
 execFileSync(node, [entry, '--install-extension', path.join(repo, 'build', 'aml-deploy-doctor.vsix'), '--force', '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'inherit' });
 
@@ -75,9 +102,10 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 250));
 }
 console.log(`\n  AML Deploy Doctor is running. Open:  http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}\n`);
-console.log('  Try: open score.py or drafts/score_draft.py and look at the Problems panel; open the AML Deploy Doctor');
-console.log('  view in the activity bar. Press Ctrl+C to stop.\n');
-const stop = () => { cs.kill('SIGTERM'); };
+console.log('  Try: open score.py or drafts/score_draft.py and look at the Problems panel; right-click deployment.yml ->');
+console.log('  "Deploy Locally (Docker)", then "Send Test Request" on the deployment in the AML Deploy Doctor view.');
+console.log('  Press Ctrl+C to stop.\n');
+const stop = () => { cs.kill('SIGTERM'); void pipIndex?.close(); };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-cs.on('exit', (code) => process.exit(code ?? 0));
+cs.on('exit', (code) => { void pipIndex?.close(); process.exit(code ?? 0); });

@@ -3,6 +3,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { Logger } from '../common/logger';
 import { ForeignHostError } from './errors';
+import type { AzureEnvironmentVersion } from '../environment/types';
 import type {
   AzureSubscription,
   AzureWorkspace,
@@ -54,6 +55,8 @@ export interface AzureClient {
   getDeploymentLogs(ref: WorkspaceRef, endpoint: string, deployment: string, request: LogsRequest, signal?: AbortSignal): Promise<string>;
   /** Failed control-plane operations on a resource in the last `days` days (ARM activity log), newest first. */
   listOperationFailures(subscriptionId: string, resourceId: string, days: number, signal?: AbortSignal): Promise<OperationFailure[]>;
+  /** A registered environment version (image, conda file, build context); version undefined = the latest. */
+  getEnvironmentVersion(ref: WorkspaceRef, name: string, version: string | undefined, signal?: AbortSignal): Promise<AzureEnvironmentVersion>;
 }
 
 /** The shape of dist/azure.js (src/azure/index.ts). */

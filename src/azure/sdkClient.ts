@@ -16,6 +16,7 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { nullLogger, redactSecrets, type Logger } from '../common/logger';
 import { assertEndpointHost, normalizeEndpoint, PageGuard, parseWorkspaceId, scopeFor, type AzureClient, type AzureClientOptions, type LogsRequest } from './client';
 import { ProxyRefusedError, RETRY_AFTER_HEADERS, RetryAfterTooLongError, retryAfterMs, toAzureError } from './errors';
+import type { AzureEnvironmentVersion } from '../environment/types';
 import {
   isGpuVmSize,
   type AzureSubscription,
@@ -415,6 +416,29 @@ export class SdkAzureClient implements AzureClient {
       return failures.sort((a, b) => String(b.time).localeCompare(String(a.time)));
     });
   }
+
+  getEnvironmentVersion(ref: WorkspaceRef, name: string, version: string | undefined, signal?: AbortSignal): Promise<AzureEnvironmentVersion> {
+    return this.guard(`read environment ${name}${version ? `:${version}` : '@latest'} in workspace ${ref.workspace}`, async () => {
+      const versions = this.mlClient(ref.subscriptionId).environmentVersions;
+      if (version) return environmentVersionOf(name, await versions.get(ref.resourceGroup, ref.workspace, name, version, { abortSignal: signal }));
+      // @latest, as the CLI resolves it: the most recently created version.
+      for await (const v of versions.list(ref.resourceGroup, ref.workspace, name, { orderBy: 'createdtime desc', top: 1, abortSignal: signal })) return environmentVersionOf(name, v);
+      throw Object.assign(new Error(`The environment ${name} has no versions in workspace ${ref.workspace}.`), { statusCode: 404 });
+    });
+  }
+}
+
+/** What local deployments need of an environment version (image, conda file text, build context). */
+function environmentVersionOf(name: string, e: { name?: string; properties?: Loose }): AzureEnvironmentVersion {
+  const p = (e.properties ?? {}) as Loose;
+  const build = p.build as Loose | undefined;
+  return {
+    name,
+    version: String(e.name ?? ''),
+    image: typeof p.image === 'string' ? p.image : undefined,
+    condaFile: typeof p.condaFile === 'string' ? p.condaFile : undefined,
+    build: build?.contextUri ? { contextUri: String(build.contextUri), dockerfilePath: build.dockerfilePath } : undefined,
+  };
 }
 
 /** statusMessage is a JSON string: {"status":"Failed","error":{"code","message","details":[...]}}. */

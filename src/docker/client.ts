@@ -101,6 +101,8 @@ export interface ContainerSpec {
   name: string;
   image: string;
   cmd?: string[];
+  /** Overrides the image's ENTRYPOINT ([] clears it). */
+  entrypoint?: string[];
   env?: Record<string, string>;
   labels?: Record<string, string>;
   workingDir?: string;
@@ -184,6 +186,63 @@ export interface DockerClient {
   /** `env` is added to the process's environment (e.g. a mark to find the process and its children again). */
   execInteractive(id: string, cmd: string[], options?: { env?: Record<string, string> }): Promise<InteractiveExec>;
   imageExists(image: string): Promise<boolean>;
+  /** Image metadata, or undefined when the engine does not have it. */
+  inspectImage(image: string): Promise<ImageDetails | undefined>;
+  /** The engine's platform (GET /version): which images its containers can run. */
+  enginePlatform(): Promise<{ os: string; architecture: string }>;
+  /** POST /build with a tar context: the engine's JSON messages as they come; aborting the signal cancels the build. */
+  buildImage(context: Buffer | NodeJS.ReadableStream, options: BuildOptions): AsyncIterable<EngineMessage>;
+  /** POST /images/create: the engine's JSON progress messages; aborting the signal cancels the pull. */
+  pullImage(image: string, options?: PullOptions): AsyncIterable<EngineMessage>;
+}
+
+export interface ImageDetails {
+  id: string;
+  repoTags: string[];
+  labels: Record<string, string>;
+  env: string[];
+  os: string;
+  architecture: string;
+  size: number;
+}
+
+/** One JSON message of a build or pull stream (Docker's jsonmessage). */
+export interface EngineMessage {
+  stream?: string;
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { code?: number; message?: string };
+  aux?: { ID?: string };
+}
+
+export interface BuildOptions {
+  tag: string;
+  /** Path of the Dockerfile inside the context (default "Dockerfile"). */
+  dockerfile?: string;
+  /** "host": RUN steps share the host's network (they reach servers on its loopback). */
+  networkmode?: string;
+  buildargs?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Registry credentials for FROM images, by registry host. */
+  registryconfig?: Record<string, RegistryAuth>;
+  signal?: AbortSignal;
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  serveraddress?: string;
+}
+
+export interface PullOptions {
+  auth?: RegistryAuth;
+  /** e.g. linux/amd64 */
+  platform?: string;
+  signal?: AbortSignal;
 }
 
 export interface DockerClientOptions {
@@ -237,7 +296,9 @@ export function classifyDockerError(err: unknown, endpoint: string): DockerUnava
 }
 
 function apiMessage(err: { statusCode?: number; json?: { message?: string }; reason?: string; message?: string }): string {
-  return err.json?.message ?? err.reason ?? err.message ?? `HTTP ${err.statusCode}`;
+  // Streaming calls (pull, build) carry the engine's text only in docker-modem's message: "(HTTP code 500) server error - <text>".
+  const detail = /^\(HTTP code \d+\) [^\n]*? - ([\s\S]+)$/.exec(err.message ?? '')?.[1]?.trim();
+  return err.json?.message ?? (detail || undefined) ?? err.reason ?? err.message ?? `HTTP ${err.statusCode}`;
 }
 
 function mapPorts(ports: Record<string, { HostIp: string; HostPort: string }[] | null> | undefined): PortMapping[] {
@@ -473,6 +534,7 @@ export class DockerodeClient implements DockerClient {
         name: spec.name,
         Image: spec.image,
         Cmd: spec.cmd,
+        ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
         Labels: spec.labels,
         WorkingDir: spec.workingDir,
@@ -681,6 +743,67 @@ export class DockerodeClient implements DockerClient {
     } catch (err) {
       if (err instanceof DockerApiError && err.statusCode === 404) return false;
       throw err;
+    }
+  }
+
+  async inspectImage(image: string): Promise<ImageDetails | undefined> {
+    try {
+      const d = await this.call(() => this.quick.getImage(image).inspect());
+      return {
+        id: d.Id,
+        repoTags: d.RepoTags ?? [],
+        labels: d.Config?.Labels ?? {},
+        env: d.Config?.Env ?? [],
+        os: d.Os,
+        architecture: d.Architecture,
+        size: d.Size,
+      };
+    } catch (err) {
+      if (err instanceof DockerApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async enginePlatform(): Promise<{ os: string; architecture: string }> {
+    const v = await this.call(() => this.quick.version());
+    return { os: v.Os, architecture: v.Arch };
+  }
+
+  buildImage(context: Buffer | NodeJS.ReadableStream, options: BuildOptions): AsyncIterable<EngineMessage> {
+    const opts: Record<string, unknown> = { t: options.tag, dockerfile: options.dockerfile ?? 'Dockerfile', rm: true, forcerm: true };
+    if (options.networkmode) opts.networkmode = options.networkmode;
+    if (options.buildargs) opts.buildargs = options.buildargs;
+    if (options.labels) opts.labels = options.labels;
+    if (options.registryconfig) opts.registryconfig = options.registryconfig;
+    if (options.signal) opts.abortSignal = options.signal;
+    // Builds run for minutes with quiet stretches (a long pip install): only connecting is bounded.
+    return this.messages(() => this.streaming.buildImage(context as any, opts as Docker.ImageBuildOptions) as Promise<unknown>, options.signal);
+  }
+
+  pullImage(image: string, options: PullOptions = {}): AsyncIterable<EngineMessage> {
+    const opts: Record<string, unknown> = {};
+    if (options.platform) opts.platform = options.platform;
+    if (options.signal) opts.abortSignal = options.signal;
+    if (options.auth) opts.authconfig = options.auth;
+    return this.messages(() => (this.streaming.pull as any)(image, opts) as Promise<unknown>, options.signal);
+  }
+
+  /** Reads a JSON-lines progress stream; ends quietly when the signal aborts it. */
+  private async *messages(open: () => Promise<unknown>, signal: AbortSignal | undefined): AsyncIterable<EngineMessage> {
+    const stream = (await this.call(open)) as NodeJS.ReadableStream & { destroy(): void };
+    const onAbort = () => stream.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const split = new JsonLineSplitter();
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        for (const m of split.push(chunk)) if (m && typeof m === 'object') yield m as EngineMessage;
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw classifyDockerError(err, this.endpoint);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
     }
   }
 }

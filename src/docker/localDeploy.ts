@@ -3,11 +3,16 @@
 // to /var/azureml-app/azureml-models/<name>/<version> (AZUREML_MODEL_DIR); the container serves GET /
 // and POST /score on port 5001 through azmlinfsrv when the image has it, else the bundled harness.
 // Files are copied into the container (not bind-mounted): works with remote engines and never writes
-// into the user's folder. Pure: takes a DockerClient and a Logger.
+// into the user's folder. The image comes from the deployment's environment (src/environment: pulled,
+// found by its content hash, or built) before anything else is created. Pure: takes a DockerClient and a
+// Logger.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
+import { resolveAzureEnvironment } from '../environment/azureEnvironment';
+import { EnvironmentBuilder, EnvironmentError, type BuildSink, type EnvironmentOptions, type PreparedImage } from '../environment/builder';
+import type { EnvironmentLookup, EnvironmentSpec } from '../environment/types';
 import { ArchiveAbortedError, dedupeDirs, FileChangedError, fileEntry, packArchive, parentDirs, walkFolder, type ArchiveEntry, type SkippedEntry } from './archive';
 import { DockerAbortError, DockerApiError, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
 import { diffCode, manifestOf, MAX_MANIFEST_BYTES, parseManifest, type CodeManifest } from './codeSync';
@@ -21,6 +26,8 @@ export const SOURCE_LABEL = 'aml-doctor.source-dir';
 export const CONFIG_LABEL = 'aml-doctor.config-hash';
 /** The configuration the container was created from, for people reading `docker inspect`; never read back (see deploymentRecords.ts). */
 export const CONFIG_JSON_LABEL = 'aml-doctor.config';
+/** The image the container runs (the built environment image, or the base image as it is). */
+export const ENV_IMAGE_LABEL = 'aml-doctor.env.image';
 export const APP_ROOT = '/var/azureml-app';
 export const HARNESS_ROOT = '/var/aml-doctor';
 export const SCORING_PORT = 5001;
@@ -39,9 +46,12 @@ export interface LocalDeployConfig {
   modelPath?: string;
   modelName?: string;
   modelVersion?: string;
-  /** Conda environment file: copied for reference; the base image's Python runs the code. */
+  /** Conda environment file (when `environment` is not given): built into the image, as Azure does. */
   condaFile?: string;
+  /** The fallback base image: used when the environment names none. */
   baseImage: string;
+  /** The deployment's environment (image, conda file, requirements, build context, azureml: reference). */
+  environment?: EnvironmentSpec;
   /** Host port for 5001; 0 = a free port chosen by the engine. */
   port: number;
   /** memory_gb: the container's memory limit (no swap), like LocalWebservice. */
@@ -86,9 +96,11 @@ export interface ArchivePlan {
 export class LocalDeployError extends Error {
   constructor(
     message: string,
-    readonly kind: 'invalid-config' | 'image-missing' | 'oom' | 'exited' | 'timeout' | 'not-found' | 'cancelled',
+    readonly kind: 'invalid-config' | 'image-missing' | 'build-failed' | 'oom' | 'exited' | 'timeout' | 'not-found' | 'cancelled',
     readonly logTail = '',
     readonly containerId?: string,
+    /** The environment failure behind 'image-missing' / 'build-failed' (its diagnosis marks file lines). */
+    readonly environment?: EnvironmentError,
   ) {
     super(message);
     this.name = 'LocalDeployError';
@@ -109,6 +121,22 @@ export interface DeployerOptions {
    * the copy). Without it, each reload reads the manifest kept in the container.
    */
   copied?: Map<string, CodeManifest>;
+  /** Image map, package mirrors and proxies, registry credentials. */
+  environment?: EnvironmentOptions;
+  /** Reads registered `azureml:` environments (when signed in to Azure). */
+  environmentLookup?: EnvironmentLookup;
+}
+
+/** What deploy() reports besides its steps: the build and pull output, as it comes. */
+export interface DeployHooks {
+  output?(text: string): void;
+  /** The image is ready (built, found by hash or used as it is). */
+  image?(prepared: PreparedImage): void;
+}
+
+/** The environment a configuration describes: its own, else the legacy fields (base image + conda file). */
+export function environmentOf(config: LocalDeployConfig): EnvironmentSpec {
+  return config.environment ?? { origin: `${config.endpoint}/${config.deployment}`, image: config.baseImage, condaFile: config.condaFile };
 }
 
 export type Progress = (message: string) => void;
@@ -144,43 +172,11 @@ export function validateConfig(config: LocalDeployConfig): string[] {
   }
   if (config.modelPath && !fs.existsSync(config.modelPath)) problems.push(`The model path ${config.modelPath} does not exist.`);
   if (config.condaFile && !fs.existsSync(config.condaFile)) problems.push(`The conda environment file ${config.condaFile} does not exist.`);
-  if (!config.baseImage?.trim()) problems.push('No base image: set amlDoctor.localDeploy.baseImage or environment.image in the deployment YAML.');
+  const env = config.environment;
+  if (!config.baseImage?.trim() && !env?.image && !env?.build && !env?.azureml) problems.push('No base image: set environment.image in the deployment YAML, or amlDoctor.localDeploy.baseImage.');
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) problems.push(`The port ${config.port} is not 0 (any free port) or 1-65535.`);
   if (config.memoryGb !== undefined && !(config.memoryGb >= 0.01)) problems.push(`memory_gb ${config.memoryGb} is too small to start anything (minimum 0.01).`);
   return problems;
-}
-
-/** Reads an Azure ML online-deployment YAML (the CLI v2 schema) into a local deployment configuration. */
-export function configFromDeploymentYaml(text: string, yamlPath: string, defaults: { baseImage: string; port?: number; memoryGb?: number }): LocalDeployConfig {
-  let doc: any;
-  try {
-    // Required here, not at the top: the YAML library initialises on the first deployment, not at activation.
-    const { parse: parseYaml } = require('yaml') as typeof import('yaml');
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new LocalDeployError(`${yamlPath} is not valid YAML: ${(err as Error).message}`, 'invalid-config');
-  }
-  if (!doc || typeof doc !== 'object') throw new LocalDeployError(`${yamlPath} is empty or not a mapping.`, 'invalid-config');
-  const dir = path.dirname(yamlPath);
-  const rel = (p: unknown) => (typeof p === 'string' && p ? path.resolve(dir, p) : undefined);
-  const code = doc.code_configuration ?? {};
-  const model = typeof doc.model === 'object' && doc.model ? doc.model : {};
-  const env = typeof doc.environment === 'object' && doc.environment ? doc.environment : {};
-  const sourceDir = rel(code.code) ?? dir;
-  if (!code.scoring_script) throw new LocalDeployError(`${yamlPath} has no code_configuration.scoring_script.`, 'invalid-config');
-  return {
-    endpoint: String(doc.endpoint_name ?? 'local-endpoint'),
-    deployment: String(doc.name ?? 'blue'),
-    sourceDir,
-    entryScript: String(code.scoring_script),
-    modelPath: rel(model.path),
-    modelName: model.name ? String(model.name) : undefined,
-    modelVersion: model.version !== undefined ? String(model.version) : undefined,
-    condaFile: rel(env.conda_file),
-    baseImage: defaults.baseImage || String(env.image ?? ''),
-    port: defaults.port ?? 0,
-    memoryGb: defaults.memoryGb,
-  };
 }
 
 /** Stable hash of what a container was created from: a different hash means "update" must recreate. */
@@ -199,6 +195,8 @@ export class LocalDeployer {
   /** A worker restart takes well under a second: poll faster than for a cold start. */
   private readonly reloadPollMs: number;
   private readonly maxSourceBytes: number;
+  /** One builder per deployer: it remembers which base images have conda. */
+  readonly environments: EnvironmentBuilder;
 
   constructor(
     private readonly docker: DockerClient,
@@ -209,6 +207,20 @@ export class LocalDeployer {
     this.pollMs = options.pollMs ?? 250;
     this.reloadPollMs = Math.min(this.pollMs, 50);
     this.maxSourceBytes = options.maxSourceBytes ?? 256 * 1024 ** 2;
+    this.environments = new EnvironmentBuilder(docker, log, options.environment);
+  }
+
+  /** The image of a configuration: resolved (azureml:), pulled, found by hash or built. */
+  async prepareImage(config: LocalDeployConfig, progress: Progress, signal: AbortSignal | undefined, output: (text: string) => void): Promise<PreparedImage> {
+    const sink: BuildSink = { progress, output };
+    try {
+      const spec = await resolveAzureEnvironment(environmentOf(config), this.options.environmentLookup, signal);
+      return await this.environments.prepare(spec, config.baseImage, sink, signal);
+    } catch (err) {
+      if (!(err instanceof EnvironmentError)) throw err;
+      const kind = err.kind === 'pull' ? 'image-missing' : err.kind === 'build' ? 'build-failed' : err.kind === 'cancelled' ? 'cancelled' : 'invalid-config';
+      throw new LocalDeployError(err.message, kind, '', undefined, err);
+    }
   }
 
   /**
@@ -310,16 +322,13 @@ export class LocalDeployer {
     return all.filter((c) => c.labels[AML_DOCTOR_LABEL] === deployment && c.labels[ENDPOINT_LABEL] === endpoint);
   }
 
-  async deploy(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal): Promise<DeployedInfo> {
+  async deploy(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal, hooks: DeployHooks = {}): Promise<DeployedInfo> {
     const problems = validateConfig(config);
     if (problems.length) throw new LocalDeployError(problems.join(' '), 'invalid-config');
-    progress(`Checking the base image ${config.baseImage}`);
-    if (!(await this.docker.imageExists(config.baseImage))) {
-      throw new LocalDeployError(
-        `The base image ${config.baseImage} is not on this Docker engine (${this.docker.endpoint}). Pull it first (docker pull ${config.baseImage}) or set amlDoctor.localDeploy.baseImage to an image you have.`,
-        'image-missing',
-      );
-    }
+    // The image first: a build that fails leaves the previous container serving.
+    const prepared = await this.prepareImage(config, progress, signal, hooks.output ?? (() => undefined));
+    hooks.image?.(prepared);
+    if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
     const plan = await this.buildArchive(config, { code: true, model: true, harness: true }, signal);
     if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
     const name = containerNameFor(config.endpoint, config.deployment);
@@ -333,8 +342,9 @@ export class LocalDeployer {
     try {
       id = await this.docker.createContainer({
         name,
-        image: config.baseImage,
-        cmd: ['/bin/sh', `${HARNESS_ROOT}/start.sh`],
+        image: prepared.image,
+        // In a conda environment image the server runs inside it, as Azure ML's local endpoints run it.
+        cmd: [...(prepared.runPrefix ?? []), '/bin/sh', `${HARNESS_ROOT}/start.sh`],
         workingDir: APP_ROOT,
         env: {
           AML_APP_ROOT: APP_ROOT,
@@ -352,6 +362,7 @@ export class LocalDeployer {
           'aml-doctor.entry-script': config.entryScript,
           'aml-doctor.model-dir': modelDir,
           [CONFIG_LABEL]: configHash(config),
+          [ENV_IMAGE_LABEL]: prepared.image,
           [CONFIG_JSON_LABEL]: JSON.stringify({ ...config, env: undefined }),
         },
         ports: {
@@ -467,14 +478,15 @@ export class LocalDeployer {
   }
 
   /** Model, environment, image or settings changed: recreate the container (keeping its port when it was chosen freely). */
-  async update(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal): Promise<DeployedInfo> {
+  /** Recreates; the image is rebuilt only when the environment's content hash changed. */
+  async update(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal, hooks: DeployHooks = {}): Promise<DeployedInfo> {
     const [old] = await this.find(config.endpoint, config.deployment);
     let port = config.port;
     if (old && port === 0) {
       const d = await this.docker.inspectContainer(old.id).catch(() => undefined);
       port = d?.ports.find((p) => p.privatePort === SCORING_PORT)?.publicPort ?? 0;
     }
-    return this.deploy({ ...config, port }, progress, signal);
+    return this.deploy({ ...config, port }, progress, signal, hooks);
   }
 
   /** Removes the deployment's containers and their anonymous volumes. Returns how many were removed. */

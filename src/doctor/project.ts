@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCondaEnvDocument } from '../analysis/conda';
 import { pythonReferences, resolveReference } from '../analysis/references';
-import { configFromDeploymentYaml, LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
+import { LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
+import { configFromDeploymentYaml } from '../environment/deploymentYaml';
 import type { TargetKind } from './report';
 
 /** Azure ML managed online endpoints' defaults (request_settings). */

@@ -5,10 +5,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
-import { configForUpdate, DeploymentRecords, sourceForReload, type SourceQuestions } from '../docker/deploymentRecords';
-import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, configFromDeploymentYaml, describeReload, type LocalDeployConfig } from '../docker/localDeploy';
+import type { WorkspaceRef } from '../azure/types';
+import { AsyncTextQueue } from '../common/asyncQueue';
+import { lazyRequire } from '../common/lazyRequire';
 import type { CodeManifest } from '../docker/codeSync';
+import { configForUpdate, DeploymentRecords, sourceForReload, type SourceQuestions } from '../docker/deploymentRecords';
+import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, describeReload, type DeployHooks, type DeployedInfo, type LocalDeployConfig, type Progress } from '../docker/localDeploy';
 import { isCodeFile, ReloadScheduler, type ReloadCandidate } from '../docker/reloadScheduler';
+import { workspaceEnvironmentLookup } from '../environment/azureEnvironment';
+import type { BuildDiagnosis, EnvironmentFiles } from '../environment/buildFailure';
+import type { EnvironmentOptions } from '../environment/builder';
+import { configFromDeploymentYaml } from '../environment/deploymentYaml';
+import type { EnvironmentLookup } from '../environment/types';
 import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
 import { registerCommand } from '../host/commands';
@@ -16,9 +24,13 @@ import type { ExtensionServices } from '../host/services';
 import { readSettings, setting } from '../host/settings';
 import { DockerSection, type DockerNode } from './dockerSection';
 import { LogPanel } from './logPanel';
+import { showLogPanel } from './registerLogs';
 import { TestRequestPanel } from './testRequestPanel';
 
 const INSPECT_SCHEME = 'amldoctor-inspect';
+
+const BUILD_DIAGNOSTICS = 'aml-doctor-build';
+const WORKSPACE_KEY = 'amlDoctor.localDeploy.azureWorkspace';
 
 interface LocalDeploySettings {
   baseImage: string;
@@ -27,9 +39,22 @@ interface LocalDeploySettings {
   readinessTimeoutSeconds: number;
   debug: boolean;
   reloadOnSave: boolean;
+  environment: EnvironmentOptions;
 }
 
 function localDeploySettings(): LocalDeploySettings {
+  // Through the trust-aware reader: untrusted, a workspace's values of these settings are ignored.
+  const text = (key: string) => {
+    const v = setting<unknown>(`amlDoctor.localDeploy.${key}`, '');
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const list = (key: string) => {
+    const v = setting<unknown>(`amlDoctor.localDeploy.${key}`, []);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && !!x.trim()).map((x) => x.trim()) : [];
+  };
+  const rawMap = setting<unknown>('amlDoctor.localDeploy.imageMap', {});
+  const imageMap: Record<string, string> = {};
+  if (rawMap && typeof rawMap === 'object') for (const [k, v] of Object.entries(rawMap)) if (k && typeof v === 'string' && v.trim()) imageMap[k] = v.trim();
   return {
     baseImage: setting('amlDoctor.localDeploy.baseImage', ''),
     port: setting('amlDoctor.localDeploy.port', 0),
@@ -37,6 +62,19 @@ function localDeploySettings(): LocalDeploySettings {
     readinessTimeoutSeconds: setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120),
     debug: setting('amlDoctor.localDeploy.debug', false),
     reloadOnSave: setting('amlDoctor.localDeploy.reloadOnSave', false),
+    // Machine-scoped and restricted (a workspace cannot point builds at its own mirror or proxy).
+    environment: {
+      imageMap,
+      network: {
+        pipIndexUrl: text('pipIndexUrl'),
+        pipExtraIndexUrls: list('pipExtraIndexUrls'),
+        pipTrustedHosts: list('pipTrustedHosts'),
+        condaChannelAlias: text('condaChannelAlias'),
+        httpProxy: text('httpProxy'),
+        httpsProxy: text('httpsProxy'),
+        noProxy: text('noProxy'),
+      },
+    },
   };
 }
 
@@ -86,7 +124,12 @@ export function registerDockerFeatures(services: ExtensionServices): void {
   const harnessDir = context.asAbsolutePath(path.join('media', 'harness'));
   // What this window copied into each container: a reload compares against it without reading it back.
   const copied = new Map<string, CodeManifest>();
-  const deployer = () => new LocalDeployer(section.client, log, { harnessDir, readinessTimeoutMs: localDeploySettings().readinessTimeoutSeconds * 1000, copied });
+  const deployer = (environmentLookup?: EnvironmentLookup) => {
+    const s = localDeploySettings();
+    return new LocalDeployer(section.client, log, { harnessDir, readinessTimeoutMs: s.readinessTimeoutSeconds * 1000, copied, environment: s.environment, environmentLookup });
+  };
+  // Build failures mark the pinning line of the conda file / requirements.txt until the next good build.
+  const buildDiagnostics = vscode.languages.createDiagnosticCollection(BUILD_DIAGNOSTICS);
   let lastBody: string | undefined;
 
   /** The container a command acts on: the tree node it was invoked on, or one picked from the tree. */
@@ -139,6 +182,70 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }
   }
 
+  function markBuildFailure(d: BuildDiagnosis): void {
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const m of d.marks) {
+      const range = new vscode.Range(m.line - 1, 0, m.line - 1, Number.MAX_SAFE_INTEGER);
+      const diag = new vscode.Diagnostic(range, `${m.message} ${d.finding.fix[0] ?? ''}`.trim(), vscode.DiagnosticSeverity.Error);
+      diag.source = 'AML Deploy Doctor (environment build)';
+      diag.code = d.finding.id;
+      byFile.set(m.file, [...(byFile.get(m.file) ?? []), diag]);
+    }
+    for (const [file, diags] of byFile) buildDiagnostics.set(vscode.Uri.file(file), diags);
+  }
+
+  function clearBuildDiagnostics(files: EnvironmentFiles): void {
+    for (const f of [files.conda?.file, files.requirements?.file]) if (f) buildDiagnostics.delete(vscode.Uri.file(f));
+  }
+
+  /** The Azure ML workspace registered environments are read from: asked once, remembered for the workspace. */
+  async function environmentLookup(config: LocalDeployConfig): Promise<EnvironmentLookup | undefined> {
+    const azure = services.azure;
+    if (!config.environment?.azureml || !azure?.isSignedIn()) return undefined; // the deploy says what to do
+    const client = azure.client();
+    let ref = context.workspaceState.get<WorkspaceRef>(WORKSPACE_KEY);
+    if (!ref) {
+      const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Listing Azure ML workspaces' }, async () => {
+        const out: (vscode.QuickPickItem & { ref: WorkspaceRef })[] = [];
+        for (const sub of await client.listSubscriptions()) {
+          for (const w of await client.listWorkspaces(sub.id).catch(() => [])) out.push({ label: w.workspace, description: `${w.resourceGroup} · ${sub.name}`, ref: { subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, workspace: w.workspace } });
+        }
+        return out;
+      });
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: `Which workspace holds ${config.environment.azureml.raw}?` });
+      if (!pick) throw new vscode.CancellationError();
+      ref = pick.ref;
+      await context.workspaceState.update(WORKSPACE_KEY, ref);
+    }
+    return workspaceEnvironmentLookup(client, ref);
+  }
+
+  /** Deploy or update with the build log live in the log panel (opened on the first build or pull output). */
+  /** Deploy or update with the build log live in the log panel; `replaces` is the container an update recreates. */
+  async function runDeploy(title: string, failure: string, config: LocalDeployConfig, op: (d: LocalDeployer, report: Progress, signal: AbortSignal, hooks: DeployHooks) => Promise<DeployedInfo>, replaces?: string): Promise<void> {
+    const d = deployer(await environmentLookup(config));
+    let queue: AsyncTextQueue | undefined;
+    const output = (text: string) => {
+      if (!queue) {
+        const q = (queue = new AsyncTextQueue());
+        showLogPanel(services, { title: `Environment build: ${config.endpoint}/${config.deployment}`, chunks: q, format: 'raw', live: true, sourceRoot: config.sourceDir, dispose: () => q.end() });
+      }
+      queue.push(text);
+    };
+    try {
+      const info = await withProgress(title, (report, signal) => op(d, report, signal, { output, image: (p) => clearBuildDiagnostics(p.files) }));
+      if (replaces) await records.forget(replaces);
+      await records.record(info.id, config);
+      void announce(info);
+    } catch (err) {
+      const diagnosis = err instanceof LocalDeployError ? err.environment?.details.diagnosis : undefined;
+      if (diagnosis) markBuildFailure(diagnosis);
+      await deployFailed(err, failure, config);
+    } finally {
+      queue?.end();
+    }
+  }
+
   async function announce(info: { name: string; scoringUri: string; debugPort?: number }): Promise<void> {
     const choice = await vscode.window.showInformationMessage(
       `Local deployment ${info.name} answers at ${info.scoringUri}${info.debugPort ? ` (debugpy on 127.0.0.1:${info.debugPort})` : ''}.`,
@@ -153,9 +260,20 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }
   }
 
-  /** Builds a deployment configuration: from a deployment YAML that names the script, or by asking. */
-  async function askConfig(scriptUri: vscode.Uri | undefined): Promise<LocalDeployConfig> {
+  /** Builds a deployment configuration: from a deployment YAML or an SDK v1 deployment script, or by asking. */
+  async function askConfig(uri: vscode.Uri | undefined): Promise<LocalDeployConfig> {
     const s = localDeploySettings();
+    const defaults = { baseImage: s.baseImage, port: s.port, memoryGb: s.memoryGb || undefined };
+    const fromYaml = (u: vscode.Uri) => configFromDeploymentYaml(fs.readFileSync(u.fsPath, 'utf8'), u.fsPath, defaults);
+    if (uri && /\.ya?ml$/i.test(uri.fsPath)) {
+      if (!/code_configuration\s*:/.test(fs.readFileSync(uri.fsPath, 'utf8'))) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not an online-deployment YAML (no code_configuration).`);
+      return fromYaml(uri);
+    }
+    const script = uri ?? vscode.window.activeTextEditor?.document.uri;
+    // The script itself may be an SDK v1 deployment script (InferenceConfig + Environment).
+    // Its own bundle (dist/sdkv1.js), loaded on use: the Python parser stays out of activation.
+    const sdkv1 = () => lazyRequire<typeof import('../environment/sdkv1')>('sdkv1.js', '../environment/sdkv1');
+    const v1 = script && script.fsPath.endsWith('.py') ? await sdkv1().readSdkV1Deployment(fs.readFileSync(script.fsPath, 'utf8'), script.fsPath) : undefined;
     const yamls = (await vscode.workspace.findFiles('**/*.{yml,yaml}', '**/{node_modules,.git}/**', 200)).filter((u) => {
       try {
         return /code_configuration:/.test(fs.readFileSync(u.fsPath, 'utf8'));
@@ -163,20 +281,34 @@ export function registerDockerFeatures(services: ExtensionServices): void {
         return false;
       }
     });
-    const script = scriptUri ?? vscode.window.activeTextEditor?.document.uri;
     const matching = yamls.filter((u) => !script || fs.readFileSync(u.fsPath, 'utf8').includes(path.basename(script.fsPath)));
-    if (matching.length) {
-      const picks = [
-        ...matching.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: 'deployment YAML', uri: u as vscode.Uri | undefined })),
-        { label: '$(edit) Enter the settings step by step', description: '', uri: undefined },
+    if (matching.length || v1) {
+      type Pick = vscode.QuickPickItem & { uri?: vscode.Uri; v1?: boolean };
+      const picks: Pick[] = [
+        ...(v1 ? [{ label: `$(python) ${vscode.workspace.asRelativePath(script!)}`, description: `SDK v1 InferenceConfig (line ${v1.line}): ${v1.entryScript}`, v1: true }] : []),
+        ...matching.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: 'deployment YAML', uri: u })),
+        { label: '$(edit) Enter the settings step by step', description: '' },
       ];
-      const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Deploy from a deployment YAML or enter the settings' });
+      const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Deploy from a deployment YAML, an SDK v1 script, or enter the settings' });
       if (!pick) throw new vscode.CancellationError();
-      if (pick.uri) {
-        return configFromDeploymentYaml(fs.readFileSync(pick.uri.fsPath, 'utf8'), pick.uri.fsPath, { baseImage: s.baseImage, port: s.port, memoryGb: s.memoryGb || undefined });
+      if (pick.uri) return fromYaml(pick.uri);
+      if (pick.v1 && v1) {
+        return {
+          endpoint: v1.service ?? 'local-webservice',
+          deployment: 'local',
+          sourceDir: v1.sourceDir,
+          entryScript: v1.entryScript,
+          modelPath: v1.modelPath,
+          modelName: v1.modelName,
+          condaFile: v1.environment.condaFile,
+          baseImage: v1.environment.image || s.baseImage,
+          environment: v1.environment,
+          port: v1.port ?? s.port,
+          memoryGb: s.memoryGb || undefined,
+        };
       }
     }
-    let entry = script && script.fsPath.endsWith('.py') ? script : undefined;
+    let entry = script && script.fsPath.endsWith('.py') && !v1 ? script : undefined;
     if (!entry) {
       const picked = await vscode.window.showOpenDialog({ title: 'Entry script (score.py)', canSelectMany: false, filters: { Python: ['py'] } });
       if (!picked?.[0]) throw new vscode.CancellationError();
@@ -188,7 +320,24 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     const rel = path.relative(source, entry.fsPath);
     if (rel.startsWith('..')) throw new Error(`The entry script ${entry.fsPath} is not inside the source folder ${source}.`);
     const model = await vscode.window.showOpenDialog({ title: 'Model file or folder (Cancel: no model)', canSelectFiles: true, canSelectFolders: true, defaultUri: vscode.Uri.file(source) });
-    const conda = await vscode.window.showOpenDialog({ title: 'Conda environment file (Cancel: none)', canSelectMany: false, filters: { YAML: ['yml', 'yaml'] }, defaultUri: vscode.Uri.file(source) });
+    // The environment: base image + a conda file or a requirements.txt, built as Azure builds it.
+    const kind = await vscode.window.showQuickPick(
+      [
+        { label: 'Conda environment file', description: 'conda.yml: installed into the image (conda env, or a venv for its pip section)', id: 'conda' },
+        { label: 'pip requirements file', description: 'requirements.txt: installed into the image', id: 'pip' },
+        { label: 'The base image as it is', description: 'no packages added', id: 'none' },
+      ],
+      { placeHolder: 'Environment of the deployment' },
+    );
+    if (!kind) throw new vscode.CancellationError();
+    let envFile: string | undefined;
+    if (kind.id !== 'none') {
+      const picked = await vscode.window.showOpenDialog({ title: kind.id === 'conda' ? 'Conda environment file' : 'pip requirements file', canSelectMany: false, filters: kind.id === 'conda' ? { YAML: ['yml', 'yaml'] } : { Requirements: ['txt'] }, defaultUri: vscode.Uri.file(source) });
+      if (!picked?.[0]) throw new vscode.CancellationError();
+      envFile = picked[0].fsPath;
+    }
+    const baseImage = await vscode.window.showInputBox({ title: 'Base image', value: s.baseImage, validateInput: (v) => (v.trim() ? undefined : 'An image reference, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest') });
+    if (!baseImage) throw new vscode.CancellationError();
     const endpoint = await vscode.window.showInputBox({ title: 'Endpoint name', value: 'local-endpoint', validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : 'Letters, digits, "-", "_" and "." only') });
     if (!endpoint) throw new vscode.CancellationError();
     const deployment = await vscode.window.showInputBox({ title: 'Deployment name', value: 'blue', validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : 'Letters, digits, "-", "_" and "." only') });
@@ -199,8 +348,9 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       sourceDir: source,
       entryScript: rel.split(path.sep).join('/'),
       modelPath: model?.[0]?.fsPath,
-      condaFile: conda?.[0]?.fsPath,
-      baseImage: s.baseImage,
+      condaFile: kind.id === 'conda' ? envFile : undefined,
+      baseImage: baseImage.trim(),
+      environment: { origin: `${endpoint}/${deployment}`, image: baseImage.trim(), ...(kind.id === 'conda' ? { condaFile: envFile } : kind.id === 'pip' ? { requirementsFile: envFile } : {}) },
       port: s.port,
       memoryGb: s.memoryGb || undefined,
     };
@@ -286,6 +436,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     inspectDocs,
     { dispose: () => reloadOnSave.dispose() },
     vscode.workspace.onDidSaveTextDocument((doc) => void onSaved(doc).catch((err: unknown) => log.error(err as Error))),
+    buildDiagnostics,
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocs),
     section.onDidChangeDockerState((s) => {
       // The welcome view (package.json viewsWelcome) picks its text from these keys. A TreeView message
@@ -358,13 +509,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     registerCommand(log, 'amlDoctor.localDeploy.deploy', async (uri?: vscode.Uri) => {
       const config = await askConfig(uri instanceof vscode.Uri ? uri : undefined);
       config.debug = config.debug ?? localDeploySettings().debug;
-      try {
-        const info = await withProgress(`Deploying ${config.endpoint}/${config.deployment} locally`, (report, signal) => deployer().deploy(config, report, signal));
-        await records.record(info.id, config);
-        void announce(info);
-      } catch (err) {
-        await deployFailed(err, `Local deployment ${config.endpoint}/${config.deployment} failed`, config);
-      }
+      await runDeploy(`Deploying ${config.endpoint}/${config.deployment} locally`, `Local deployment ${config.endpoint}/${config.deployment} failed`, config, (d, report, signal, hooks) => d.deploy(config, report, signal, hooks));
     }),
     registerCommand(log, 'amlDoctor.localDeploy.reload', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Reload which local deployment?');
@@ -380,20 +525,13 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }),
     registerCommand(log, 'amlDoctor.localDeploy.update', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Update (recreate) which local deployment?');
-      const d = deployer();
       // Update reads the source folder, model and conda file again: only from this extension's record.
       const previous = await configForUpdate(records, { id: n.id, name: n.name, labels: n.container.labels }, workspaceFolders(), sourceQuestions);
       if (!previous) throw new vscode.CancellationError();
       const s = localDeploySettings();
-      const config: LocalDeployConfig = { ...previous, baseImage: s.baseImage || previous.baseImage, memoryGb: s.memoryGb || previous.memoryGb, debug: s.debug };
-      try {
-        const info = await withProgress(`Updating ${n.name}`, (report, signal) => d.update(config, report, signal));
-        await records.forget(n.id);
-        await records.record(info.id, config);
-        void announce(info);
-      } catch (err) {
-        await deployFailed(err, `Updating ${n.name} failed`, config);
-      }
+      // The recorded environment (the deployment's own image wins); the setting stays the fallback.
+      const config: LocalDeployConfig = { ...previous, baseImage: previous.environment?.image || previous.baseImage || s.baseImage, memoryGb: s.memoryGb || previous.memoryGb, debug: s.debug };
+      await runDeploy(`Updating ${n.name}`, `Updating ${n.name} failed`, config, (d, report, signal, hooks) => d.update(config, report, signal, hooks), n.id);
     }),
     registerCommand(log, 'amlDoctor.localDeploy.delete', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Delete which local deployment?');

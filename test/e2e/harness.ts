@@ -161,7 +161,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     // The first load of the workbench is slow on a busy machine: wait for it as long as for the workbench.
-    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { timeout: 90000 });
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { timeout: 180000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
   } catch (err) {
     // A session that did not start has no caller to close it: code-server would outlive the test run.

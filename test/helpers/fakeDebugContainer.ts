@@ -179,6 +179,10 @@ export class FakeDocker implements DockerClient {
   createContainer = async () => this.unused();
   putArchive = async () => this.unused();
   readFile = async () => this.unused();
+  inspectImage = async () => this.unused();
+  enginePlatform = async () => this.unused();
+  buildImage = () => this.unused();
+  pullImage = () => this.unused();
   imageExists = async () => this.unused();
 }
 

@@ -62,12 +62,23 @@ export interface FixtureEndpoint {
   deployments: FixtureDeployment[];
 }
 
+export interface FixtureEnvironmentVersion {
+  version: string;
+  image?: string;
+  condaFile?: string;
+  build?: { contextUri: string; dockerfilePath?: string };
+  /** ISO time: `@latest` is the most recently created version. */
+  created: string;
+}
+
 export interface FixtureWorkspace {
   subscriptionId: string;
   resourceGroup: string;
   name: string;
   location?: string;
   endpoints: FixtureEndpoint[];
+  /** Registered environments (name -> versions). */
+  environments?: Record<string, FixtureEnvironmentVersion[]>;
   computes: { name: string; type: 'AKS' | 'AmlCompute' | 'Kubernetes'; vmSize: string; nodes: number; state?: string }[];
 }
 
@@ -217,6 +228,26 @@ export async function startArmServer(fixture: ArmFixture, acceptToken = 'fake-ar
           identity: { type: 'SystemAssigned' },
           properties: { authMode: 'Key', scoringUri: `https://${e.name}.westeurope.inference.ml.azure.com/score`, provisioningState: e.state ?? 'Succeeded', traffic: e.traffic ?? {}, ...(e.compute ? { compute: `${wsId(w)}/computes/${e.compute}` } : {}) },
         })), url);
+      }
+      if (req.method === 'GET' && (r = /^\/environments\/([^/]+)\/versions(?:\/([^/]+))?$/.exec(rest))) {
+        const versions = w.environments?.[r[1]!];
+        if (!versions) return json(res, 404, { error: { code: 'UserError', message: `Could not find asset with name ${r[1]}` } });
+        const shape = (v: FixtureEnvironmentVersion) => ({
+          id: `${wsId(w)}/environments/${r![1]}/versions/${v.version}`,
+          name: v.version,
+          type: `${ML}/workspaces/environments/versions`,
+          systemData: { createdAt: v.created },
+          properties: { image: v.image, condaFile: v.condaFile, build: v.build, osType: 'Linux', isAnonymous: false },
+        });
+        if (r[2]) {
+          const v = versions.find((x) => x.version === r![2]);
+          return v ? json(res, 200, shape(v)) : json(res, 404, { error: { code: 'UserError', message: `Could not find asset with name ${r[1]} and version ${r[2]}` } });
+        }
+        let list = [...versions];
+        if (url.searchParams.get('$orderBy') === 'createdtime desc') list.sort((a, b) => b.created.localeCompare(a.created));
+        const top = Number(url.searchParams.get('$top') ?? '0');
+        if (top > 0) list = list.slice(0, top);
+        return page(res, list.map(shape), url);
       }
       if ((r = /^\/onlineEndpoints\/([^/]+)\/deployments(?:\/([^/]+)(\/getLogs)?)?$/.exec(rest))) {
         const e = w.endpoints.find((x) => x.name === r![1]);

@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { nullLogger } from '../../../src/common/logger';
 import { packArchive } from '../../../src/docker/archive';
 import type { DockerClient } from '../../../src/docker/client';
-import { LocalDeployError, LocalDeployer, configFromDeploymentYaml, configHash, containerNameFor, describeCrash, modelDirFor, validateConfig } from '../../../src/docker/localDeploy';
+import { configFromDeploymentYaml } from '../../../src/environment/deploymentYaml';
+import { LocalDeployError, LocalDeployer, configHash, containerNameFor, describeCrash, modelDirFor, validateConfig } from '../../../src/docker/localDeploy';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const EXAMPLES = path.join(REPO, 'examples');
@@ -25,7 +26,9 @@ describe('local deploy configuration (unit)', () => {
     assert.equal(c.entryScript, 'score.py');
     assert.equal(c.modelPath, path.join(EXAMPLES, 'model', 'diabetes-linear.npz'));
     assert.equal(c.condaFile, path.join(EXAMPLES, 'environment', 'conda.yml'));
-    assert.equal(c.baseImage, 'aml-doctor/scoring:bookworm-1');
+    // What the deployment names wins over the setting (the fallback).
+    assert.equal(c.baseImage, 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest');
+    assert.equal(c.environment?.image, 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest');
     assert.deepEqual(validateConfig(c), []);
     assert.equal(modelDirFor(c), '/var/azureml-app/azureml-models/diabetes-linear/1');
   });
