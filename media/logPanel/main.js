@@ -31,6 +31,7 @@
     const r = el('div', `row sev-${line.severity}${line.signature ? ' hit' : ''}`);
     r.id = `l-${line.n}`;
     r.dataset.n = String(line.n);
+    r.dataset.len = String(line.text.length);
     r.appendChild(el('span', 'n', String(line.n)));
     if (line.frame) {
       const t = line.text;
@@ -47,30 +48,80 @@
     return r;
   }
 
+  // The DOM holds at most maxRows rows and maxChars characters of log text, counting the rows inside
+  // collapsed noise groups (a group is one element but may hold thousands of rows).
+  let maxChars = 8 * 1024 * 1024;
+  let rowCount = 0;
+  let charCount = 0;
+
+  function setSummary(group) {
+    const count = Number(group.dataset.count);
+    group.firstElementChild.textContent = `${count} harmless line${count === 1 ? '' : 's'} (noise, not the cause)`;
+  }
+
   function append(lines) {
     const frag = document.createDocumentFragment();
     let last = logEl.lastElementChild;
     for (const line of lines) {
+      const r = row(line);
+      rowCount++;
+      charCount += line.text.length;
       if (line.noise) {
         // Consecutive harmless lines collapse into one group.
         let group = last && last.tagName === 'DETAILS' ? last : null;
         if (!group) {
           group = el('details', 'noise');
+          group.dataset.count = '0';
+          group.dataset.chars = '0';
           group.appendChild(el('summary', undefined, ''));
           frag.appendChild(group);
         }
-        group.appendChild(row(line));
-        const count = group.querySelectorAll('.row').length;
-        group.querySelector('summary').textContent = `${count} harmless line${count === 1 ? '' : 's'} (noise, not the cause)`;
+        group.appendChild(r);
+        group.dataset.count = String(Number(group.dataset.count) + 1);
+        group.dataset.chars = String(Number(group.dataset.chars) + line.text.length);
+        setSummary(group);
         last = group;
       } else {
-        last = row(line);
-        frag.appendChild(last);
+        last = r;
+        frag.appendChild(r);
       }
     }
     logEl.appendChild(frag);
-    while (logEl.childElementCount > maxRows) logEl.firstElementChild.remove();
+    trim();
     if (followEl.checked) logEl.scrollTop = logEl.scrollHeight;
+  }
+
+  /** Drops the oldest rows (a whole group at once when all of it has to go) until the limits hold. */
+  function trim() {
+    while ((rowCount > maxRows || charCount > maxChars) && logEl.firstElementChild) {
+      const first = logEl.firstElementChild;
+      if (first.tagName !== 'DETAILS') {
+        removeRow(first);
+        continue;
+      }
+      const count = Number(first.dataset.count);
+      const chars = Number(first.dataset.chars);
+      if (rowCount - count >= maxRows || charCount - chars >= maxChars) {
+        rowCount -= count;
+        charCount -= chars;
+        first.remove();
+        continue;
+      }
+      const r = first.querySelector('.row');
+      if (r) {
+        first.dataset.chars = String(chars - Number(r.dataset.len));
+        removeRow(r);
+      }
+      first.dataset.count = String(count - 1);
+      if (count - 1 <= 0) first.remove();
+      else setSummary(first);
+    }
+  }
+
+  function removeRow(r) {
+    rowCount--;
+    charCount -= Number(r.dataset.len);
+    r.remove();
   }
 
   function renderCard(e) {
@@ -125,6 +176,12 @@
     switch (m.type) {
       case 'reset':
         logEl.textContent = '';
+        rowCount = 0;
+        charCount = 0;
+        if (m.limits) {
+          maxRows = m.limits.rows;
+          maxChars = m.limits.chars;
+        }
         if (typeof m.filter === 'string' && filterEl.value !== m.filter && document.activeElement !== filterEl) filterEl.value = m.filter;
         append(m.lines);
         missed = 0;
