@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
+import { redactSecrets } from '../common/redact';
 import { DockerApiError, publishedHost, type ContainerDetails, type ContainerSummary, type DockerClient } from './client';
 import { AML_DOCTOR_LABEL } from './discovery';
 import { httpRequest } from './http';
@@ -55,14 +56,19 @@ export interface DeployedInfo {
 }
 
 export class LocalDeployError extends Error {
+  /** The container's last log lines, redacted (they reach the log channel's file on disk). */
+  readonly logTail: string;
+
   constructor(
     message: string,
     readonly kind: 'invalid-config' | 'image-missing' | 'oom' | 'exited' | 'timeout' | 'not-found' | 'cancelled',
-    readonly logTail = '',
+    logTail = '',
     readonly containerId?: string,
   ) {
-    super(message);
+    // The message may quote a container log line (describeCrash): it is shown and logged, so redact it too.
+    super(redactSecrets(message));
     this.name = 'LocalDeployError';
+    this.logTail = redactSecrets(logTail);
   }
 }
 

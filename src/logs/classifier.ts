@@ -1,6 +1,7 @@
 // The streaming log classifier: feed it chunks as they arrive (from `docker logs --follow`, Azure
 // get_logs polling, a file or a paste); it keeps only bounded state (counters, the first few evidence
 // lines per signature, the traceback being read) and can explain the log at any moment.
+import { redactSecrets } from '../common/redact';
 import { DETECTED, SIGNATURES, UNRECOGNISED, signatureById } from './catalogue';
 import { KeywordScanner } from './keywords';
 import { DockerStreamDemuxer, looksMultiplexed, normalizeLine, type StreamFormat } from './normalize';
@@ -11,8 +12,16 @@ export interface ClassifierOptions {
   format?: StreamFormat;
   /** Called for every line (the panel); without it the classifier only scans lines with keywords. */
   onLine?: (line: LogLine) => void;
-  /** Longer lines are cut (memory stays bounded however the log looks). Default 64 KiB. */
+  /**
+   * Longer lines are cut there with a marker and the rest of the line is skipped: memory and the work per
+   * line stay bounded however the log looks (a container may print gigabytes without a newline). This is
+   * also the most any pattern examines. Default 64 KiB.
+   */
   maxLineBytes?: number;
+  /** pushAsync: bytes handled between two checks of the time budget. Default 64 KiB. */
+  sliceBytes?: number;
+  /** pushAsync: after this much work the classifier yields to the event loop. Default 8 ms. */
+  budgetMs?: number;
   /** Evidence lines kept per finding. Default 5. */
   evidencePerFinding?: number;
   /** Re-boots of workers within this time (or line distance, without timestamps) make a loop. */
@@ -41,6 +50,10 @@ const DETECTOR_KEYWORDS = [
   'mlflow_score_script',
 ];
 
+/** The marker that replaces the rest of a line longer than maxLineBytes. */
+export const CUT_MARKER = ' … [line cut: too long, the rest of it is skipped]';
+
+// Each runs in linear time on any line (test/unit/logs/linear-patterns.test.ts).
 const RE = {
   tracebackStart: /Traceback \(most recent call last\)/,
   frame: /^\s*File "([^"]+)", line (\d+)(?:,? in (.+))?/,
@@ -52,15 +65,35 @@ const RE = {
   initDone: /init (?:has )?completed successfully|Users?'?s init has completed|init\(\) (?:done|completed)/i,
   mlflow: /mlflow_score_script/,
   timestamp: /(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)/,
-  errorLevel: /\b(?:ERROR|CRITICAL|FATAL)\b|\[(?:ERROR|CRITICAL)\]|^\s*[\w.]*(?:Error|Exception)\b|Traceback \(most recent/,
+  errorLevel: /\b(?:ERROR|CRITICAL|FATAL)\b|\[(?:ERROR|CRITICAL)\]|^\s*[A-Za-z_][\w.]{0,120}(?:Error|Exception)\b|Traceback \(most recent/,
   warnLevel: /\bWARN(?:ING)?\b/,
   debugLevel: /\bDEBUG\b/,
 };
 
-const USER_FRAME = /(?:^|[\\/])score[\w-]*\.py$|[\\/]var[\\/]azureml-app[\\/](?!.*(?:site-packages|azureml-server|azureml_inference))/;
+/** Exported for the linear-time test. */
+export const CLASSIFIER_PATTERNS: readonly RegExp[] = Object.values(RE);
+
+const ENTRY_SCRIPT_NAME = /^score[\w-]*\.py$/;
 
 function isUserFrame(f: Frame): boolean {
-  return USER_FRAME.test(f.path) && !/site-packages|dist-packages|[\\/]lib[\\/]python/.test(f.path);
+  const p = f.path.replace(/\\/g, '/');
+  if (/site-packages|dist-packages|\/lib\/python|azureml-server|azureml_inference/.test(p)) return false;
+  return ENTRY_SCRIPT_NAME.test(p.slice(p.lastIndexOf('/') + 1)) || p.includes('/var/azureml-app/');
+}
+
+// Building the keyword automaton takes tens of milliseconds: once per signature list, not per log.
+const compiledCache = new WeakMap<Signature[], { lineSignatures: Signature[]; scanner: KeywordScanner }>();
+
+function compiled(signatures: Signature[]): { lineSignatures: Signature[]; scanner: KeywordScanner } {
+  let c = compiledCache.get(signatures);
+  if (!c) {
+    // Noise first: a line recognised as harmless is never evidence for a failure.
+    const withPatterns = signatures.filter((s) => s.patterns.length > 0);
+    const lineSignatures = [...withPatterns.filter((s) => s.noise), ...withPatterns.filter((s) => !s.noise)];
+    c = { lineSignatures, scanner: new KeywordScanner([...lineSignatures.flatMap((s) => s.keywords), ...DETECTOR_KEYWORDS]) };
+    compiledCache.set(signatures, c);
+  }
+  return c;
 }
 
 export class LogClassifier {
@@ -69,6 +102,8 @@ export class LogClassifier {
   private readonly scanner: KeywordScanner;
   private readonly onLine?: (line: LogLine) => void;
   private readonly maxLineBytes: number;
+  private readonly sliceBytes: number;
+  private readonly budgetMs: number;
   private readonly evidencePerFinding: number;
   private readonly rebootWindowMs: number;
 
@@ -76,6 +111,8 @@ export class LogClassifier {
   private demuxer?: DockerStreamDemuxer;
   private carry: Buffer[] = [];
   private carryLength = 0;
+  /** True while the rest of a cut line is being dropped. */
+  private skipping = false;
   private lineNo = 0;
   private byteCount = 0;
   private readonly hits = new Map<string, Hit>();
@@ -97,12 +134,11 @@ export class LogClassifier {
 
   constructor(options: ClassifierOptions = {}) {
     this.signatures = options.signatures ?? SIGNATURES;
-    // Noise first: a line recognised as harmless is never evidence for a failure.
-    const withPatterns = this.signatures.filter((s) => s.patterns.length > 0);
-    this.lineSignatures = [...withPatterns.filter((s) => s.noise), ...withPatterns.filter((s) => !s.noise)];
-    this.scanner = new KeywordScanner([...this.lineSignatures.flatMap((s) => s.keywords), ...DETECTOR_KEYWORDS]);
+    ({ lineSignatures: this.lineSignatures, scanner: this.scanner } = compiled(this.signatures));
     this.onLine = options.onLine;
-    this.maxLineBytes = options.maxLineBytes ?? 64 * 1024;
+    this.maxLineBytes = Math.max(256, options.maxLineBytes ?? 64 * 1024);
+    this.sliceBytes = Math.max(1024, options.sliceBytes ?? 64 * 1024);
+    this.budgetMs = options.budgetMs ?? 8;
     this.evidencePerFinding = options.evidencePerFinding ?? 5;
     this.rebootWindowMs = options.rebootWindowMs ?? 120_000;
     this.format = options.format ?? 'auto';
@@ -113,43 +149,67 @@ export class LogClassifier {
   }
 
   push(chunk: string | Uint8Array): void {
+    const buf = this.payload(chunk);
+    if (buf) this.feed(buf);
+  }
+
+  /**
+   * push() in slices of sliceBytes: after budgetMs of work it yields to the event loop, so a huge chunk (or
+   * a hostile one) never blocks the extension host. Stops early once `signal` is aborted.
+   */
+  async pushAsync(chunk: string | Uint8Array, signal?: AbortSignal): Promise<void> {
+    const buf = this.payload(chunk);
+    if (!buf) return;
+    let since = performance.now();
+    for (let i = 0; i < buf.length; i += this.sliceBytes) {
+      if (signal?.aborted) return;
+      this.feed(buf.subarray(i, Math.min(buf.length, i + this.sliceBytes)));
+      if (performance.now() - since >= this.budgetMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+  }
+
+  /** The log bytes of a chunk (Docker's frame headers removed), or undefined when there are none yet. */
+  private payload(chunk: string | Uint8Array): Buffer | undefined {
     let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (buf.length === 0) return;
+    if (buf.length === 0) return undefined;
     if (this.format === 'auto') this.format = looksMultiplexed(buf) ? 'docker' : 'raw';
     if (this.format === 'docker') {
       this.demuxer ??= new DockerStreamDemuxer();
       const parts = this.demuxer.push(buf);
-      if (parts.length === 0) return;
+      if (parts.length === 0) return undefined;
       buf = parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts);
     }
     this.byteCount += buf.length;
-    this.feed(buf);
+    return buf;
   }
 
   /** Flushes the last unterminated line and returns the explanation. */
   end(): Explanation {
-    if (this.carryLength > 0) {
-      const line = Buffer.concat(this.carry);
-      this.carry = [];
-      this.carryLength = 0;
-      this.lineBytes(line, 0, line.length, this.scanner.find(line, 0, line.length) >= 0);
-    }
+    if (this.carryLength > 0) this.flushCarry();
+    this.skipping = false;
     return this.explain();
   }
 
   private feed(buf: Buffer): void {
     let start = 0;
-    if (this.carryLength > 0) {
+    if (this.skipping) {
+      // The rest of a line already cut at maxLineBytes: drop it up to its newline.
+      const nl = buf.indexOf(10);
+      if (nl < 0) return;
+      this.skipping = false;
+      start = nl + 1;
+    } else if (this.carryLength > 0) {
       const nl = buf.indexOf(10);
       if (nl < 0) {
         this.appendCarry(buf);
         return;
       }
       this.appendCarry(buf.subarray(0, nl));
-      const line = Buffer.concat(this.carry);
-      this.carry = [];
-      this.carryLength = 0;
-      this.lineBytes(line, 0, line.length, this.scanner.find(line, 0, line.length) >= 0);
+      if (this.skipping) this.skipping = false;
+      else this.flushCarry();
       start = nl + 1;
     }
     const lastNl = buf.lastIndexOf(10);
@@ -160,21 +220,28 @@ export class LogClassifier {
     if (start < buf.length) this.appendCarry(buf.subarray(start));
   }
 
+  /** Keeps the start of an unterminated line; past maxLineBytes the line is emitted cut and the rest skipped. */
   private appendCarry(part: Buffer): void {
-    // An endless line without '\n' is cut into pieces of maxLineBytes: memory stays bounded.
-    let rest = part;
-    while (rest.length > 0) {
-      const take = Math.min(this.maxLineBytes - this.carryLength, rest.length);
-      this.carry.push(Buffer.from(rest.subarray(0, take)));
-      this.carryLength += take;
-      rest = rest.subarray(take);
-      if (this.carryLength >= this.maxLineBytes) {
-        const line = Buffer.concat(this.carry);
-        this.carry = [];
-        this.carryLength = 0;
-        this.lineBytes(line, 0, line.length, this.scanner.find(line, 0, line.length) >= 0);
-      }
+    const room = this.maxLineBytes - this.carryLength;
+    if (part.length <= room) {
+      // A copy: the caller may reuse its buffer.
+      this.carry.push(Buffer.from(part));
+      this.carryLength += part.length;
+      return;
     }
+    this.carry.push(Buffer.from(part.subarray(0, room)));
+    const line = Buffer.concat(this.carry);
+    this.carry = [];
+    this.carryLength = 0;
+    this.skipping = true;
+    this.line(line.toString('utf8') + CUT_MARKER, this.scanner.find(line, 0, line.length) >= 0);
+  }
+
+  private flushCarry(): void {
+    const line = Buffer.concat(this.carry);
+    this.carry = [];
+    this.carryLength = 0;
+    this.lineBytes(line, 0, line.length, this.scanner.find(line, 0, line.length) >= 0);
   }
 
   /** Complete lines in buf[start, end); end is just after a '\n'. */
@@ -209,8 +276,12 @@ export class LogClassifier {
   }
 
   private lineBytes(buf: Buffer, start: number, end: number, keywordHit: boolean): void {
-    const stop = end - start > this.maxLineBytes ? start + this.maxLineBytes : end;
-    this.line(buf.toString('utf8', start, stop), keywordHit);
+    if (end - start <= this.maxLineBytes) {
+      this.line(buf.toString('utf8', start, end), keywordHit);
+      return;
+    }
+    const stop = start + this.maxLineBytes;
+    this.line(buf.toString('utf8', start, stop) + CUT_MARKER, this.scanner.find(buf, start, stop) >= 0);
   }
 
   private line(raw: string, keywordHit: boolean): void {
@@ -265,7 +336,7 @@ export class LogClassifier {
       else if (RE.warnLevel.test(text)) severity = 'warning';
       else if (RE.debugLevel.test(text)) severity = 'debug';
       if (noise && !signature) severity = 'info';
-      const out: LogLine = { n, text, severity };
+      const out: LogLine = { n, text: redactSecrets(text), severity };
       if (signature) out.signature = signature;
       if (noise && !signature) out.noise = true;
       if (frame) out.frame = frame;
@@ -328,7 +399,7 @@ export class LogClassifier {
       }
       return undefined;
     }
-    if (RE.initInvoked.test(text)) this.initInvoked ??= { line: n, text };
+    if (RE.initInvoked.test(text)) this.initInvoked ??= { line: n, text: redactSecrets(text) };
     if (RE.initDone.test(text)) this.initDone = true;
     if (RE.mlflow.test(text)) this.mlflow = true;
     return undefined;
@@ -341,7 +412,8 @@ export class LogClassifier {
       this.hits.set(id, hit);
     }
     hit.count++;
-    if (hit.evidence.length < this.evidencePerFinding) hit.evidence.push({ line, text: text.length > 2000 ? text.slice(0, 2000) + '…' : text });
+    // Evidence leaves the extension (panel, clipboard, CLI): redacted here, once.
+    if (hit.evidence.length < this.evidencePerFinding) hit.evidence.push({ line, text: redactSecrets(text.length > 2000 ? text.slice(0, 2000) + '…' : text) });
     const loc = location ?? this.pendingLocation;
     if (loc && !hit.location) hit.location = loc;
   }
@@ -419,9 +491,9 @@ export function explainText(text: string, options: ClassifierOptions = {}): Expl
   return c.end();
 }
 
-/** Classifies an async stream of chunks (files, `docker logs --follow`). */
+/** Classifies an async stream of chunks (files, `docker logs --follow`), yielding to the event loop as it goes. */
 export async function explainStream(chunks: AsyncIterable<string | Uint8Array>, options: ClassifierOptions = {}): Promise<Explanation> {
   const c = new LogClassifier(options);
-  for await (const chunk of chunks) c.push(chunk);
+  for await (const chunk of chunks) await c.pushAsync(chunk);
   return c.end();
 }

@@ -11,7 +11,7 @@ export type { LogSource } from './logPanel';
 
 function panelOptions() {
   const c = vscode.workspace.getConfiguration('amlDoctor');
-  return { maxLines: c.get<number>('logs.maxLines', 50_000) };
+  return { maxLines: c.get<number>('logs.maxLines', 50_000), maxBytes: c.get<number>('logs.maxMegabytes', 64) * 1024 * 1024 };
 }
 
 /** Opens the log panel on any feed (Docker `container.logs({follow:true})`, Azure get_logs polling...). */
