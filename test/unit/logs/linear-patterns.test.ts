@@ -1,5 +1,6 @@
 // Issue 12 item 2: a backtracking pattern let one log line freeze the extension host for seconds. Every
-// pattern that reads container output, log files, ARM error messages or text on its way out runs here on
+// pattern that reads container output, log files, ARM error messages or text on its way out (signatures,
+// the traceback parser, exception families, normalisation, explanations, redaction) runs here on
 // adversarial lines of 65,000 characters: long runs of each character class the pattern uses, with and
 // without the literals that complete it. Its time is bounded as a ratio to what the pattern's whole group
 // costs on a normal log line of the same length (a quadratic pattern is hundreds of times over; a linear
@@ -10,7 +11,9 @@ import { EXPLAIN_PATTERNS, explainDeploymentError } from '../../../src/azure/exp
 import { REDACTION_PATTERNS, redactSecrets } from '../../../src/common/redact';
 import { SIGNATURES } from '../../../src/logs/catalogue';
 import { CLASSIFIER_PATTERNS, explainText } from '../../../src/logs/classifier';
+import { EXCEPTION_PATTERNS } from '../../../src/logs/exceptions';
 import { NORMALIZE_PATTERNS } from '../../../src/logs/normalize';
+import { TRACEBACK_PATTERNS } from '../../../src/logs/traceback';
 import { adversarialLines, fastest, normalLine } from '../../helpers/adversarial';
 
 const N = 65_000;
@@ -28,6 +31,8 @@ const groups: [string, RegExp[]][] = [
   ['failure-signature catalogue', SIGNATURES.flatMap((s) => [...s.patterns, ...(s.unless ?? [])])],
   ['classifier line detectors', [...CLASSIFIER_PATTERNS]],
   ['line normalisation', [...NORMALIZE_PATTERNS]],
+  ['traceback parser', [...TRACEBACK_PATTERNS]],
+  ['exception families', [...EXCEPTION_PATTERNS]],
   ['deployment error explanations', [...EXPLAIN_PATTERNS]],
   ['secret redaction', REDACTION_PATTERNS.map((r) => r.re)],
 ];
