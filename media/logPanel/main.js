@@ -124,20 +124,55 @@
     r.remove();
   }
 
+  const PHASES = {
+    import: 'importing the entry script',
+    init: 'init()',
+    run: 'run(), handling a request',
+    response: 'after run() returned (serialising its answer)',
+    server_start: "the inference server's own start",
+    build: 'the image build',
+    scheduling: 'placing the replica',
+    control_plane: 'the Azure ML control plane',
+    request: 'the answer to a request',
+    client: 'the SDK or CLI on your machine',
+  };
+
+  function confidenceText(c) {
+    return `${c >= 0.8 ? 'high' : c >= 0.6 ? 'medium' : 'low'} confidence (${c.toFixed(2)})`;
+  }
+
+  function fact(label, value) {
+    const p = el('p', 'fact');
+    p.appendChild(el('span', 'label', `${label}: `));
+    if (typeof value === 'string') p.appendChild(document.createTextNode(value));
+    else p.appendChild(value);
+    return p;
+  }
+
   function renderCard(e) {
     const p = e.primary;
     cardEl.textContent = '';
-    cardEl.className = `card ${p.id === 'unrecognised' ? 'sev-none' : 'sev-failure'}`;
+    cardEl.className = `card ${p.category === 'no_failure' ? 'sev-none' : p.id === 'unrecognised' ? 'sev-unknown' : 'sev-failure'}`;
     const title = el('div', 'card-title', p.title);
     title.appendChild(el('span', 'badge', p.category));
     cardEl.appendChild(title);
+    cardEl.appendChild(el('div', `confidence conf-${p.confidence >= 0.8 ? 'high' : p.confidence >= 0.6 ? 'medium' : 'low'}`, confidenceText(p.confidence)));
     cardEl.appendChild(el('p', 'explanation', p.explanation));
+    if (p.phase) cardEl.appendChild(fact('Phase', PHASES[p.phase] || p.phase));
+    if (p.exception) cardEl.appendChild(fact('Exception', p.exception.type ? `${p.exception.type}${p.exception.message ? `: ${p.exception.message}` : ''}` : p.exception.message));
     if (p.location) {
       const where = el('p', 'where', 'Where: ');
       where.appendChild(frameLink(p.location));
       where.appendChild(document.createTextNode(p.location.function ? ` in ${p.location.function}()` : ''));
       cardEl.appendChild(where);
+      if (p.location.source) cardEl.appendChild(el('div', 'source', p.location.source));
     }
+    if (p.entryFrame && !(p.location && p.location.path === p.entryFrame.path && p.location.line === p.entryFrame.line)) {
+      const entry = el('p', 'where', 'In the entry script: ');
+      entry.appendChild(frameLink(p.entryFrame));
+      cardEl.appendChild(entry);
+    }
+    if (p.traceback && p.traceback.truncated) cardEl.appendChild(el('p', 'also', `The traceback is cut off at line ${p.traceback.endLine}: the exception line is not in the log.`));
     if (p.evidence.length) {
       cardEl.appendChild(el('div', 'label', 'Evidence:'));
       for (const ev of p.evidence) {
@@ -147,6 +182,8 @@
           const target = document.getElementById(`l-${ev.line}`);
           if (target) {
             followEl.checked = false;
+            const group = target.closest('details');
+            if (group) group.open = true;
             target.scrollIntoView({ block: 'center' });
             target.classList.add('flash');
             setTimeout(() => target.classList.remove('flash'), 1500);
@@ -163,10 +200,20 @@
       for (const f of p.fix) ol.appendChild(el('li', undefined, f));
       cardEl.appendChild(ol);
     }
+    if (p.collect && p.collect.length) {
+      cardEl.appendChild(el('div', 'label', 'Collect next:'));
+      const ul = el('ul', 'collect');
+      for (const c of p.collect) {
+        const li = el('li', undefined, c.what);
+        if (c.command) li.appendChild(el('code', 'command', c.command));
+        ul.appendChild(li);
+      }
+      cardEl.appendChild(ul);
+    }
     const docs = el('a', 'link docs', 'Troubleshooting guide');
     docs.addEventListener('click', () => vscode.postMessage({ type: 'openLink', url: p.docs }));
     cardEl.appendChild(docs);
-    const others = e.findings.slice(1, 4);
+    const others = e.findings.filter((f) => f.id !== p.id).slice(0, 3);
     if (others.length) cardEl.appendChild(el('p', 'also', `Also seen: ${others.map((f) => `${f.title} (${f.count})`).join('; ')}`));
     if (e.noise.length) cardEl.appendChild(el('p', 'also', `Ignored as harmless: ${e.noise.map((n) => `${n.title} (${n.count})`).join('; ')}`));
   }

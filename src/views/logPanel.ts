@@ -25,8 +25,10 @@ export interface LogSource {
   format?: StreamFormat;
   /** Local folder holding the entry script: frames under remoteRoot open from here. */
   sourceRoot?: string;
-  /** Folder of the code inside the container. Default /var/azureml-app. */
+  /** Folder of the code inside the container (AML_APP_ROOT). Default /var/azureml-app. */
   remoteRoot?: string;
+  /** The entry script (file name or container path), when the feed knows it: tracebacks name its frames. */
+  entryScript?: string;
   /** True for a live feed (follow mode on by default). */
   live?: boolean;
   /** Called when the panel closes: stop the feed (destroy the stream, stop polling). */
@@ -75,7 +77,7 @@ export class LogPanel implements vscode.Disposable {
     options: LogPanelOptions,
   ) {
     this.view = new LogView(options);
-    this.classifier = new LogClassifier({ format: source.format ?? 'auto', onLine: (l) => this.view.push(l) });
+    this.classifier = new LogClassifier({ format: source.format ?? 'auto', onLine: (l) => this.view.push(l), entryScript: source.entryScript, appRoot: source.remoteRoot });
     LogPanel.open.add(this);
     panel.webview.html = this.html();
     this.disposables.push(
@@ -136,7 +138,7 @@ export class LogPanel implements vscode.Disposable {
 
   private postDiagnosis(force: boolean): void {
     const e = this.classifier.explain();
-    const key = `${e.primary.id}:${e.primary.count}:${e.findings.length}:${e.noise.length}`;
+    const key = `${e.primary.id}:${e.primary.count}:${e.primary.confidence}:${e.findings.length}:${e.noise.length}`;
     if (!force && key === this.lastDiagnosisKey) return;
     this.lastDiagnosisKey = key;
     void this.post({ type: 'diagnosis', explanation: e });

@@ -1,11 +1,13 @@
 // The log panel's webview script (media/logPanel/main.js, as shipped) in a DOM without a browser (linkedom):
-// a live feed of thousands of groups of harmless lines must stay within the row and character limits. A
-// collapsed noise group is one DOM element but may hold any number of rows (issue 12 item 7).
+// a live feed of thousands of groups of harmless lines must stay within the row and character limits (a
+// collapsed noise group is one DOM element but may hold any number of rows, issue 12 item 7), and the
+// diagnosis card shows what the diagnosis rests on (issue 11).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as vm from 'node:vm';
+import { explainText } from '../../../src/logs/classifier';
 
 // linkedom is an ES module: loaded once before the tests.
 let parseHTML: (html: string) => { document: Document };
@@ -34,7 +36,9 @@ function webview() {
   });
   vm.runInContext(SCRIPT, context);
   const log = document.getElementById('log')!;
+  const card = document.getElementById('card')!;
   return {
+    card: () => ({ text: card.textContent ?? '', className: card.className, html: card.innerHTML }),
     send: (data: unknown) => onMessage!({ data }),
     rows: () => log.querySelectorAll('.row').length,
     // Log text only: a row is its line number (span.n) and the text.
@@ -95,5 +99,48 @@ describe('log panel webview rows (unit, linkedom)', () => {
     assert.equal(w.rows(), 200);
     assert.equal(w.groups().length, 1);
     assert.equal(w.groups()[0]!.querySelector('summary')!.textContent, '200 harmless lines (noise, not the cause)');
+  });
+});
+
+describe('log panel diagnosis card (unit, linkedom)', () => {
+  before(async () => {
+    ({ parseHTML } = (await import('linkedom')) as unknown as { parseHTML: typeof parseHTML });
+  });
+
+  const show = (log: string) => {
+    const w = webview();
+    // As the panel posts it: JSON through postMessage.
+    w.send({ type: 'diagnosis', explanation: JSON.parse(JSON.stringify(explainText(log))) });
+    return w.card();
+  };
+
+  it('shows the confidence, the phase, the exception and where in the entry script', () => {
+    const c = show(
+      [
+        'Traceback (most recent call last):',
+        '  File "/azureml-envs/e/lib/python3.10/site-packages/azureml_inference_server_http/server/user_script.py", line 117, in invoke_init',
+        '    self._user_init()',
+        '  File "/var/azureml-app/src/score.py", line 14, in init',
+        '    model = joblib.load(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model.pkl"))',
+        "FileNotFoundError: [Errno 2] No such file or directory: '/var/azureml-app/azureml-models/churn/3/model.pkl'",
+      ].join('\n'),
+    );
+    assert.match(c.className, /sev-failure/);
+    assert.match(c.text, /model_not_found/);
+    assert.match(c.text, /high confidence \(0\.\d\d\)/);
+    assert.match(c.text, /Phase: init\(\)/);
+    assert.match(c.text, /Exception: FileNotFoundError: \[Errno 2\]/);
+    assert.match(c.text, /Where: \/var\/azureml-app\/src\/score\.py, line 14 in init\(\)/);
+    assert.match(c.text, /model = joblib\.load/);
+    assert.match(c.text, /Evidence:line 6: FileNotFoundError/);
+  });
+
+  it('says "no failure in this text" with what to collect next', () => {
+    const c = show('Booting worker with pid: 9\n127.0.0.1 - - [02/Mar/2026:09:00:00 +0000] "GET / HTTP/1.0" 200 7');
+    assert.match(c.className, /sev-none/);
+    assert.match(c.text, /No failure in this text/);
+    assert.match(c.text, /low confidence|medium confidence/);
+    assert.match(c.text, /Collect next:/);
+    assert.match(c.text, /az ml online-deployment get-logs .*--container storage-initializer/);
   });
 });
