@@ -183,7 +183,7 @@ try {
 }
 
 console.log(`\nLog classifier vs grep -E -i -c -f <${patterns.length} catalogue patterns> (best of ${runs}, same files, same run; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);
-console.log('| log size | lines | classifier MB/s | grep MB/s | classifier time / grep time | classifier peak RSS | panel path MB/s (every line + 50k ring) | panel path peak RSS | diagnosis |');
+console.log('| log size | lines | classifier MB/s | grep MB/s | classifier time / grep time | classifier peak RSS | panel path MB/s (every line, redacted, kept in LogView) | panel path peak RSS | diagnosis |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
   console.log(`| ${r.mib.toFixed(0)} MiB | ${r.lines.toLocaleString('en-US')} | ${r.cls.toFixed(0)} | ${r.grep.toFixed(0)} | ${r.ratio.toFixed(2)}x | ${r.rss.toFixed(0)} MiB | ${r.panel.toFixed(0)} | ${r.panelRss.toFixed(0)} MiB | ${r.primary} |`);
