@@ -10,14 +10,21 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIGNATURES } from '../src/logs/catalogue.ts';
 import { LogClassifier } from '../src/logs/classifier.ts';
-import { RingBuffer } from '../src/logs/ringBuffer.ts';
+import { LogView } from '../src/logs/logView.ts';
 
 if (process.argv[2] === '--child' || process.argv[2] === '--child-panel') {
-  // --child-panel: the log panel's path, every line classified and kept in a 50,000-line ring buffer.
-  const ring = new RingBuffer(50_000);
-  const c = new LogClassifier(process.argv[2] === '--child-panel' ? { onLine: (l) => ring.push(l) } : {});
+  // --child-panel: the log panel's path, every line classified, redacted and kept (LogView: 50,000 lines /
+  // 64 MiB), the rows for the webview taken once per chunk, chunks classified in time-budgeted slices.
+  const panel = process.argv[2] === '--child-panel';
+  const view = new LogView();
+  const c = new LogClassifier(panel ? { onLine: (l) => view.push(l) } : {});
   const t0 = process.hrtime.bigint();
-  for await (const chunk of createReadStream(process.argv[3], { highWaterMark: 1 << 20 })) c.push(chunk);
+  for await (const chunk of createReadStream(process.argv[3], { highWaterMark: 1 << 20 })) {
+    if (panel) {
+      await c.pushAsync(chunk);
+      view.takePending();
+    } else c.push(chunk);
+  }
   const r = c.end();
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(JSON.stringify({ s, rssKb: process.resourceUsage().maxRSS, primary: r.primary.id, category: r.primary.category, lines: r.lines }));
@@ -65,10 +72,11 @@ function toEre(source) {
     }
     if (c === '(' && n === '?') {
       if (source[i + 2] === ':') { out += '('; i += 2; continue; }
-      if (source[i + 2] === '=') {
-        // lookahead: ERE has none; drop it (grep then matches a superset)
+      const look = source[i + 2] === '=' || source[i + 2] === '!' ? 3 : source[i + 2] === '<' && (source[i + 3] === '=' || source[i + 3] === '!') ? 4 : 0;
+      if (look) {
+        // lookaround: ERE has none; drop it (grep then matches a superset)
         let depth = 1;
-        i += 3;
+        i += look;
         while (i < source.length && depth > 0) {
           if (source[i] === '\\') i++;
           else if (source[i] === '(') depth++;
@@ -86,7 +94,8 @@ function toEre(source) {
 }
 
 const detectorLiterals = ['Traceback \\(most recent call last\\)', 'Booting worker with pid', 'signal 9', 'SIGKILL', 'Worker exiting', 'exited with code', 'WORKER TIMEOUT', 'init function', 'init has completed', 'mlflow_score_script'];
-const patterns = [...SIGNATURES.flatMap((s) => s.patterns.map((p) => toEre(p.source))), ...detectorLiterals];
+// seq() patterns carry their plain form (a.*b): what grep is given for them.
+const patterns = [...SIGNATURES.flatMap((s) => s.patterns.map((p) => toEre(p.plain ?? p.source))), ...detectorLiterals];
 const patternFile = path.join(dir, 'patterns.ere');
 writeFileSync(patternFile, patterns.join('\n') + '\n');
 for (const p of patterns) {
@@ -174,7 +183,7 @@ try {
 }
 
 console.log(`\nLog classifier vs grep -E -i -c -f <${patterns.length} catalogue patterns> (best of ${runs}, same files, same run; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);
-console.log('| log size | lines | classifier MB/s | grep MB/s | classifier time / grep time | classifier peak RSS | panel path MB/s (every line + 50k ring) | panel path peak RSS | diagnosis |');
+console.log('| log size | lines | classifier MB/s | grep MB/s | classifier time / grep time | classifier peak RSS | panel path MB/s (every line, redacted, kept in LogView) | panel path peak RSS | diagnosis |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
   console.log(`| ${r.mib.toFixed(0)} MiB | ${r.lines.toLocaleString('en-US')} | ${r.cls.toFixed(0)} | ${r.grep.toFixed(0)} | ${r.ratio.toFixed(2)}x | ${r.rss.toFixed(0)} MiB | ${r.panel.toFixed(0)} | ${r.panelRss.toFixed(0)} MiB | ${r.primary} |`);

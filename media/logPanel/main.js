@@ -31,6 +31,7 @@
     const r = el('div', `row sev-${line.severity}${line.signature ? ' hit' : ''}`);
     r.id = `l-${line.n}`;
     r.dataset.n = String(line.n);
+    r.dataset.len = String(line.text.length);
     r.appendChild(el('span', 'n', String(line.n)));
     if (line.frame) {
       const t = line.text;
@@ -47,46 +48,131 @@
     return r;
   }
 
+  // The DOM holds at most maxRows rows and maxChars characters of log text, counting the rows inside
+  // collapsed noise groups (a group is one element but may hold thousands of rows).
+  let maxChars = 8 * 1024 * 1024;
+  let rowCount = 0;
+  let charCount = 0;
+
+  function setSummary(group) {
+    const count = Number(group.dataset.count);
+    group.firstElementChild.textContent = `${count} harmless line${count === 1 ? '' : 's'} (noise, not the cause)`;
+  }
+
   function append(lines) {
     const frag = document.createDocumentFragment();
     let last = logEl.lastElementChild;
     for (const line of lines) {
+      const r = row(line);
+      rowCount++;
+      charCount += line.text.length;
       if (line.noise) {
         // Consecutive harmless lines collapse into one group.
         let group = last && last.tagName === 'DETAILS' ? last : null;
         if (!group) {
           group = el('details', 'noise');
+          group.dataset.count = '0';
+          group.dataset.chars = '0';
           group.appendChild(el('summary', undefined, ''));
           frag.appendChild(group);
         }
-        group.appendChild(row(line));
-        const count = group.querySelectorAll('.row').length;
-        group.querySelector('summary').textContent = `${count} harmless line${count === 1 ? '' : 's'} (noise, not the cause)`;
+        group.appendChild(r);
+        group.dataset.count = String(Number(group.dataset.count) + 1);
+        group.dataset.chars = String(Number(group.dataset.chars) + line.text.length);
+        setSummary(group);
         last = group;
       } else {
-        last = row(line);
-        frag.appendChild(last);
+        last = r;
+        frag.appendChild(r);
       }
     }
     logEl.appendChild(frag);
-    while (logEl.childElementCount > maxRows) logEl.firstElementChild.remove();
+    trim();
     if (followEl.checked) logEl.scrollTop = logEl.scrollHeight;
+  }
+
+  /** Drops the oldest rows (a whole group at once when all of it has to go) until the limits hold. */
+  function trim() {
+    while ((rowCount > maxRows || charCount > maxChars) && logEl.firstElementChild) {
+      const first = logEl.firstElementChild;
+      if (first.tagName !== 'DETAILS') {
+        removeRow(first);
+        continue;
+      }
+      const count = Number(first.dataset.count);
+      const chars = Number(first.dataset.chars);
+      if (rowCount - count >= maxRows || charCount - chars >= maxChars) {
+        rowCount -= count;
+        charCount -= chars;
+        first.remove();
+        continue;
+      }
+      const r = first.querySelector('.row');
+      if (r) {
+        first.dataset.chars = String(chars - Number(r.dataset.len));
+        removeRow(r);
+      }
+      first.dataset.count = String(count - 1);
+      if (count - 1 <= 0) first.remove();
+      else setSummary(first);
+    }
+  }
+
+  function removeRow(r) {
+    rowCount--;
+    charCount -= Number(r.dataset.len);
+    r.remove();
+  }
+
+  const PHASES = {
+    import: 'importing the entry script',
+    init: 'init()',
+    run: 'run(), handling a request',
+    response: 'after run() returned (serialising its answer)',
+    server_start: "the inference server's own start",
+    build: 'the image build',
+    scheduling: 'placing the replica',
+    control_plane: 'the Azure ML control plane',
+    request: 'the answer to a request',
+    client: 'the SDK or CLI on your machine',
+  };
+
+  function confidenceText(c) {
+    return `${c >= 0.8 ? 'high' : c >= 0.6 ? 'medium' : 'low'} confidence (${c.toFixed(2)})`;
+  }
+
+  function fact(label, value) {
+    const p = el('p', 'fact');
+    p.appendChild(el('span', 'label', `${label}: `));
+    if (typeof value === 'string') p.appendChild(document.createTextNode(value));
+    else p.appendChild(value);
+    return p;
   }
 
   function renderCard(e) {
     const p = e.primary;
     cardEl.textContent = '';
-    cardEl.className = `card ${p.id === 'unrecognised' ? 'sev-none' : 'sev-failure'}`;
+    cardEl.className = `card ${p.category === 'no_failure' ? 'sev-none' : p.id === 'unrecognised' ? 'sev-unknown' : 'sev-failure'}`;
     const title = el('div', 'card-title', p.title);
     title.appendChild(el('span', 'badge', p.category));
     cardEl.appendChild(title);
+    cardEl.appendChild(el('div', `confidence conf-${p.confidence >= 0.8 ? 'high' : p.confidence >= 0.6 ? 'medium' : 'low'}`, confidenceText(p.confidence)));
     cardEl.appendChild(el('p', 'explanation', p.explanation));
+    if (p.phase) cardEl.appendChild(fact('Phase', PHASES[p.phase] || p.phase));
+    if (p.exception) cardEl.appendChild(fact('Exception', p.exception.type ? `${p.exception.type}${p.exception.message ? `: ${p.exception.message}` : ''}` : p.exception.message));
     if (p.location) {
       const where = el('p', 'where', 'Where: ');
       where.appendChild(frameLink(p.location));
       where.appendChild(document.createTextNode(p.location.function ? ` in ${p.location.function}()` : ''));
       cardEl.appendChild(where);
+      if (p.location.source) cardEl.appendChild(el('div', 'source', p.location.source));
     }
+    if (p.entryFrame && !(p.location && p.location.path === p.entryFrame.path && p.location.line === p.entryFrame.line)) {
+      const entry = el('p', 'where', 'In the entry script: ');
+      entry.appendChild(frameLink(p.entryFrame));
+      cardEl.appendChild(entry);
+    }
+    if (p.traceback && p.traceback.truncated) cardEl.appendChild(el('p', 'also', `The traceback is cut off at line ${p.traceback.endLine}: the exception line is not in the log.`));
     if (p.evidence.length) {
       cardEl.appendChild(el('div', 'label', 'Evidence:'));
       for (const ev of p.evidence) {
@@ -96,6 +182,8 @@
           const target = document.getElementById(`l-${ev.line}`);
           if (target) {
             followEl.checked = false;
+            const group = target.closest('details');
+            if (group) group.open = true;
             target.scrollIntoView({ block: 'center' });
             target.classList.add('flash');
             setTimeout(() => target.classList.remove('flash'), 1500);
@@ -112,10 +200,20 @@
       for (const f of p.fix) ol.appendChild(el('li', undefined, f));
       cardEl.appendChild(ol);
     }
+    if (p.collect && p.collect.length) {
+      cardEl.appendChild(el('div', 'label', 'Collect next:'));
+      const ul = el('ul', 'collect');
+      for (const c of p.collect) {
+        const li = el('li', undefined, c.what);
+        if (c.command) li.appendChild(el('code', 'command', c.command));
+        ul.appendChild(li);
+      }
+      cardEl.appendChild(ul);
+    }
     const docs = el('a', 'link docs', 'Troubleshooting guide');
     docs.addEventListener('click', () => vscode.postMessage({ type: 'openLink', url: p.docs }));
     cardEl.appendChild(docs);
-    const others = e.findings.slice(1, 4);
+    const others = e.findings.filter((f) => f.id !== p.id).slice(0, 3);
     if (others.length) cardEl.appendChild(el('p', 'also', `Also seen: ${others.map((f) => `${f.title} (${f.count})`).join('; ')}`));
     if (e.noise.length) cardEl.appendChild(el('p', 'also', `Ignored as harmless: ${e.noise.map((n) => `${n.title} (${n.count})`).join('; ')}`));
   }
@@ -125,6 +223,12 @@
     switch (m.type) {
       case 'reset':
         logEl.textContent = '';
+        rowCount = 0;
+        charCount = 0;
+        if (m.limits) {
+          maxRows = m.limits.rows;
+          maxChars = m.limits.chars;
+        }
         if (typeof m.filter === 'string' && filterEl.value !== m.filter && document.activeElement !== filterEl) filterEl.value = m.filter;
         append(m.lines);
         missed = 0;

@@ -1,6 +1,12 @@
 // Explanations of Azure ML deployment errors (control plane and Kubernetes scheduler): what the error
 // means and what to change. Pure: text in, explanations out. Signatures are the messages Azure ML and
 // Kubernetes really print; the advice follows the Azure ML troubleshooting guide.
+// The text comes from ARM responses (someone else's server): it is capped, and every pattern runs in
+// linear time on any input (test/unit/logs/linear-patterns.test.ts runs each against adversarial text).
+import { decodeEntities, unescapeText } from '../logs/normalize';
+
+/** The most of an error text that is read. */
+export const MAX_ERROR_TEXT = 256 * 1024;
 
 export interface DeploymentExplanation {
   /** Stable id, e.g. 'out-of-quota'. */
@@ -17,16 +23,83 @@ export interface DeploymentExplanation {
 
 interface Rule {
   id: string;
-  pattern: RegExp;
+  /** A RegExp, or a linear matcher for what a single RegExp cannot say in linear time. */
+  pattern: RegExp | { exec(text: string): RegExpExecArray | null };
   build(m: RegExpExecArray, text: string): Omit<DeploymentExplanation, 'id' | 'evidence'>;
   /** Ids of later, more general rules this one makes redundant when both match. */
   supersedes?: string[];
 }
 
+// `N/M nodes are available: ... K Insufficient <resource>` (the Kubernetes scheduler's message). A matcher
+// rather than /(\d+)\/(\d+) nodes are available:[^\n"]*?(\d+) Insufficient X/, which re-scans the rest of
+// the line from every "nodes are available" and from every digit.
+const NODES_AVAILABLE = /(?<!\d)(\d{1,7})\/(\d{1,7}) nodes are available:/gi;
+const SENTENCE_END = /[\n"]/g;
+
+function nodesAvailable(insufficient: RegExp) {
+  return {
+    exec(text: string): RegExpExecArray | null {
+      NODES_AVAILABLE.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      let searchedTo = 0;
+      while ((m = NODES_AVAILABLE.exec(text))) {
+        const from = m.index + m[0].length;
+        // A later "nodes are available" before the end of a searched sentence sees a part of it only.
+        if (from < searchedTo) continue;
+        // The scheduler's sentence ends at a newline or at the end of the JSON string.
+        SENTENCE_END.lastIndex = from;
+        const end = SENTENCE_END.exec(text)?.index ?? text.length;
+        const r = insufficient.exec(text.slice(from, end));
+        if (r) {
+          const out = [text.slice(m.index, from + r.index + r[0].length), m[1]!, m[2]!, ...r.slice(1)] as unknown as RegExpExecArray;
+          out.index = m.index;
+          return out;
+        }
+        searchedTo = end;
+      }
+      return null;
+    },
+  };
+}
+
+const PATTERN = {
+  cpuMemoryInsufficient: /CPU\/Memory resource insufficient/i,
+  couldntSchedule: /Couldn'?t schedule because the kubernetes cluster didn'?t have available resources after trying for (\d{2}:\d{2}:\d{2})/i,
+  needCores: /more than ([\d.]{1,12}) CPU Cores? and ([\d.]{1,12}) ?GB Memory/i,
+  quota: /OutOfQuota|Not enough quota|QuotaExceeded|exceeding quota limits/i,
+  quotaSku: /quota (?:available )?for (\w{1,80})/i,
+  quotaUsage: /usage\/limit:\s{0,4}(\d{1,9})\/(\d{1,9})[.\s]{0,8}Additional needed:\s{0,4}(\d{1,9})/i,
+  capacity: /OutOfCapacity|capacity (?:is )?(?:not available|insufficient)|insufficient capacity/i,
+  imageBuild: /ImageBuildFailure|Image build failed|Docker image build failed|Failed to build image/i,
+  badArgument: /BadArgument/,
+  resourceNotReady: /ResourceNotReady/,
+  resourceNotFound: /ResourceNotFound/,
+  canceled: /OperationCanceled|operation (?:was )?cancell?ed/i,
+};
+
+const INSUFFICIENT = {
+  gpu: /(?<!\d)(\d{1,7}) Insufficient nvidia\.com\/gpu/i,
+  cpuMemory: /Insufficient (cpu|memory)/i,
+  any: /Insufficient ([\w.\-/]{1,100})/i,
+};
+
+/** Every pattern explainDeploymentError runs, for the linear-time test. */
+export const EXPLAIN_PATTERNS: readonly RegExp[] = [NODES_AVAILABLE, ...Object.values(PATTERN), ...Object.values(INSUFFICIENT)];
+
+/** The message after BadArgument ("(BadArgument) Invalid instance type X" / "BadArgument","message":"..."). */
+function badArgumentMessage(text: string): string | undefined {
+  const at = text.search(PATTERN.badArgument);
+  if (at < 0) return undefined;
+  let rest = text.slice(at + 'BadArgument'.length, at + 'BadArgument'.length + 400);
+  rest = rest.replace(/^[^A-Za-z]{0,40}/, '').replace(/^[Mm]essage[":\s]{0,8}/, '');
+  const msg = rest.slice(0, Math.min(200, ...[rest.indexOf('\n'), rest.indexOf('"')].filter((i) => i >= 0))).trim();
+  return msg.length >= 10 ? msg : undefined;
+}
+
 const RULES: Rule[] = [
   {
     id: 'gpu-unavailable',
-    pattern: /(\d+)\/(\d+) nodes are available:[^\n"]*?(\d+) Insufficient nvidia\.com\/gpu/i,
+    pattern: nodesAvailable(INSUFFICIENT.gpu),
     supersedes: ['insufficient-resource'],
     build: (m) => ({
       title: `No GPU free on the cluster (${m[1]}/${m[2]} nodes available)`,
@@ -40,10 +113,12 @@ const RULES: Rule[] = [
   },
   {
     id: 'insufficient-cpu-memory',
-    pattern: /(?:(\d+)\/(\d+) nodes are available:[^\n"]*?Insufficient (cpu|memory))|(?:CPU\/Memory resource insufficient[^\n"]*)/i,
+    pattern: {
+      exec: (text: string) => nodesAvailable(INSUFFICIENT.cpuMemory).exec(text) ?? PATTERN.cpuMemoryInsufficient.exec(text),
+    },
     supersedes: ['insufficient-resource'],
     build: (m, text) => {
-      const need = /more than ([\d.]+) CPU Cores? and ([\d.]+) ?GB Memory/i.exec(text);
+      const need = PATTERN.needCores.exec(text);
       return {
         title: m[1] ? `Not enough ${m[3]} on the cluster (${m[1]}/${m[2]} nodes available)` : 'Not enough CPU/memory on the cluster',
         meaning:
@@ -59,7 +134,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'insufficient-resource',
-    pattern: /(\d+)\/(\d+) nodes are available:[^\n"]*?Insufficient ([\w.\-/]+)/i,
+    pattern: nodesAvailable(INSUFFICIENT.any),
     build: (m) => ({
       title: `Cluster lacks ${m[3]} (${m[1]}/${m[2]} nodes available)`,
       meaning: `The deployment requests the resource ${m[3]}, and none of the cluster's ${m[2]} node(s) has it free.`,
@@ -68,7 +143,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'cluster-no-resources',
-    pattern: /Couldn'?t schedule because the kubernetes cluster didn'?t have available resources after trying for (\d{2}:\d{2}:\d{2})/i,
+    pattern: PATTERN.couldntSchedule,
     build: (m) => ({
       title: `Couldn't schedule: cluster out of resources (gave up after ${m[1]})`,
       meaning: `The Kubernetes scheduler tried for ${m[1]} to find a node with enough free CPU, memory or GPU for a replica and found none.`,
@@ -81,10 +156,10 @@ const RULES: Rule[] = [
   },
   {
     id: 'out-of-quota',
-    pattern: /OutOfQuota|Not enough quota|QuotaExceeded|exceeding quota limits/i,
+    pattern: PATTERN.quota,
     build: (_m, text) => {
-      const sku = /quota (?:available )?for ([\w]+)/i.exec(text)?.[1];
-      const usage = /usage\/limit:\s*(\d+)\/(\d+)[.\s]*Additional needed:\s*(\d+)/i.exec(text);
+      const sku = PATTERN.quotaSku.exec(text)?.[1];
+      const usage = PATTERN.quotaUsage.exec(text);
       return {
         title: `Out of quota${sku ? ` for ${sku}` : ''}`,
         meaning:
@@ -100,7 +175,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'out-of-capacity',
-    pattern: /OutOfCapacity|capacity (?:is )?(?:not available|insufficient)|insufficient capacity/i,
+    pattern: PATTERN.capacity,
     build: () => ({
       title: 'Azure is out of capacity for this instance type',
       meaning: 'The region has no free machines of the requested VM size right now. This is on the Azure side, not a quota you can raise.',
@@ -109,7 +184,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'image-build-failure',
-    pattern: /ImageBuildFailure|Image build failed|Docker image build failed|Failed to build image/i,
+    pattern: PATTERN.imageBuild,
     build: () => ({
       title: 'The environment image failed to build',
       meaning: 'Azure ML builds a Docker image from the environment (base image + conda/pip dependencies) before deploying; that build failed, usually because a package could not be resolved or installed.',
@@ -122,9 +197,9 @@ const RULES: Rule[] = [
   },
   {
     id: 'bad-argument',
-    pattern: /BadArgument/,
+    pattern: PATTERN.badArgument,
     build: (_m, text) => {
-      const msg = /BadArgument[^A-Za-z]*(?:[Mm]essage[":\s]*)?([^\n"]{10,200})/.exec(text)?.[1];
+      const msg = badArgumentMessage(text);
       return {
         title: 'A deployment setting is invalid (BadArgument)',
         meaning: `Azure ML rejected a value in the deployment or endpoint definition before deploying${msg ? `: ${msg.trim()}` : '.'}`,
@@ -137,7 +212,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'resource-not-ready',
-    pattern: /ResourceNotReady/,
+    pattern: PATTERN.resourceNotReady,
     build: () => ({
       title: 'The container never became ready (ResourceNotReady)',
       meaning: 'The scoring container started but its liveness/readiness probe kept failing: init() in score.py raised, crashed the worker (out of memory), or took longer than the probe allows.',
@@ -150,7 +225,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'resource-not-found',
-    pattern: /ResourceNotFound/,
+    pattern: PATTERN.resourceNotFound,
     build: () => ({
       title: 'A referenced resource does not exist (ResourceNotFound)',
       meaning: 'The deployment refers to a model, environment, code asset, compute or endpoint that does not exist, or that this identity cannot see.',
@@ -159,7 +234,7 @@ const RULES: Rule[] = [
   },
   {
     id: 'operation-canceled',
-    pattern: /OperationCanceled|operation (?:was )?cancell?ed/i,
+    pattern: PATTERN.canceled,
     build: () => ({
       title: 'The operation was canceled (OperationCanceled)',
       meaning: 'Another operation on the same endpoint or deployment (an update or a delete) started and canceled this one, or it was canceled by a user.',
@@ -168,18 +243,9 @@ const RULES: Rule[] = [
   },
 ];
 
-/** Normalizes text copied from JSON, HTML or markdown (escaped newlines, entities). */
+/** Normalizes text copied from JSON (escaped once or twice), HTML or markdown (entities); capped. */
 export function normalizeErrorText(text: string): string {
-  return text
-    .replace(/\\n/g, '\n')
-    .replace(/\\"/g, '"')
-    .replace(/&gt;/g, '>')
-    .replace(/&lt;/g, '<')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCharCode(Number(d)))
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
+  return decodeEntities(unescapeText(text.length > MAX_ERROR_TEXT ? text.slice(0, MAX_ERROR_TEXT) : text));
 }
 
 /** All explanations matching the error text, most specific first; empty when nothing is recognized. */
@@ -191,7 +257,7 @@ export function explainDeploymentError(text: string): DeploymentExplanation[] {
     const m = rule.pattern.exec(normalized);
     if (!m) continue;
     if (superseded.has(rule.id)) continue;
-    found.push({ id: rule.id, evidence: m[0].trim(), ...rule.build(m, normalized) });
+    found.push({ id: rule.id, evidence: m[0].trim().slice(0, 500), ...rule.build(m, normalized) });
     rule.supersedes?.forEach((id) => superseded.add(id));
   }
   return found;

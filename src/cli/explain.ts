@@ -1,25 +1,55 @@
 // `aml-doctor explain [file|-] [--format text|json]`: names the failure in a deployment log.
 // JSON shape (stable contract):
-// { "primary": { "id", "category", "title", "explanation", "fix": [..], "docs", "evidence": [{ "line", "text" }], "location"? },
-//   "findings": [ same shape + "count", "score" ], "noise": [{ "id", "title", "count" }], "lines", "bytes" }
-// `primary.category` is "other" (id "unrecognised") when nothing is recognised. Exit 0 on success, 2 on bad usage.
+// { "primary": { "id", "category", "title", "explanation", "fix": [..], "docs", "confidence", "evidence": [{ "line", "text" }],
+//                "phase"?, "exception"?: { "type", "message" }, "location"?: frame, "entryFrame"?: frame,
+//                "traceback"?: { "frames": [frame], "exception"?, "truncated", "line", "endLine", "phase"?, "elided"?, "chained"? },
+//                "collect"?: [{ "what", "command"? }] },
+//   "findings": [ same shape + "count", "score" ], "noise": [{ "id", "title", "count" }], "entryScript"?, "lines", "bytes" }
+// frame: { "path" (as in the container), "line", "function", "source"?, "origin"?: entry|user|server|library|runtime|client }.
+// `primary.category` is "no_failure" (id "no-failure") when the text holds no failure, "other" (id
+// "unrecognised") when it reports one no known cause explains; both come with "collect". Exit 0 on success,
+// 2 on bad usage.
 import { parseFormatArgs } from './args';
 import { createReadStream } from 'node:fs';
-import { redactSecrets } from '../common/logger';
+import { redactSecrets } from '../common/redact';
 import { explainStream } from '../logs/classifier';
-import type { Explanation, Finding } from '../logs/types';
+import { reportText } from '../logs/report';
+import type { Explanation, Finding, Frame, Traceback } from '../logs/types';
+
+function publicFrame(f: Frame): Record<string, unknown> {
+  const out: Record<string, unknown> = { path: f.path, line: f.line, function: f.function };
+  // A source line is code from the container: it may hold a literal credential.
+  if (f.source !== undefined) out.source = redactSecrets(f.source);
+  if (f.origin) out.origin = f.origin;
+  return out;
+}
+
+function publicTraceback(t: Traceback): Record<string, unknown> {
+  const out: Record<string, unknown> = { frames: t.frames.map(publicFrame), truncated: t.truncated, line: t.line, endLine: t.endLine };
+  if (t.exception) out.exception = { type: t.exception.type, message: redactSecrets(t.exception.message) };
+  if (t.phase) out.phase = t.phase;
+  if (t.elided) out.elided = t.elided;
+  if (t.chained) out.chained = { relation: t.chained.relation, traceback: publicTraceback(t.chained.traceback) };
+  return out;
+}
 
 function publicFinding(f: Finding, withScore: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: f.id,
     category: f.category,
     title: f.title,
-    explanation: f.explanation,
+    explanation: redactSecrets(f.explanation),
     fix: f.fix,
     docs: f.docs,
+    confidence: f.confidence,
     evidence: f.evidence.map((e) => ({ line: e.line, text: redactSecrets(e.text) })),
   };
-  if (f.location) out.location = f.location;
+  if (f.phase) out.phase = f.phase;
+  if (f.exception) out.exception = { type: f.exception.type, message: redactSecrets(f.exception.message) };
+  if (f.location) out.location = publicFrame(f.location);
+  if (f.entryFrame) out.entryFrame = publicFrame(f.entryFrame);
+  if (f.traceback) out.traceback = publicTraceback(f.traceback);
+  if (f.collect) out.collect = f.collect;
   if (withScore) {
     out.count = f.count;
     out.score = f.score;
@@ -28,39 +58,19 @@ function publicFinding(f: Finding, withScore: boolean): Record<string, unknown> 
 }
 
 export function toJson(r: Explanation): unknown {
-  return {
+  const out: Record<string, unknown> = {
     primary: publicFinding(r.primary, false),
     findings: r.findings.map((f) => publicFinding(f, true)),
     noise: r.noise,
-    lines: r.lines,
-    bytes: r.bytes,
   };
+  if (r.entryScript) out.entryScript = r.entryScript;
+  out.lines = r.lines;
+  out.bytes = r.bytes;
+  return out;
 }
 
 export function toText(r: Explanation, name: string): string {
-  const p = r.primary;
-  const out: string[] = [];
-  out.push(`${name}: ${p.title} [${p.category}]`);
-  out.push('');
-  out.push(p.explanation);
-  if (p.location) out.push('', `Where: ${p.location.path}:${p.location.line} in ${p.location.function}`);
-  if (p.evidence.length) {
-    out.push('', 'Evidence:');
-    for (const e of p.evidence) out.push(`  line ${e.line}: ${redactSecrets(e.text)}`);
-  }
-  if (p.fix.length) {
-    out.push('', 'Fix:');
-    p.fix.forEach((f, i) => out.push(`  ${i + 1}. ${f}`));
-  }
-  out.push('', `Guide: ${p.docs}`);
-  const others = r.findings.slice(1);
-  if (others.length) {
-    out.push('', 'Also seen:');
-    for (const f of others) out.push(`  - ${f.title} [${f.category}] (${f.count} line${f.count === 1 ? '' : 's'}, first at line ${f.evidence[0]?.line})`);
-  }
-  if (r.noise.length) out.push('', `Harmless noise ignored: ${r.noise.map((n) => `${n.title} (${n.count})`).join('; ')}`);
-  out.push('', `${r.lines} line${r.lines === 1 ? '' : 's'} read.`);
-  return out.join('\n') + '\n';
+  return reportText(r, name);
 }
 
 export async function runExplain(

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
+import { redactSecrets } from '../common/redact';
 import { resolveAzureEnvironment } from '../environment/azureEnvironment';
 import { EnvironmentBuilder, EnvironmentError, type BuildSink, type EnvironmentOptions, type PreparedImage } from '../environment/builder';
 import type { EnvironmentLookup, EnvironmentSpec } from '../environment/types';
@@ -94,16 +95,21 @@ export interface ArchivePlan {
 }
 
 export class LocalDeployError extends Error {
+  /** The container's last log lines, redacted (they reach the log channel's file on disk). */
+  readonly logTail: string;
+
   constructor(
     message: string,
     readonly kind: 'invalid-config' | 'image-missing' | 'build-failed' | 'oom' | 'exited' | 'timeout' | 'not-found' | 'cancelled',
-    readonly logTail = '',
+    logTail = '',
     readonly containerId?: string,
     /** The environment failure behind 'image-missing' / 'build-failed' (its diagnosis marks file lines). */
     readonly environment?: EnvironmentError,
   ) {
-    super(message);
+    // The message may quote a container log line (describeCrash): it is shown and logged, so redact it too.
+    super(redactSecrets(message));
     this.name = 'LocalDeployError';
+    this.logTail = redactSecrets(logTail);
   }
 }
 

@@ -9,7 +9,7 @@ import type { Explanation, Finding } from '../logs/types';
 import { evidence, type EvidenceItem, type Location } from './report';
 
 export interface LogDiagnosis {
-  /** False when the log holds no known failure (the classifier's "unrecognised"). */
+  /** False when the log holds no known failure (the classifier's "unrecognised", or "no failure in this text"). */
   recognised: boolean;
   id: string;
   category: string;
@@ -42,7 +42,7 @@ function fromFinding(f: Finding, e: Explanation, sourceDir: string): LogDiagnosi
   const localFile = f.location ? localPathForFrame(f.location.path, sourceDir) : undefined;
   const link = localFile && f.location ? { file: localFile, line: f.location.line } : undefined;
   return {
-    recognised: f.id !== 'unrecognised',
+    recognised: f.id !== 'unrecognised' && f.category !== 'no_failure',
     id: f.id,
     category: f.category,
     title: f.title,

@@ -29,6 +29,7 @@ export const RESTRICTED_SETTINGS: Readonly<Record<string, string>> = {
   'amlDoctor.azure.tenant': 'which tenant tokens are requested for',
   'amlDoctor.azure.resourceManagerEndpoint': 'where Azure tokens are sent',
   'amlDoctor.logs.maxLines': 'how much memory the log panel keeps',
+  'amlDoctor.logs.maxMegabytes': 'how much memory the log panel keeps',
 };
 
 /** Settings a workspace may set even untrusted, and why that is harmless. */

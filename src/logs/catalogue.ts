@@ -2,23 +2,67 @@
 // plus what real scoring-container logs show, and the harmless noise that looks like an error.
 // Data only: the classifier (classifier.ts) decides how evidence is combined.
 // Patterns avoid wide bounded repetitions (`.{0,200}`): DFA matchers such as grep blow up on them.
-import type { Signature } from './types';
+// Every pattern runs in linear time on any line (test/unit/logs/linear-patterns.test.ts): `a.*b` is written
+// seq(a, b), a quantified run never shares characters with the part after it, and a run that could start
+// anywhere inside a longer run is anchored with a lookbehind.
+// Exceptions (tracebacks, exception lines) are not here: exceptions.ts reasons about them from their type,
+// message and the frames they were raised in. Phrases are kept for what has no traceback: platform and ARM
+// error codes, Kubernetes events, the server's own messages, HTTP answers, image builds.
+import { seq } from '../common/linearRegex';
+import type { CollectStep, Signature } from './types';
 
 const V1 = 'https://learn.microsoft.com/azure/machine-learning/v1/how-to-troubleshoot-deployment?view=azureml-api-1';
 const V2 = 'https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-online-endpoints';
+
+/** Sections of the troubleshooting guides. */
+export const DOCS = {
+  v1: V1,
+  v2: V2,
+  serviceLaunch: `${V1}#service-launch-fails`,
+  modelPath: `${V1}#function-fails-get_model_path`,
+  run: `${V1}#function-fails-runinput_data`,
+  http502: `${V1}#http-status-code-502`,
+  http503: `${V1}#http-status-code-503`,
+  http504: `${V1}#http-status-code-504`,
+  scheduling: `${V1}#container-cannot-be-scheduled`,
+  resourceNotReady: `${V2}#error-resourcenotready`,
+  imageBuild: `${V2}#error-imagebuildfailure`,
+  quota: `${V2}#error-outofquota`,
+  capacity: `${V2}#error-outofcapacity`,
+  identity: `${V2}#authorization-error`,
+  imagePull: `${V2}#error-imagepullfailed`,
+  statusCodes: `${V2}#http-status-codes`,
+  logs: `${V2}#get-container-logs`,
+} as const;
+
+/** What to collect when a text does not hold the cause (placeholders in angle brackets). */
+export const COLLECT = {
+  containerLog: {
+    what: "The scoring container's log from its start (the inference server's output)",
+    command: 'az ml online-deployment get-logs --name <deployment> --endpoint-name <endpoint> --lines 1000',
+  },
+  localLog: { what: 'The log of a local container', command: 'docker logs <container>' },
+  v1Log: { what: 'The container log of an SDK v1 web service (ACI / AKS)', command: 'print(service.get_logs())' },
+  storageInitializer: {
+    what: 'The model download log (the storage initializer container)',
+    command: 'az ml online-deployment get-logs --name <deployment> --endpoint-name <endpoint> --container storage-initializer',
+  },
+  buildLog: {
+    what: "The environment image's build log, read from its end (the failing step is the last one)",
+    command: 'Azure ML studio: Endpoints > <endpoint> > <deployment> > Logs (image build); SDK v1: azureml-logs/20_image_build_log.txt',
+  },
+  deployment: { what: 'The deployment state and its error details', command: 'az ml online-deployment show --name <deployment> --endpoint-name <endpoint>' },
+  events: { what: "The replica's Kubernetes events (scheduling, image pull, model download)", command: 'kubectl describe pod <pod> -n <namespace>  (Kubernetes online endpoints)' },
+} satisfies Record<string, CollectStep>;
 
 /** Signatures fired by the classifier's state machine rather than by a single line. */
 export const DETECTED = {
   workerKilled: 'oom-worker-killed',
   rebootLoop: 'oom-worker-reboot-loop',
-  initTraceback: 'init-exception-traceback',
-  runTraceback: 'run-exception-traceback',
   initNotCompleted: 'init-not-completed',
   mlflowBootFailure: 'mlflow-environment-mismatch',
   workerTimeoutKill: 'timeout-worker-killed',
 } as const;
-
-const ENTRY_MODULE = /No module named ['"]?(?:main|score\w*|\w*_score|scoring\w*|entry\w*)['"]?(?=$|[\s,;)])/;
 
 export const SIGNATURES: Signature[] = [
   // ----- out of memory -----------------------------------------------------------------------
@@ -58,23 +102,21 @@ export const SIGNATURES: Signature[] = [
     id: 'oom-killed',
     category: 'out_of_memory',
     title: 'The process ran out of memory',
-    keywords: ['oomkill', 'oom-kill', 'oom kill', 'oom_kill', 'out of memory', 'memoryerror', 'cannot allocate memory', 'bad_alloc', '137', 'memory limit', 'killed', 'outofmemory', 'memory usage'],
+    keywords: ['oomkill', 'oom-kill', 'oom kill', 'oom_kill', 'out of memory', '137', 'memory limit', 'killed', 'memory usage'],
     patterns: [
       /\bOOM ?Kill(?:ed|er)?\b|\boom[-_]kill/i,
       /\bout of memory\b/i,
-      /\bMemoryError\b/,
-      /Cannot allocate memory/i,
-      /std::bad_alloc/,
       /exit(?:ed)?[ _]?(?:code|status)\W{0,4}137\b/i,
       /exceed(?:ed|s)? (?:its |the )?memory limit/i,
       /^\s*Killed\s*$/,
-      /\bOutOfMemory(?:Error)?\b/,
-      /killed (?:due to|because of) (?:high )?memory|memory usage (?:exceeded|over)/i,
+      /killed (?:due to|because of) (?:high )?memory/i,
+      /memory usage (?:exceeded|over)/i,
     ],
     unless: [/Perhaps out of memory\?/],
     weight: 90,
+    confidence: 0.85,
     explanation:
-      'The container or the scoring process ran out of memory (MemoryError, OOMKilled or exit code 137). The model or the data it handles does not fit in the memory the deployment has.',
+      'The container or the scoring process ran out of memory (OOMKilled, exit code 137, killed by the kernel). The model or the data it handles does not fit in the memory the deployment has.',
     fix: [
       'Raise memory_gb / pick a larger instance type (locally: docker run --memory, or Docker Desktop resources).',
       'Reduce what is loaded: a smaller model, lazy loading, smaller batches in run().',
@@ -83,21 +125,6 @@ export const SIGNATURES: Signature[] = [
   },
 
   // ----- init() failures -----------------------------------------------------------------------
-  {
-    id: DETECTED.initTraceback,
-    category: 'init_exception',
-    title: 'init() raised an exception',
-    keywords: [],
-    patterns: [],
-    weight: 70,
-    explanation:
-      'The entry script\'s init() raised, so the worker never became ready and the container restarts (CrashLoopBackOff). The last frame in your code shows where.',
-    fix: [
-      'Open the frame shown under Where and fix the error in init(); run init() locally first (python -c "import score; score.init()").',
-      'Check the paths init() reads: the model is under AZUREML_MODEL_DIR.',
-    ],
-    docs: `${V1}#service-launch-fails`,
-  },
   {
     id: 'init-crashloop',
     category: 'init_exception',
@@ -108,10 +135,13 @@ export const SIGNATURES: Signature[] = [
       /Did your init method fail/i,
       /errors? in your scoring file'?s? init\(\)/i,
       /container application crashed/i,
-      /Back-off \d+\w* restarting failed/i,
+      /Back-off \d\w* restarting failed/i,
       /\binit\(\) (?:failed|raised)|(?:error|exception) (?:in|during|while running) (?:the )?(?:user'?s? )?init\b/i,
     ],
     weight: 50,
+    confidence: 0.5,
+    phase: 'init',
+    collect: [COLLECT.containerLog, COLLECT.v1Log],
     explanation:
       'The container crashed right after starting and Kubernetes/ACI keeps restarting it. This almost always means init() in the entry script raised (or the entry script could not be imported).',
     fix: [
@@ -171,48 +201,15 @@ export const SIGNATURES: Signature[] = [
     docs: `${V1}#service-launch-fails`,
   },
 
-  // ----- model not found ------------------------------------------------------------------------
-  {
-    id: 'model-not-found',
-    category: 'model_not_found',
-    title: 'The model could not be found (Model.get_model_path / AZUREML_MODEL_DIR)',
-    keywords: ['modelnotfound', 'model not found', 'get_model_path', 'azureml-models', 'azureml_model_dir', 'the model', 'model file', 'model path', 'model directory', 'no such file', 'unable to open file'],
-    patterns: [
-      /ModelNotFound(?:Exception|Error)?/,
-      /Model not found in (?:cache|root)/i,
-      /get_model_path\b.*(?:fail|not found|error|exception)/i,
-      /No such file or directory.*azureml-models/i,
-      /KeyError: ['"]?AZUREML_MODEL_DIR/,
-      /AZUREML_MODEL_DIR.*(?:not set|is None|missing)/i,
-      /(?:Could not|Couldn'?t|Unable to|Failed to|Cannot) (?:find|locate|load) (?:the )?model(?: file| path| directory)?\b/i,
-      /model (?:file|path|directory) .*(?:does not exist|not found)/i,
-      /No such file or directory:? .*\.(?:pkl|pickle|joblib|onnx|pt|pth|h5|hdf5|pb|safetensors|cbm|model)\b/,
-      /Unable to open file.*\.(?:h5|hdf5)\b/i,
-    ],
-    weight: 85,
-    explanation:
-      'The entry script looked for the model where it is not: Model.get_model_path() found no registered model of that name/version in the container, or the path built from AZUREML_MODEL_DIR does not exist.',
-    fix: [
-      'Build the path from os.getenv("AZUREML_MODEL_DIR") and the file name you registered (models keep their folder structure).',
-      'Check the model name and version given to the deployment (Model(ws, name, version=...)).',
-      'List the folder in the container (docker exec <id> ls -R /var/azureml-app/azureml-models).',
-    ],
-    docs: `${V1}#function-fails-get_model_path`,
-  },
-
   // ----- missing dependency vs. entry script not in the image --------------------------------------
   {
     id: 'entry-script-not-found',
-    category: 'other',
+    category: 'entry_script_not_found',
     title: 'The entry script is not in the container',
-    keywords: ['no module named', 'entry script', 'scoring script', 'entryscriptexception', 'no such file'],
-    patterns: [
-      ENTRY_MODULE,
-      /(?:scoring|entry) script\b.*(?:not found|does not exist|could not be found)/i,
-      /FileNotFoundError.*\bscore\w*\.py/i,
-      /No such file or directory.*\/score\w*\.py/i,
-    ],
+    keywords: ['entry script', 'scoring script', 'entry_script', 'scoring_script'],
+    patterns: [seq(/(?:scoring|entry)[ _]script\b/i, /not found|does not exist|doesn'?t exist|could not be found/)],
     weight: 95,
+    confidence: 0.8,
     explanation:
       'The server could not import the entry script itself: the file was never copied into the container (wrong code path / scoring_script / source_directory), or its name does not match. This is not a missing pip package.',
     fix: [
@@ -223,36 +220,17 @@ export const SIGNATURES: Signature[] = [
     docs: `${V2}#error-resourcenotready`,
   },
   {
-    id: 'missing-dependency',
+    id: 'server-not-installed',
     category: 'missing_dependency',
-    title: 'A Python package is missing or incompatible in the environment',
-    keywords: ['no module named', 'modulenotfounderror', 'cannot import name', 'shared object', 'undefined symbol', 'from c header', 'size changed', 'failed to import', 'api version', 'dll load failed', 'glibc', 'distributionnotfound', 'distribution was not found', 'importerror', 'versionconflict', 'get attribute', 'unpickle estimator', 'inconsistentversionwarning', 'not found'],
-    patterns: [
-      /ModuleNotFoundError/,
-      /No module named ['"]?[\w.]+/,
-      /ImportError: cannot import name/,
-      /ImportError: .*cannot open shared object file/,
-      /undefined symbol: /,
-      /Expected \d+ from C header, got \d+ from PyObject/i,
-      /size changed, may indicate binary incompatibility/i,
-      /numpy\.core\.\w+ failed to import/i,
-      /module compiled against API version/i,
-      /DLL load failed/,
-      /version [`']GLIBC\w*[\d.]*' not found/,
-      /DistributionNotFound|The '[\w.-]+' distribution was not found|VersionConflict/,
-      /Can't get attribute '\w+' on <module/,
-      /Trying to unpickle estimator \w+ from version|InconsistentVersionWarning/,
-      /\b(?:azmlinfsrv|gunicorn|flask)\b.*(?:command not found|: not found)/i,
-    ],
-    unless: [ENTRY_MODULE],
+    title: 'The inference server is not installed in the image',
+    keywords: ['not found'],
+    patterns: [seq(/\b(?:azmlinfsrv|gunicorn|flask)\b/i, /command not found|: not found/)],
     weight: 85,
+    confidence: 0.8,
+    phase: 'server_start',
     explanation:
-      'Importing a Python package failed inside the container: it is not in the environment (conda.yml / requirements), or an installed version is binary-incompatible with another (e.g. numpy ABI). Note azureml-defaults / azureml-inference-server-http must be in the environment for the inference server.',
-    fix: [
-      'Add the missing package (with a pinned version) to the environment\'s conda.yml / requirements and rebuild.',
-      'Pin versions that match the ones the model was trained with (numpy, scikit-learn, mlflow ...).',
-      'Reproduce: docker run -it <image> python -c "import <module>".',
-    ],
+      'The container could not start the scoring server: its command is not in the image. The environment lacks azureml-inference-server-http (or azureml-defaults), which the Azure ML images start.',
+    fix: ['Add azureml-inference-server-http (or azureml-defaults) to the environment\'s conda.yml / requirements and rebuild.', 'Or use an Azure ML inference base image that has it.'],
     docs: `${V1}#service-launch-fails`,
   },
   {
@@ -276,16 +254,13 @@ export const SIGNATURES: Signature[] = [
     keywords: ['nvidia', 'cuda', 'gpu'],
     patterns: [
       /Insufficient nvidia\.com\/gpu/i,
-      /no CUDA-capable device/i,
-      /CUDA driver version is insufficient/i,
-      /\bcudaError\w*/,
-      /CUDA_ERROR_NO_DEVICE|cuInit\b.*(?:fail|error)/i,
-      /(?:Unable to use|cannot run|failed to run|couldn'?t communicate with).*nvidia-smi|NVIDIA-SMI has failed/i,
+      seq(/cuInit\b/i, /fail|error/),
+      seq(/Unable to use|cannot run|failed to run|couldn'?t communicate with/i, /nvidia-smi/),
+      /NVIDIA-SMI has failed/i,
       /nvidia-smi: (?:not found|command not found)/i,
-      /could not select device driver .* capabilities: \[\[gpu\]\]/i,
-      /CUDAExecutionProvider.*(?:not available|fail)/i,
+      seq(/could not select device driver /i, / capabilities: \[\[gpu\]\]/),
       /(?:no|zero) GPUs? (?:available|found|detected)|GPU (?:is )?not (?:available|found|detected)/i,
-      /torch\.cuda\.is_available\(\)\W*(?:->|is|returns?|=)?\s*False/i,
+      /torch\.cuda\.is_available\(\)(?:[\s=>:-]{0,6}|\s(?:is|returns?)\s)False/i,
     ],
     unless: [/CUDA out of memory/i],
     weight: 88,
@@ -306,7 +281,7 @@ export const SIGNATURES: Signature[] = [
     patterns: [
       /Couldn'?t schedule because/i,
       /didn'?t have available resources/i,
-      /\d+\/\d+ nodes are available/i,
+      /(?<!\d)\d+\/\d+ nodes are available/i,
       /Insufficient (?:cpu|memory|pods|ephemeral-storage|[\w.]+\/[\w.-]+)/i,
       /\bUnschedulable\b/i,
       /resources? insufficient/i,
@@ -328,17 +303,6 @@ export const SIGNATURES: Signature[] = [
 
   // ----- requests: 502 / 503 / 504 / 408 / 424 / 429 -------------------------------------------------
   {
-    id: DETECTED.runTraceback,
-    category: 'run_exception_502',
-    title: 'run() raised an exception',
-    keywords: [],
-    patterns: [],
-    weight: 72,
-    explanation: 'The entry script\'s run() raised while handling a request; the server answers 502 (or 500) to the client.',
-    fix: ['Open the frame shown under Where and handle the error; validate the input in run().', 'Send the failing request body locally to reproduce.'],
-    docs: `${V1}#function-fails-runinput_data`,
-  },
-  {
     id: 'run-function-failed',
     category: 'run_exception_502',
     title: 'run() raised while scoring a request (502)',
@@ -348,8 +312,9 @@ export const SIGNATURES: Signature[] = [
       /Run function failed/i,
       /\brun\(\) (?:got an unexpected|missing \d+ required|takes \d+)/,
       /(?:Encountered|Caught|Unhandled) Exception (?:in|while|during)(?: calling| running)?(?: the)?(?: user'?s?)? run\b/i,
-      /\b424\b.*(?:Model Error|Failed Dependency)|Failed Dependency.*\b424\b/i,
     ],
+    phase: 'run',
+    confidence: 0.85,
     weight: 80,
     explanation:
       'run() raised an exception for the request: the server returns 502 with X-Ms-Run-Function-Failed: True (424 on managed endpoints) and, in debug mode, the exception text.',
@@ -360,11 +325,29 @@ export const SIGNATURES: Signature[] = [
     docs: `${V1}#function-fails-runinput_data`,
   },
   {
+    id: 'model-error-424',
+    category: 'model_error_424',
+    title: 'The scoring container answered with an error (424 Model Error)',
+    keywords: ['424', 'failed dependency', 'model error'],
+    patterns: [seq(/\b424\b/i, /Model Error|Failed Dependency/), /\bFailed Dependency\b/i, /ms-azureml-model-error-statuscode/i],
+    weight: 64,
+    confidence: 0.6,
+    phase: 'request',
+    explanation:
+      'A managed online endpoint answers 424 when the scoring container itself answered with an error (or did not answer): the container\'s own status is in the ms-azureml-model-error-statuscode header. 500/502 there means run() raised; 404 means the container does not serve the requested path.',
+    fix: [
+      'Read the container log at the time of the request: the exception of run() is there.',
+      'Check the ms-azureml-model-error-statuscode / -reason headers of the answer.',
+    ],
+    docs: `${V2}#http-status-codes`,
+    collect: [COLLECT.containerLog],
+  },
+  {
     id: 'http-502',
     category: 'run_exception_502',
     title: 'The scoring server answered 502 Bad Gateway',
     keywords: ['502', 'bad gateway'],
-    patterns: [/(?:Response|status) ?code\W{0,4}502\b/i, /\b502 Bad Gateway\b/i, /\bHTTP(?:\/[\d.]+)? 502\b/i, /\b502\b.*\b(?:error|failed)\b/i],
+    patterns: [/(?:Response|status) ?code\W{0,4}502\b/i, /\b502 Bad Gateway\b/i, /\bHTTP(?:\/[\d.]+)? 502\b/i, seq(/\b502\b/i, /\b(?:error|failed)\b/)],
     unless: [/probe failed/i],
     weight: 50,
     explanation:
@@ -387,25 +370,50 @@ export const SIGNATURES: Signature[] = [
   {
     id: 'overload-503',
     category: 'overload_503',
-    title: 'The service is overloaded (503 / 429)',
-    keywords: ['overloaded', 'too many', '503', '429', 'service unavailable'],
+    title: 'The service is overloaded or unavailable (503)',
+    keywords: ['overloaded', '503', 'service unavailable'],
     patterns: [
       /\(overloaded\)|\boverloaded\b/i,
-      /Too many (?:pending )?requests/i,
-      /(?:Response|status) ?code\W{0,4}(?:503|429)\b/i,
+      /(?:Response|status) ?code\W{0,4}503\b/i,
       /\b503 Service Unavailable\b|\bService Unavailable\b/i,
-      /\bHTTP(?:\/[\d.]+)? (?:503|429)\b/i,
-      /\b(?:503|429)\b.*\b(?:error|errors|response)\b/i,
+      /\bHTTP(?:\/[\d.]+)? 503\b/i,
+      seq(/\b503\b/i, /\b(?:error|errors|response)\b/),
     ],
     weight: 60,
+    confidence: 0.65,
+    phase: 'request',
     explanation:
-      'Requests arrive faster than the replicas can serve them: autoscaling could not keep up (503), or the per-instance concurrency limit was hit (429 on managed endpoints).',
+      'The endpoint answered 503: requests arrive faster than the replicas can serve them and autoscaling could not keep up, or no replica was ready. (Some subscriptions also limit the number of requests.)',
     fix: [
-      'Raise min replicas / instance count, or the autoscale target utilisation (lower = scale earlier).',
-      'Raise max_concurrent_requests_per_instance only if run() can handle parallel requests.',
-      'Retry with back-off on the client.',
+      'Raise min replicas / instance count, or lower the autoscale target utilisation (scale earlier).',
+      'Retry with back-off on the client; send requests at a steadier rate.',
+      'If the replicas are idle, check the deployment state and the subscription\'s limits.',
     ],
     docs: `${V1}#http-status-code-503`,
+    collect: [COLLECT.deployment],
+  },
+  {
+    id: 'too-many-requests-429',
+    category: 'too_many_requests_429',
+    title: 'Too many requests at once (429)',
+    keywords: ['too many', '429'],
+    patterns: [
+      /Too many (?:pending )?requests/i,
+      /(?:Response|status) ?code\W{0,4}429\b/i,
+      /\bHTTP(?:\/[\d.]+)? 429\b/i,
+      seq(/\b429\b/i, /\b(?:error|errors|response|too many)\b/),
+    ],
+    unless: [/\boverloaded\b/i],
+    weight: 61,
+    confidence: 0.7,
+    phase: 'request',
+    explanation:
+      'The endpoint answered 429: more requests were in flight than the deployment accepts (max_concurrent_requests_per_instance x instances on managed endpoints), or the client exceeded a rate limit.',
+    fix: [
+      'Raise instance_count (or autoscale), or max_concurrent_requests_per_instance if run() handles parallel requests.',
+      'Retry with back-off on the client, honouring Retry-After.',
+    ],
+    docs: `${V2}#http-status-codes`,
   },
   {
     id: 'no-ready-replicas',
@@ -436,23 +444,39 @@ export const SIGNATURES: Signature[] = [
     docs: `${V1}#http-status-code-504`,
   },
   {
+    id: 'request-timeout-408',
+    category: 'request_timeout_408',
+    title: 'The request took longer than the endpoint allows (408)',
+    keywords: ['408', 'upstream request timeout'],
+    patterns: [/(?:Response|status) ?code\W{0,4}408\b/i, /\bHTTP(?:\/[\d.]+)? 408\b/i, seq(/\b408\b/i, /time-?out/), /upstream request timeout/i],
+    weight: 63,
+    confidence: 0.8,
+    phase: 'request',
+    explanation:
+      'The endpoint answered 408: run() did not answer within request_timeout_ms (managed online endpoints, 5 s by default), even if the container later logs the request as handled.',
+    fix: [
+      'Raise request_settings.request_timeout_ms of the deployment (up to 180000).',
+      'Make run() faster: load the model in init(), not per request; send smaller batches.',
+    ],
+    docs: `${V2}#http-status-codes`,
+  },
+  {
     id: 'timeout-504',
     category: 'timeout_504',
-    title: 'The request timed out (504 / 408)',
-    keywords: ['504', '408', 'timeout', 'timed out', 'time-out', 'gateway time'],
+    title: 'The request timed out (504)',
+    keywords: ['504', 'timeout', 'timed out', 'time-out', 'gateway time'],
     patterns: [
-      /\b504\b.*(?:Gateway|Time-?out)/i,
-      /(?:Response|status) ?code\W{0,4}(?:504|408)\b/i,
-      /\bHTTP(?:\/[\d.]+)? (?:504|408)\b/i,
-      /\b408\b.*time-?out/i,
-      /upstream request timeout/i,
+      seq(/\b504\b/i, /Gateway|Time-?out/),
+      /(?:Response|status) ?code\W{0,4}504\b/i,
+      /\bHTTP(?:\/[\d.]+)? 504\b/i,
       /Client\.Timeout exceeded/i,
       /(?:request|scoring) (?:timed out|timeout)/i,
       /(?:Read|Connection) timed out/i,
       /Gateway Time-?out/i,
     ],
-    unless: [/timeout is set to/i, /Timeout\(sec\)/i],
+    unless: [/timeout is set to/i, /Timeout\(sec\)/i, /upstream request timeout/i],
     weight: 62,
+    phase: 'request',
     explanation:
       'The scoring request took longer than the endpoint allows (about 1 minute on ACI/AKS, request_timeout_ms on managed endpoints, 5 s by default), so the front end gave up.',
     fix: [
@@ -463,7 +487,7 @@ export const SIGNATURES: Signature[] = [
   },
   {
     id: 'control-plane-error',
-    category: 'other',
+    category: 'control_plane',
     title: 'The Azure ML control plane or CLI failed (not the scoring container)',
     keywords: ['model management service', 'command group', 'management service', 'did not receive a response', 'management.azure.com', 'gatewaytimeout'],
     patterns: [
@@ -473,7 +497,8 @@ export const SIGNATURES: Signature[] = [
       // Azure Resource Manager's own gateway timing out on a management call (create/update/poll).
       /did not receive a response from '?Microsoft\.[\w.]+'? within the specified time/i,
       /"code":\s*"GatewayTimeout"/,
-      /management\.azure\.com.*\b50[234]\b|\b50[234]\b.*management\.azure\.com/i,
+      seq(/management\.azure\.com/i, /\b50[234]\b/),
+      seq(/\b50[234]\b/i, /management\.azure\.com/),
     ],
     weight: 88,
     explanation:
@@ -482,8 +507,27 @@ export const SIGNATURES: Signature[] = [
     docs: `${V2}#http-status-codes`,
   },
   {
+    id: 'arm-request-rejected',
+    category: 'control_plane',
+    title: 'Azure ML rejected the deployment request',
+    keywords: ['badargument', 'badrequest', 'resourcenotfound', 'invalidparameter', 'validationerror', 'operationcanceled', 'conflict'],
+    patterns: [/\((?:BadArgument|BadRequest|ResourceNotFound|InvalidParameter|ValidationError|OperationCanceled|Conflict)\)|\b(?:BadArgument|ResourceNotFound|OperationCanceled)\b/],
+    weight: 40,
+    confidence: 0.55,
+    phase: 'control_plane',
+    explanation:
+      'The request to create or update the deployment was refused before anything ran: a value of the deployment or endpoint definition is invalid, something it names (model, environment, endpoint, compute) does not exist or cannot be seen, or another operation on the same endpoint is in progress.',
+    fix: [
+      'Read the message after the code: it names the setting or the resource.',
+      'Check the names and versions in the deployment YAML (model, environment, endpoint) and that they are in the same workspace.',
+      'Wait for other operations on the endpoint to finish before retrying.',
+    ],
+    docs: `${V2}#http-status-codes`,
+    collect: [COLLECT.deployment],
+  },
+  {
     id: 'service-internal-error',
-    category: 'other',
+    category: 'control_plane',
     title: 'Azure ML answered an internal server error',
     keywords: ['internalservererror', 'serviceerror', 'internal server error', 'received 500'],
     patterns: [/\bInternalServerError\b/, /"code":\s*"ServiceError"/, /Received 500 from a service request/i, /\b500 Internal Server Error\b/i],
@@ -503,7 +547,8 @@ export const SIGNATURES: Signature[] = [
       /Image build failed/i,
       /(?:Docker )?image build failed/i,
       /ImageBuildFailure/i,
-      /Image creation (?:operation )?(?:failed|finished .*Failed)/i,
+      /Image creation (?:operation )?failed/i,
+      seq(/Image creation (?:operation )?finished /i, /Failed/),
       /ResolvePackageNotFound|PackagesNotFoundError|UnsatisfiableError/,
       /Could not find a version that satisfies the requirement|No matching distribution found/i,
       /CondaEnvException|CondaHTTPError|Pip failed/,
@@ -538,52 +583,125 @@ export const SIGNATURES: Signature[] = [
     docs: `${V2}#error-imagebuildfailure`,
   },
   {
-    id: 'quota-or-capacity',
-    category: 'auth_or_quota',
-    title: 'Not enough quota or capacity for the requested VM size',
-    keywords: ['quota', 'capacity', 'skunotavailable', 'usage/limit'],
+    id: 'quota',
+    category: 'quota',
+    title: 'Not enough quota for the requested VM size',
+    keywords: ['quota', 'usage/limit'],
     patterns: [
       /OutOfQuota|QuotaExceeded/i,
       /Not enough quota/i,
       /quota (?:exceeded|limit|is not enough)/i,
-      /exceed\w* (?:the |your )?(?:approved |subscription )?[\w\s-]*quota/i,
+      seq(/exceed(?:s|ed|ing)? /i, /quota/),
       /Current usage\/limit/i,
-      /OutOfCapacity|not enough capacity|SkuNotAvailable/i,
     ],
     weight: 88,
+    confidence: 0.9,
+    phase: 'control_plane',
     explanation:
-      'The subscription does not have enough quota (vCPUs of that VM family, endpoints, ...) or the region has no capacity for the instance type the deployment asks for.',
+      'The subscription does not have enough quota (vCPUs of that VM family in the region, endpoints, ...) for what the deployment asks for. Managed online endpoints also reserve 20% extra vCPUs for upgrades.',
     fix: [
-      'Request a quota increase for the VM family in the Azure portal (Usage + quotas), or pick a smaller instance type / fewer instances.',
-      'For capacity errors: retry later or use another region / instance type.',
+      'Request a quota increase for the VM family and region (Azure portal: Usage + quotas; Azure ML studio: Quota).',
+      'Pick a smaller instance type or fewer instances, or a region / VM family with free quota.',
     ],
     docs: `${V2}#error-outofquota`,
   },
   {
+    id: 'platform-capacity',
+    category: 'platform_capacity',
+    title: 'Azure has no capacity for the requested compute right now',
+    keywords: ['capacity', 'skunotavailable', 'currently unavailable', 'container group', 'insufficient compute', 'not enough compute', 'requested cpu', 'requested memory', 'requested resource', 'requested cores'],
+    patterns: [
+      /OutOfCapacity|not enough capacity|insufficient capacity|SkuNotAvailable/i,
+      /(?:VM size|SKU) is (?:currently )?(?:not available|unavailable)/i,
+      /container group (?:limits?|quota)/i,
+      seq(/requested (?:CPU|memory|cores?|resources?)\b/i, /exceed|not available|insufficient|limit/),
+      /(?:insufficient|not enough) compute(?: resources?| capacity)?\b/i,
+    ],
+    weight: 87,
+    confidence: 0.8,
+    phase: 'control_plane',
+    explanation:
+      'The region has no free machines of the requested size right now, or the request exceeds what the compute offers (an ACI container group\'s CPU/memory limits, a cluster without enough compute). This is capacity, not a quota you can raise.',
+    fix: [
+      'Retry later, or choose another instance type / region.',
+      'ACI: ask for at most the CPU and memory a container group allows in the region (lower cpu_cores / memory_gb).',
+      'Kubernetes compute: add nodes or use a larger VM size.',
+    ],
+    docs: `${V2}#error-outofcapacity`,
+  },
+  {
+    id: 'acr-pull-denied',
+    category: 'identity_permission',
+    title: 'The deployment could not pull its image from the registry',
+    keywords: ['imagepull', 'errimagepull', 'acrtoken', 'acrpull', 'authentication required', 'image pull', 'pull access denied'],
+    patterns: [
+      /ImagePullBackOff|ErrImagePull|ImagePullFailed|Image pull failed/i,
+      /ACRTokenExchange\w*|\bAcrPull\b/i,
+      /unauthorized: authentication required/i,
+      /pull access denied/i,
+    ],
+    weight: 88,
+    confidence: 0.75,
+    phase: 'scheduling',
+    explanation:
+      'Pulling the environment image from the container registry failed: the identity the deployment runs as has no AcrPull role on the registry (or the role assignment has not reached it yet: it takes a few minutes), the registry is behind a firewall or private endpoint, or the image does not exist.',
+    fix: [
+      'Grant the endpoint\'s identity (system- or user-assigned) AcrPull on the workspace\'s container registry, wait a few minutes, then retry.',
+      'With a private registry, allow the deployment\'s network path to it (managed network / private endpoint).',
+      'Check that the image name and tag exist in the registry.',
+    ],
+    docs: `${V2}#error-imagepullfailed`,
+    collect: [COLLECT.events],
+  },
+  {
+    id: 'model-download-denied',
+    category: 'identity_permission',
+    title: 'The model could not be downloaded from storage',
+    keywords: ['download failed', 'downloadfailed', 'storage-initializer', 'storage initializer', 'authorizationpermissionmismatch', 'authorizationfailure', 'blob.core'],
+    patterns: [
+      /Model download failed|DownloadFailed/i,
+      seq(/storage[- ]initializer/i, /fail|error|denied|\b403\b/),
+      /AuthorizationPermissionMismatch|AuthorizationFailure/,
+      seq(/\b403\b/, /blob\.core\.windows\.net/),
+    ],
+    weight: 87,
+    confidence: 0.7,
+    phase: 'scheduling',
+    explanation:
+      'Downloading the model (or code) from the workspace\'s storage account failed before the container started: the identity the deployment runs as has no data role on the storage account (403), or the account\'s firewall does not let the deployment in.',
+    fix: [
+      'Grant the endpoint\'s identity "Storage Blob Data Reader" on the workspace\'s storage account, wait a few minutes, then retry.',
+      'With a firewall / private endpoint on the storage account, allow the workspace\'s managed network.',
+    ],
+    docs: `${V2}#authorization-error`,
+    collect: [COLLECT.storageInitializer],
+  },
+  {
     id: 'auth-or-permission',
-    category: 'auth_or_quota',
-    title: 'An identity lacks permission (authorization failed)',
-    keywords: ['authoriz', 'permission', 'unauthorized', 'forbidden', 'identity', 'listsecrets', 'aadsts', 'authentication', '401', '403', 'imagepull', 'errimagepull'],
+    category: 'identity_permission',
+    title: 'An identity lacks a role assignment (authorization failed)',
+    keywords: ['authoriz', 'permission', 'unauthorized', 'forbidden', 'identity', 'listsecrets', 'aadsts', 'authentication', '401', '403', 'role assignment'],
     patterns: [
       /AuthorizationFailed|does not have (?:authorization|permission)/i,
-      /Identity\(object id/i,
-      /listsecrets\b.*(?:failed|status code)/i,
-      /\b(?:401|403)\b.*(?:Unauthorized|Forbidden)|(?:Unauthorized|Forbidden).*\b(?:401|403)\b/i,
+      /Identity\(object id|DeploymentIdentityError/i,
+      seq(/listsecrets\b/i, /failed|status code/),
+      seq(/\b(?:401|403)\b/i, /Unauthorized|Forbidden/),
+      seq(/Unauthorized|Forbidden/i, /\b(?:401|403)\b/),
       /InvalidAuthenticationToken|AADSTS\d+|AuthenticationFailed/,
-      /UserError.*(?:identity|permission|authoriz)/i,
+      seq(/UserError/i, /identity|permission|authoriz/),
       /(?:not authorized|insufficient (?:privileges|permissions))/i,
-      /unauthorized: authentication required/i,
-      /ImagePullBackOff|ErrImagePull/,
+      seq(/role assignment/i, /missing|not found|takes some time|wait|required|does not exist/),
     ],
     unless: [/docker\.sock|docker daemon/i],
     weight: 87,
+    confidence: 0.8,
     explanation:
-      'A call was refused for lack of permission: the endpoint\'s managed identity (or your credential) has no role on the workspace, storage, key vault or registry it accesses, or the key/token is wrong.',
+      'A call was refused for lack of permission: the endpoint\'s managed identity (or your credential) has no role on what it accesses (the workspace, its storage, key vault, registry or connections), a new role assignment has not reached it yet, or the key/token used is wrong.',
     fix: [
-      'Grant the endpoint identity the needed role (e.g. AzureML Data Scientist on the workspace, AcrPull on the registry, Storage Blob Data Reader).',
-      'Check the key or token used to call the endpoint.',
+      'Assign the identity the role the message names (e.g. AzureML Data Scientist / Workspace Connection Secrets Reader on the workspace, AcrPull on the registry, Storage Blob Data Reader on storage) and wait a few minutes.',
+      'For calls to the endpoint: check the key or token (az ml online-endpoint get-credentials).',
     ],
-    docs: `${V2}#http-status-codes`,
+    docs: `${V2}#authorization-error`,
   },
   {
     id: 'docker-engine-unavailable',
@@ -595,8 +713,8 @@ export const SIGNATURES: Signature[] = [
       /Is the docker daemon running/i,
       /Failed to connect to Docker/i,
       /Error while fetching server API version/i,
-      /docker_engine.*(?:cannot find|not found|The system cannot)/i,
-      /permission denied.*docker\.sock/i,
+      seq(/docker_engine/i, /cannot find|not found|The system cannot/),
+      seq(/permission denied/i, /docker\.sock/),
       /docker daemon is not running/i,
     ],
     weight: 90,
@@ -646,20 +764,27 @@ export const SIGNATURES: Signature[] = [
   },
 ];
 
-/** What the primary diagnosis says when nothing is recognised. */
-export const UNRECOGNISED: Omit<Signature, 'keywords' | 'patterns'> = {
+/** A failure is in the text (an error line, a failed state, an exception) but no known cause explains it. */
+export const UNRECOGNISED = {
   id: 'unrecognised',
   category: 'other',
-  title: 'No known failure signature in this log',
-  weight: 0,
+  title: 'A failure no known cause explains',
   explanation:
-    'None of the known Azure ML deployment failures appears in this log. It may be cut before the error, or the failure is elsewhere (client side, control plane).',
-  fix: [
-    'Get the full container log (service.get_logs(), az ml online-deployment get-logs --lines 500, or docker logs).',
-    'Run the entry script locally: call init() and run() with a sample request.',
-  ],
+    'The text reports a failure (the lines below), but none of the known Azure ML deployment failures matches it and no traceback says where it came from.',
+  fix: ['Read the evidence lines; collect the logs below for the part that names the cause.', 'Run the entry script locally: call init() and run() with a sample request.'],
   docs: V1,
-};
+} as const;
+
+/** The honest answer for a text that holds no failure. */
+export const NO_FAILURE = {
+  id: 'no-failure',
+  category: 'no_failure',
+  title: 'No failure in this text',
+  explanation:
+    'Nothing in this text reports a failure: no exception, no error code, no failed state, no killed or timed-out worker. The failure is in a part of the logs that is not here.',
+  fix: ['Collect what is listed below, from the time of the failure, and explain it again.'],
+  docs: `${V2}#get-container-logs`,
+} as const;
 
 export function signatureById(id: string): Signature | undefined {
   return SIGNATURES.find((s) => s.id === id);

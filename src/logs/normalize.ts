@@ -1,7 +1,8 @@
 // Turning raw log bytes into clean lines: Docker's multiplexed stream frames, ANSI colour codes, HTML
 // entities from pasted issue threads, CR/CRLF line ends.
 
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+// Bounded: real control sequences are short, and an unterminated one must not be re-scanned to the line end.
+const ANSI = /\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(gt|lt|amp|quot|apos|nbsp));/g;
 const NAMED: Record<string, string> = { gt: '>', lt: '<', amp: '&', quot: '"', apos: "'", nbsp: ' ' };
 
@@ -18,12 +19,36 @@ export function decodeEntities(text: string): string {
   });
 }
 
+const ESCAPE = /\\(?:([nrt])|(["'\\/]))/g;
+
+/**
+ * Undoes string escaping (`\n`, `\t`, `\"`, `\\`) up to `levels` times: text copied out of JSON, or out of
+ * JSON inside JSON (an az CLI error whose message is itself a JSON document) arrives as `\\n` and `\\\"`.
+ */
+export function unescapeText(text: string, levels = 2): string {
+  let s = text;
+  for (let i = 0; i < levels && s.includes('\\'); i++) {
+    const next = s.replace(ESCAPE, (_m, c: string | undefined, q: string | undefined) => (c ? (c === 'n' ? '\n' : c === 'r' ? '\r' : '\t') : q!));
+    if (next === s) break;
+    s = next;
+  }
+  return s;
+}
+
 /** One raw line (no '\n') -> display text: CR removed, colour codes stripped, entities decoded. */
 export function normalizeLine(raw: string): string {
   let s = raw;
-  if (s.includes('\r')) s = s.replace(/\r+$/, '').replace(/\r/g, '\n').split('\n').pop()!;
+  if (s.includes('\r')) {
+    // A terminal shows what follows the last carriage return (progress bars); a trailing CR is a CRLF end.
+    let end = s.length;
+    while (end > 0 && s.charCodeAt(end - 1) === 13) end--;
+    s = s.slice(s.lastIndexOf('\r', end - 1) + 1, end);
+  }
   return decodeEntities(stripAnsi(s));
 }
+
+/** Exported for the linear-time test: the patterns normalizeLine runs on every line. */
+export const NORMALIZE_PATTERNS: readonly RegExp[] = [ANSI, ENTITY, ESCAPE];
 
 export type StreamFormat = 'raw' | 'docker' | 'auto';
 

@@ -1,7 +1,9 @@
 // The log panel: a webview that follows a log (a file, a paste, `docker logs --follow`, Azure get_logs
 // polling), classifies it as it streams and pins the diagnosis on top. Any feed plugs in as a LogSource.
-// Memory is bounded: the classifier keeps bounded state, the panel the last `maxLines` lines (ring buffer),
-// the webview the last `maxDisplay` rows.
+// Memory is bounded by bytes, whatever the log looks like: the classifier cuts lines at 64 KiB and keeps
+// bounded state, the panel keeps the last `maxLines` lines up to `maxBytes` (ring buffer), and the webview
+// the last `maxDisplay` rows up to `displayBytes` (noise rows inside collapsed groups included). Chunks are
+// classified in slices that yield to the extension host's event loop.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,8 +12,9 @@ import type { Logger } from '../common/logger';
 import { redactSecrets } from '../common/logger';
 import { LogClassifier } from '../logs/classifier';
 import type { StreamFormat } from '../logs/normalize';
-import { RingBuffer } from '../logs/ringBuffer';
-import type { Explanation, Frame, LogLine } from '../logs/types';
+import { LogView, type LogViewOptions } from '../logs/logView';
+import { diagnosisText } from '../logs/report';
+import type { Explanation, Frame } from '../logs/types';
 
 export interface LogSource {
   /** Shown as the panel title, e.g. "score-container (docker)". */
@@ -22,20 +25,17 @@ export interface LogSource {
   format?: StreamFormat;
   /** Local folder holding the entry script: frames under remoteRoot open from here. */
   sourceRoot?: string;
-  /** Folder of the code inside the container. Default /var/azureml-app. */
+  /** Folder of the code inside the container (AML_APP_ROOT). Default /var/azureml-app. */
   remoteRoot?: string;
+  /** The entry script (file name or container path), when the feed knows it: tracebacks name its frames. */
+  entryScript?: string;
   /** True for a live feed (follow mode on by default). */
   live?: boolean;
   /** Called when the panel closes: stop the feed (destroy the stream, stop polling). */
   dispose?(): void;
 }
 
-export interface LogPanelOptions {
-  /** Lines kept in the panel (ring buffer). */
-  maxLines?: number;
-  /** Rows kept in the webview's DOM. */
-  maxDisplay?: number;
-}
+export type LogPanelOptions = LogViewOptions;
 
 const FLUSH_MS = 120;
 
@@ -58,13 +58,10 @@ export class LogPanel implements vscode.Disposable {
     return [...LogPanel.open];
   }
 
-  private readonly ring: RingBuffer<LogLine>;
-  private readonly maxDisplay: number;
+  private readonly view: LogView;
   private readonly classifier: LogClassifier;
-  private pending: LogLine[] = [];
+  private readonly reading = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private filter = '';
-  private paused = false;
   private disposed = false;
   private state: 'reading' | 'ended' | 'failed' = 'reading';
   private failure = '';
@@ -79,9 +76,8 @@ export class LogPanel implements vscode.Disposable {
     private readonly source: LogSource,
     options: LogPanelOptions,
   ) {
-    this.ring = new RingBuffer<LogLine>(Math.max(1000, options.maxLines ?? 50_000));
-    this.maxDisplay = Math.max(200, options.maxDisplay ?? 5000);
-    this.classifier = new LogClassifier({ format: source.format ?? 'auto', onLine: (l) => this.onLine(l) });
+    this.view = new LogView(options);
+    this.classifier = new LogClassifier({ format: source.format ?? 'auto', onLine: (l) => this.view.push(l), entryScript: source.entryScript, appRoot: source.remoteRoot });
     LogPanel.open.add(this);
     panel.webview.html = this.html();
     this.disposables.push(
@@ -106,10 +102,9 @@ export class LogPanel implements vscode.Disposable {
       for (;;) {
         const next = await this.iterator.next();
         if (next.done || this.disposed) break;
-        this.classifier.push(next.value);
+        // In slices with a time budget: the extension host breathes even inside one huge chunk.
+        await this.classifier.pushAsync(next.value, this.reading.signal);
         this.schedule();
-        // Let the extension host breathe between chunks of a huge file.
-        await new Promise<void>((r) => setImmediate(r));
       }
       if (!this.disposed) this.classifier.end();
       this.state = 'ended';
@@ -119,14 +114,6 @@ export class LogPanel implements vscode.Disposable {
       this.log.warn(`log panel "${this.source.title}": the feed failed: ${this.failure}`);
     }
     if (!this.disposed) this.flush();
-  }
-
-  private onLine(line: LogLine): void {
-    this.ring.push(line);
-    if (this.paused || (this.filter && !matches(line, this.filter))) return;
-    this.pending.push(line);
-    // Amortised trim: the webview keeps only the last maxDisplay rows anyway.
-    if (this.pending.length > 2 * this.maxDisplay) this.pending = this.pending.slice(-this.maxDisplay);
   }
 
   private schedule(): void {
@@ -143,17 +130,15 @@ export class LogPanel implements vscode.Disposable {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending.length) {
-      void this.post({ type: 'lines', lines: this.pending.slice(-this.maxDisplay) });
-      this.pending = [];
-    }
+    const lines = this.view.takePending();
+    if (lines.length) void this.post({ type: 'lines', lines });
     this.postDiagnosis(false);
     this.postStatus();
   }
 
   private postDiagnosis(force: boolean): void {
     const e = this.classifier.explain();
-    const key = `${e.primary.id}:${e.primary.count}:${e.findings.length}:${e.noise.length}`;
+    const key = `${e.primary.id}:${e.primary.count}:${e.primary.confidence}:${e.findings.length}:${e.noise.length}`;
     if (!force && key === this.lastDiagnosisKey) return;
     this.lastDiagnosisKey = key;
     void this.post({ type: 'diagnosis', explanation: e });
@@ -162,13 +147,19 @@ export class LogPanel implements vscode.Disposable {
   private postStatus(): void {
     const text =
       this.state === 'failed' ? `Feed stopped: ${this.failure}` : this.state === 'ended' ? 'End of log' : this.source.live ? 'Following' : 'Reading';
-    void this.post({ type: 'status', state: this.state, text, lines: this.classifier.lines, kept: this.ring.length, dropped: this.ring.droppedCount });
+    const { kept, dropped } = this.view.stats;
+    void this.post({ type: 'status', state: this.state, text, lines: this.classifier.lines, kept, dropped });
   }
 
   private reset(): void {
-    const all = this.filter ? this.ring.toArray().filter((l) => matches(l, this.filter)) : this.ring.tail(this.maxDisplay);
-    this.pending = [];
-    void this.post({ type: 'reset', lines: all.slice(-this.maxDisplay), filter: this.filter, live: !!this.source.live, title: this.source.title });
+    void this.post({
+      type: 'reset',
+      lines: this.view.visibleLines(),
+      filter: this.view.filter,
+      live: !!this.source.live,
+      title: this.source.title,
+      limits: { rows: this.view.maxDisplay, chars: this.view.displayBytes / 2 },
+    });
     this.postDiagnosis(true);
     this.postStatus();
   }
@@ -180,14 +171,14 @@ export class LogPanel implements vscode.Disposable {
           this.reset();
           break;
         case 'filter':
-          this.filter = String(m.text ?? '').slice(0, 500);
+          this.view.setFilter(String(m.text ?? ''));
           this.reset();
           break;
         case 'pause':
-          this.paused = true;
+          this.view.setPaused(true);
           break;
         case 'resume':
-          this.paused = false;
+          this.view.setPaused(false);
           this.reset();
           break;
         case 'openFrame':
@@ -265,6 +256,7 @@ export class LogPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.reading.abort();
     LogPanel.open.delete(this);
     if (this.timer) clearTimeout(this.timer);
     void this.iterator?.return?.();
@@ -276,10 +268,6 @@ export class LogPanel implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
   }
-}
-
-function matches(line: LogLine, filter: string): boolean {
-  return line.text.toLowerCase().includes(filter.toLowerCase());
 }
 
 function escapeHtml(s: string): string {
@@ -313,15 +301,4 @@ export async function resolveFrame(framePath: string, sourceRoot: string | undef
     }
   }
   return best;
-}
-
-/** Plain-text diagnosis for the clipboard (an issue, a chat message). */
-export function diagnosisText(e: Explanation, title: string): string {
-  const p = e.primary;
-  const lines = [`AML Deploy Doctor: ${p.title} [${p.category}] (${title})`, '', p.explanation];
-  if (p.location) lines.push('', `Where: ${p.location.path}:${p.location.line} in ${p.location.function}`);
-  if (p.evidence.length) lines.push('', 'Evidence:', ...p.evidence.map((ev) => `  line ${ev.line}: ${ev.text}`));
-  if (p.fix.length) lines.push('', 'Fix:', ...p.fix.map((f, i) => `  ${i + 1}. ${f}`));
-  lines.push('', `Guide: ${p.docs}`);
-  return redactSecrets(lines.join('\n'));
 }

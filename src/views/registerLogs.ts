@@ -11,8 +11,12 @@ import { LogPanel, type LogSource } from './logPanel';
 export type { LogSource } from './logPanel';
 
 function panelOptions() {
-  // The bounds of the setting's schema, enforced: settings.json is hand-edited.
-  return { maxLines: Math.max(1000, Math.min(2_000_000, Math.floor(setting('amlDoctor.logs.maxLines', 50_000)) || 50_000)) };
+  // The bounds of the settings' schemas, enforced: settings.json is hand-edited.
+  const clamp = (v: number, min: number, max: number, fallback: number) => Math.max(min, Math.min(max, Math.floor(v) || fallback));
+  return {
+    maxLines: clamp(setting('amlDoctor.logs.maxLines', 50_000), 1000, 2_000_000, 50_000),
+    maxBytes: clamp(setting('amlDoctor.logs.maxMegabytes', 64), 8, 1024, 64) * 1024 * 1024,
+  };
 }
 
 /** Opens the log panel on any feed (Docker `container.logs({follow:true})`, Azure get_logs polling...). */

@@ -40,6 +40,10 @@ describe('log panel (e2e, code-server)', { timeout: 300000 }, () => {
     assert.equal(await card.locator('.badge').innerText(), 'init_exception');
     assert.match(await card.innerText(), /ValueError: weights\.npz is truncated/);
     assert.match(await card.innerText(), /Fix:/);
+    // What the diagnosis rests on: how sure it is, when it happened, the exception.
+    assert.match(await card.locator('.confidence').innerText(), /^high confidence \(0\.\d\d\)$/);
+    assert.match(await card.innerText(), /Phase: init\(\)/);
+    assert.match(await card.innerText(), /Exception: ValueError: weights\.npz is truncated/);
     // Severity colouring, collapsed noise and the status line.
     await webview.locator('.row.sev-error', { hasText: 'ValueError: weights.npz is truncated' }).first().waitFor({ state: 'visible' });
     const noise = webview.locator('details.noise summary').first();
@@ -72,8 +76,8 @@ describe('log panel (e2e, code-server)', { timeout: 300000 }, () => {
     await runCommand(page, 'AML Deploy Doctor: Explain Selected Log Text');
     await page.locator('.tab', { hasText: 'Log: selection of pasted.txt' }).first().waitFor({ state: 'visible', timeout: 60000 });
     const card = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame').locator('#card');
-    await card.locator('.badge', { hasText: 'auth_or_quota' }).waitFor({ state: 'visible', timeout: 60000 });
-    assert.match(await card.innerText(), /Not enough quota or capacity/);
+    await card.locator('.badge', { hasText: 'quota' }).waitFor({ state: 'visible', timeout: 60000 });
+    assert.match(await card.innerText(), /Not enough quota for the requested VM size/);
     await vs.screenshot('logs-selection-card');
   });
 });

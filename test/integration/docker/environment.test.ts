@@ -134,7 +134,7 @@ describe('environment images for local deployments (integration, real Docker eng
     // No conda in this image: the venv takes the pip section; the conda-only entries are reported.
     assert.match(out, /RUN python3 -m venv --system-site-packages/);
     assert.match(out, new RegExp(`Successfully installed ${pkg}-1\\.0`));
-    assert.match(out, /Looking in indexes: http:\/\/<redacted>@127\.0\.0\.1/);
+    assert.match(out, /Looking in indexes: http:\/\/[^\s:@/]+:<redacted>@127\.0\.0\.1/);
     assert.ok(!out.includes(INDEX_SECRET), 'the index password never reaches the build log');
     assert.match(out, /these conda packages are NOT installed:\n\s+- python=3\.11: the image has Python 3\.11\.\d+\n\s+- numpy=1\.24: the image has numpy 1\.24\.\d+/);
     const r = await sendTestRequest(info.scoringUri, '{"data": [1]}');

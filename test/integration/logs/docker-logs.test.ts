@@ -83,13 +83,19 @@ describe('log classifier on live Docker logs (integration)', { timeout: 180000 }
 
   it('names init_exception and points at the frame in the entry script when init() raises', async () => {
     const container = await startScoring('init', 'score_raises');
-    // The master gives up ("Worker failed to boot") and the log stream ends.
-    const { explanation } = await classifyLive(container, (e) => e.findings.some((f) => f.id === 'init-exception-traceback') && e.findings.some((f) => f.id === 'init-worker-boot-failure'), 60000);
+    // The master gives up ("Worker failed to boot") and the log stream ends. While the traceback streams in,
+    // the explanation already says init() from its frames: wait for its exception line.
+    const complete = (e: Explanation) => e.findings.some((f) => f.id === 'init-exception-traceback' && f.traceback?.truncated === false);
+    const { explanation } = await classifyLive(container, (e) => complete(e) && e.findings.some((f) => f.id === 'init-worker-boot-failure'), 60000);
     assert.equal(explanation.primary.category, 'init_exception');
     assert.equal(explanation.primary.id, 'init-exception-traceback');
     assert.match(explanation.primary.evidence[0]!.text, /^ValueError: could not convert string to float/);
     assert.equal(explanation.primary.location?.path, '/var/azureml-app/score_raises.py');
     assert.equal(explanation.primary.location?.function, 'parse_threshold');
     assert.equal(explanation.primary.location?.line, 8);
+    // The deepest frame in the entry script, and what the server was doing.
+    assert.deepEqual([explanation.primary.entryFrame?.path, explanation.primary.entryFrame?.line], ['/var/azureml-app/score_raises.py', 8]);
+    assert.equal(explanation.primary.phase, 'init');
+    assert.deepEqual(explanation.primary.exception, { type: 'ValueError', message: "could not convert string to float: '0.5 # default'" });
   });
 });

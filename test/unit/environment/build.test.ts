@@ -210,8 +210,10 @@ describe('images, registries and credentials (unit)', () => {
   });
 
   it('credentials inside URLs never reach a log; a hostile long URL stays linear', () => {
-    assert.equal(redactSecrets('Looking in indexes: https://bob:s3cret@pkgs.corp/simple, http://proxy:3128'), 'Looking in indexes: https://<redacted>@pkgs.corp/simple, http://proxy:3128');
-    assert.equal(redactSecrets('HTTPS_PROXY=http://user:pw@proxy.corp:8080'), 'HTTPS_PROXY=http://<redacted>@proxy.corp:8080');
+    // The password goes (the user name stays readable); a token used as the user name goes whole.
+    assert.equal(redactSecrets('Looking in indexes: https://bob:s3cret@pkgs.corp/simple, http://proxy:3128'), 'Looking in indexes: https://bob:<redacted>@pkgs.corp/simple, http://proxy:3128');
+    assert.equal(redactSecrets('HTTPS_PROXY=http://user:pw@proxy.corp:8080'), 'HTTPS_PROXY=http://user:<redacted>@proxy.corp:8080');
+    assert.equal(redactSecrets('pip install --index-url https://ghp_t0k3nValue@pkgs.corp/simple x'), 'pip install --index-url https://<redacted>@pkgs.corp/simple x');
     const hostile = `http://${'a:'.repeat(200_000)}`;
     const normal = `http://${'ab'.repeat(200_000)}`;
     // Fastest of 5 runs each: a busy machine's pauses do not count, a super-linear pattern would.

@@ -29,14 +29,26 @@ describe('aml-doctor explain (unit, CLI process)', () => {
     assert.deepEqual(out.primary.evidence[0], { line: 21, text: 'ValueError: weights.npz is truncated: expected 4096 bytes, read 12' });
     assert.equal(out.primary.location.path, '/var/azureml-app/src/score.py');
     assert.ok(out.findings.some((f: { category: string }) => f.category === 'init_exception'));
+    // The structure behind it: phase, exception, the entry script's frame, the traceback, a confidence.
+    assert.equal(out.primary.phase, 'init');
+    assert.deepEqual(out.primary.exception, { type: 'ValueError', message: 'weights.npz is truncated: expected 4096 bytes, read 12' });
+    assert.deepEqual(out.primary.entryFrame, { path: '/var/azureml-app/src/score.py', line: 17, function: 'init', source: 'with open(os.path.join(model_dir, "weights.npz"), "rb") as fh:', origin: 'entry' });
+    assert.deepEqual(out.primary.traceback.frames.map((f: { origin: string }) => f.origin), ['server', 'server', 'entry']);
+    assert.equal(out.primary.traceback.truncated, false);
+    assert.ok(out.primary.confidence >= 0.8 && out.primary.confidence <= 1);
   });
 
-  it('reads stdin with -, and says other when nothing is recognised', () => {
+  it('reads stdin with -, and says "no failure in this text" with what to collect next', () => {
     const r = cli(['-', '--format=json'], 'all good\nnothing to see\n');
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.equal(out.primary.category, 'other');
+    assert.equal(out.primary.category, 'no_failure');
     assert.deepEqual(out.findings, []);
+    assert.deepEqual(out.primary.evidence, [{ line: 1, text: 'all good' }, { line: 2, text: 'nothing to see' }]);
+    assert.ok(out.primary.collect.length > 0);
+    const text = cli([], 'all good\nnothing to see\n');
+    assert.match(text.stdout, /No failure in this text \[no_failure\]\nConfidence: low/);
+    assert.match(text.stdout, /Collect next:\n  - .*\n      az ml online-deployment get-logs/);
   });
 
   it('prints a readable text report with the fix and evidence line numbers', () => {
@@ -51,7 +63,7 @@ describe('aml-doctor explain (unit, CLI process)', () => {
     const r = cli(['--format', 'json'], 'Authorization: Bearer abcdefghijklmnop.qrstuvwxyz\nHTTP 401 Unauthorized: key-based authentication failed, api_key=SECRETSECRET\n');
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /SECRETSECRET/);
-    assert.equal(JSON.parse(r.stdout).primary.category, 'auth_or_quota');
+    assert.equal(JSON.parse(r.stdout).primary.category, 'identity_permission');
   });
 
   it('fails clearly on bad usage and unreadable files', () => {

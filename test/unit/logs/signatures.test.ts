@@ -33,9 +33,9 @@ const positives: Case[] = [
   { name: 'ImportError from a package', category: 'missing_dependency', log: "ImportError: cannot import name 'joblib' from 'sklearn.externals'" },
   { name: 'numpy ABI mismatch', category: 'missing_dependency', log: 'ValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject' },
   { name: 'shared object missing', category: 'missing_dependency', log: 'ImportError: libgomp.so.1: cannot open shared object file: No such file or directory' },
-  { name: 'entry script module main', category: 'other', id: 'entry-script-not-found', log: "ModuleNotFoundError: No module named 'main'" },
-  { name: 'entry script module score_v2', category: 'other', id: 'entry-script-not-found', log: "EntryScriptException: No module named 'score_v2'" },
-  { name: 'scoring script file not found', category: 'other', id: 'entry-script-not-found', log: "FileNotFoundError: [Errno 2] No such file or directory: '/var/azureml-app/onlinescoring/score.py'" },
+  { name: 'entry script module main', category: 'entry_script_not_found', id: 'entry-script-not-found', log: "ModuleNotFoundError: No module named 'main'" },
+  { name: 'entry script module score_v2', category: 'entry_script_not_found', id: 'entry-script-not-found', log: "EntryScriptException: No module named 'score_v2'" },
+  { name: 'scoring script file not found', category: 'entry_script_not_found', id: 'entry-script-not-found', log: "FileNotFoundError: [Errno 2] No such file or directory: '/var/azureml-app/onlinescoring/score.py'" },
   { name: 'couldnt schedule', category: 'scheduling_no_resources', log: "Couldn't Schedule because the kubernetes cluster didn't have available resources after trying for 00:05:00." },
   { name: 'insufficient cpu', category: 'scheduling_no_resources', log: '0/2 nodes are available: 2 Insufficient cpu, 1 Insufficient memory.' },
   { name: 'FailedScheduling event', category: 'scheduling_no_resources', log: 'Warning  FailedScheduling  default-scheduler  0/3 nodes are available: 3 node(s) had taint' },
@@ -46,23 +46,23 @@ const positives: Case[] = [
   { name: 'run() signature mismatch', category: 'run_exception_502', log: "TypeError: run() missing 1 required positional argument: 'data'" },
   { name: 'bare 502', category: 'run_exception_502', log: 'requests.exceptions.HTTPError: 502 Server Error: Bad Gateway for url: http://localhost:8080/score' },
   { name: '503 overloaded', category: 'overload_503', log: 'Response Code: 503\nContent: b\'Too many requests for service churn-svc (overloaded)\'' },
-  { name: '429 managed endpoint', category: 'overload_503', log: 'HTTP/1.1 429 Too Many Requests: too many pending requests for deployment blue' },
+  { name: '429 managed endpoint', category: 'too_many_requests_429', log: 'HTTP/1.1 429 Too Many Requests: too many pending requests for deployment blue' },
   { name: 'worker timeout kill', category: 'timeout_504', log: '[CRITICAL] WORKER TIMEOUT (pid:31)\n[WARNING] Worker with pid 31 was terminated due to signal 9\n[INFO] Booting worker with pid: 50' },
   { name: '504 gateway timeout from scoring', category: 'timeout_504', log: 'Response Code: 504\nContent: b\'<html><head><title>504 Gateway Time-out</title></head></html>\'' },
-  { name: '408 request timeout', category: 'timeout_504', log: 'HTTP 408 upstream request timeout' },
+  { name: '408 request timeout', category: 'request_timeout_408', log: 'HTTP 408 upstream request timeout' },
   { name: 'go client timeout', category: 'timeout_504', log: 'Post http://localhost:5001/score: net/http: request canceled (Client.Timeout exceeded while awaiting headers)' },
   { name: 'image build failed', category: 'image_build_failure', log: 'Image build failed. For more details, check log file azureml-logs/20_image_build_log.txt.' },
   { name: 'conda ResolvePackageNotFound', category: 'image_build_failure', log: 'ResolvePackageNotFound:\n  - scikit-learn==0.19.9' },
   { name: 'pip no matching distribution', category: 'image_build_failure', log: 'ERROR: Could not find a version that satisfies the requirement torch==1.2.3+cu999' },
   { name: 'dockerfile step failed', category: 'image_build_failure', log: "The command '/bin/sh -c conda env create -f conda.yml' returned a non-zero code: 1" },
-  { name: 'OutOfQuota', category: 'auth_or_quota', log: '(OutOfQuota) Not enough quota available for Standard_DS3_v2 in SubscriptionId 000. Current usage/limit: 4/6. Additional needed: 4' },
-  { name: 'OutOfCapacity', category: 'auth_or_quota', log: 'ERROR: OutOfCapacity: The specified VM size is currently unavailable in this region.' },
-  { name: 'authorization failed', category: 'auth_or_quota', log: "AuthorizationFailed: The client 'abc' with object id 'def' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/read'" },
-  { name: '401 unauthorized', category: 'auth_or_quota', log: 'HTTP 401 Unauthorized: key-based authentication failed for endpoint churn' },
+  { name: 'OutOfQuota', category: 'quota', log: '(OutOfQuota) Not enough quota available for Standard_DS3_v2 in SubscriptionId 000. Current usage/limit: 4/6. Additional needed: 4' },
+  { name: 'OutOfCapacity', category: 'platform_capacity', log: 'ERROR: OutOfCapacity: The specified VM size is currently unavailable in this region.' },
+  { name: 'authorization failed', category: 'identity_permission', log: "AuthorizationFailed: The client 'abc' with object id 'def' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/read'" },
+  { name: '401 unauthorized', category: 'identity_permission', log: 'HTTP 401 Unauthorized: key-based authentication failed for endpoint churn' },
   { name: 'docker daemon not running', category: 'other', id: 'docker-engine-unavailable', log: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' },
   { name: 'docker python sdk', category: 'other', id: 'docker-engine-unavailable', log: "docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))" },
-  { name: 'control plane 504', category: 'other', id: 'control-plane-error', log: "Message: Received bad response from Model Management Service:\nResponse Code: 504\nContent: b'<html><title>504 Gateway Time-out</title></html>'" },
-  { name: 'ARM gateway timeout while creating a deployment', category: 'other', id: 'control-plane-error', log: '(GatewayTimeout) The gateway did not receive a response from \'Microsoft.MachineLearningServices\' within the specified time period.\nCode: GatewayTimeout' },
+  { name: 'control plane 504', category: 'control_plane', id: 'control-plane-error', log: "Message: Received bad response from Model Management Service:\nResponse Code: 504\nContent: b'<html><title>504 Gateway Time-out</title></html>'" },
+  { name: 'ARM gateway timeout while creating a deployment', category: 'control_plane', id: 'control-plane-error', log: '(GatewayTimeout) The gateway did not receive a response from \'Microsoft.MachineLearningServices\' within the specified time period.\nCode: GatewayTimeout' },
   { name: 'replica closed connection', category: 'other', id: 'replica-dropped-connection', log: "Response Code: 502\nContent: b'Replica closed connection before replying'" },
   { name: 'bare Killed from the shell', category: 'out_of_memory', log: 'Loading model from /var/azureml-app/azureml-models/big/1 ...\nKilled' },
   { name: 'init() failed in other words', category: 'init_exception', log: 'ERROR | Exception during user init: could not open connection to feature store' },
@@ -70,26 +70,26 @@ const positives: Case[] = [
   { name: 'node selector mismatch', category: 'scheduling_no_resources', log: "0/3 nodes are available: 3 node(s) didn't match node selector." },
   { name: 'gateway timeout page', category: 'timeout_504', log: 'upstream answered: Gateway Timeout' },
   { name: 'conda cannot solve', category: 'image_build_failure', log: 'Collecting package metadata (repodata.json): done\nSolving environment: failed' },
-  { name: 'exceeding approved cores quota', category: 'auth_or_quota', log: 'Operation could not be completed as it results in exceeding approved standardDSv2Family Cores quota.' },
-  { name: 'image pull refused', category: 'auth_or_quota', log: 'Warning  Failed  kubelet  Error: ImagePullBackOff' },
+  { name: 'exceeding approved cores quota', category: 'quota', log: 'Operation could not be completed as it results in exceeding approved standardDSv2Family Cores quota.' },
+  { name: 'image pull refused', category: 'identity_permission', log: 'Warning  Failed  kubelet  Error: ImagePullBackOff' },
   { name: 'model pickle missing', category: 'model_not_found', log: "FileNotFoundError: [Errno 2] No such file or directory: './outputs/model.joblib'" },
 ];
 
 // Look-alikes: text that resembles a signature but is not that failure.
 const negatives: Case[] = [
-  { name: 'worker timeout setting is not a timeout', category: 'other', log: 'worker timeout is set to 300\nWorker Timeout (seconds): 300' },
-  { name: 'normal worker boot is not a loop', category: 'other', log: 'Booting worker with pid: 10\nBooting worker with pid: 11\nBooting worker with pid: 12\nBooting worker with pid: 13' },
-  { name: 'normal shutdown (SIGTERM) is not OOM', category: 'other', log: 'Handling signal: term\nWorker exiting (pid: 10)\nWorker with pid 10 was terminated due to signal 15\nShutting down: Master' },
+  { name: 'worker timeout setting is not a timeout', category: 'no_failure', log: 'worker timeout is set to 300\nWorker Timeout (seconds): 300' },
+  { name: 'normal worker boot is not a loop', category: 'no_failure', log: 'Booting worker with pid: 10\nBooting worker with pid: 11\nBooting worker with pid: 12\nBooting worker with pid: 13' },
+  { name: 'normal shutdown (SIGTERM) is not OOM', category: 'no_failure', log: 'Handling signal: term\nWorker exiting (pid: 10)\nWorker with pid 10 was terminated due to signal 15\nShutting down: Master' },
   { name: 'timeout kill is not OOM', category: 'timeout_504', log: '[CRITICAL] WORKER TIMEOUT (pid:8)\nWorker (pid:8) was sent SIGKILL! Perhaps out of memory?' },
-  { name: 'IoT Edge noise is not a failure', category: 'other', log: 'EdgeHubConnectionString and IOTEDGE_IOTHUBHOSTNAME are not set. Exiting...\niot-server/finish 1 0\nExit code 1 is normal. Not restarting iot-server.' },
-  { name: 'run type providers warning', category: 'other', log: 'azureml.core | WARNING | Failure while loading azureml_run_type_providers. Failed to load entrypoint' },
+  { name: 'IoT Edge noise is not a failure', category: 'no_failure', log: 'EdgeHubConnectionString and IOTEDGE_IOTHUBHOSTNAME are not set. Exiting...\niot-server/finish 1 0\nExit code 1 is normal. Not restarting iot-server.' },
+  { name: 'run type providers warning', category: 'no_failure', log: 'azureml.core | WARNING | Failure while loading azureml_run_type_providers. Failed to load entrypoint' },
   { name: 'a model file missing while loading the entry script is the model, not the script', category: 'model_not_found', log: "Error in entry script, FileNotFoundError: [Errno 2] No such file or directory: '/var/azureml-app/azureml-models/fraud/4/fraud.onnx'" },
-  { name: 'TensorFlow probing CUDA on a CPU machine is noise, not a missing package or GPU', category: 'other', log: "2026-03-02 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n2026-03-02 10:00:00.123999: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror if you do not have a GPU set up on your machine.\n2026-03-02 10:00:01.000000: W tensorflow/stream_executor/cuda/cuda_driver.cc:269] failed call to cuInit: UNKNOWN ERROR (303)" },
-  { name: 'libtinfo version warning is noise', category: 'other', log: '/bin/bash: /azureml-envs/azureml_0f1e/lib/libtinfo.so.6: no version information available (required by /bin/bash)' },
-  { name: 'Killed inside a sentence is not the OOM killer', category: 'other', log: 'Killed 3 stale sessions older than 10 minutes' },
-  { name: 'memory setting is not OOM', category: 'other', log: 'memory_gb: 2\nmemory limit set to 2Gi for container' },
+  { name: 'TensorFlow probing CUDA on a CPU machine is noise, not a missing package or GPU', category: 'no_failure', log: "2026-03-02 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n2026-03-02 10:00:00.123999: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror if you do not have a GPU set up on your machine.\n2026-03-02 10:00:01.000000: W tensorflow/stream_executor/cuda/cuda_driver.cc:269] failed call to cuInit: UNKNOWN ERROR (303)" },
+  { name: 'libtinfo version warning is noise', category: 'no_failure', log: '/bin/bash: /azureml-envs/azureml_0f1e/lib/libtinfo.so.6: no version information available (required by /bin/bash)' },
+  { name: 'Killed inside a sentence is not the OOM killer', category: 'no_failure', log: 'Killed 3 stale sessions older than 10 minutes' },
+  { name: 'memory setting is not OOM', category: 'no_failure', log: 'memory_gb: 2\nmemory limit set to 2Gi for container' },
   { name: 'CUDA OOM is memory, not missing GPU', category: 'out_of_memory', log: 'torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB' },
-  { name: 'access log with 200s', category: 'other', log: '127.0.0.1 - - [02/Mar/2026:08:00:05 +0000] "POST /score HTTP/1.0" 200 502 "-" "python-requests/2.31"' },
+  { name: 'access log with 200s', category: 'no_failure', log: '127.0.0.1 - - [02/Mar/2026:08:00:05 +0000] "POST /score HTTP/1.0" 200 502 "-" "python-requests/2.31"' },
   { name: 'package named like score is still a dependency when dotted', category: 'missing_dependency', log: "ModuleNotFoundError: No module named 'scoring_utils.helpers'" },
   { name: 'liveness probe 502 is a start-up failure, not run()', category: 'init_exception', log: 'Liveness probe failed: HTTP probe failed with statuscode: 502' },
   { name: 'docker socket permission is not Azure auth', category: 'other', id: 'docker-engine-unavailable', log: 'Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock' },
@@ -134,10 +134,13 @@ describe('failure-signature catalogue (unit)', () => {
     });
   }
 
-  it('reports nothing recognised as category other with id unrecognised', () => {
+  it('says "no failure in this text" for a text without one, with evidence lines, a confidence and what to collect', () => {
     const r = explainText('hello\nworld\n');
-    assert.equal(r.primary.category, 'other');
-    assert.equal(r.primary.id, 'unrecognised');
+    assert.equal(r.primary.category, 'no_failure');
+    assert.equal(r.primary.id, 'no-failure');
     assert.deepEqual(r.findings, []);
+    assert.deepEqual(r.primary.evidence, [{ line: 1, text: 'hello' }, { line: 2, text: 'world' }]);
+    assert.ok(r.primary.confidence > 0 && r.primary.confidence <= 0.6);
+    assert.ok(r.primary.collect!.some((c) => /get-logs/.test(c.command ?? '')));
   });
 });
