@@ -271,14 +271,6 @@ export async function imageStep(ctx: StepContext, images: ImageStep): Promise<St
 // ---------------------------------------------------------------------------------------------
 // 5. Container
 
-function modelFolderName(modelPath: string | undefined): string | undefined {
-  try {
-    return modelPath && fs.statSync(modelPath).isDirectory() ? path.basename(modelPath) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function containerLog(runner: ContainerRunner, id: string, sourceDir: string, tail = 2000): Promise<LogDiagnosis | undefined> {
   try {
     return await diagnoseLog(runner.logs(id, tail), sourceDir);
@@ -304,16 +296,8 @@ async function whichServer(runner: ContainerRunner, id: string): Promise<'azmlin
 export async function containerStep(ctx: StepContext, runner: ContainerRunner, names: { deployment: string }, readinessTimeoutMs: number, keep: boolean): Promise<StepOutcome> {
   const p = ctx.project;
   const image = ctx.state.image!.image;
+  // LocalDeployer lays the model out as Azure ML does (what step 3 checks).
   const config: LocalDeployConfig = { ...p.config, baseImage: image, deployment: names.deployment, port: 0, debug: false };
-  // Azure ML keeps a model folder's name under AZUREML_MODEL_DIR (<dir>/<folder>/...), which step 3 checks;
-  // the local deployer copies a folder's contents directly into its model directory. Placing the folder one
-  // level down makes the doctor's container match what Azure (and step 3) see.
-  const folder = modelFolderName(p.config.modelPath);
-  if (folder) {
-    const azureDir = modelDirFor(p.config);
-    config.modelVersion = `${p.config.modelVersion || '1'}/${folder}`;
-    config.env = { ...p.config.env, AZUREML_MODEL_DIR: azureDir };
-  }
   const started = performance.now();
   const entry = path.basename(p.entryScript);
   try {
