@@ -333,12 +333,19 @@ export class LocalDeployer {
     return all.filter((c) => c.labels[AML_DOCTOR_LABEL] === deployment && c.labels[ENDPOINT_LABEL] === endpoint);
   }
 
-  async deploy(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal, hooks: DeployHooks = {}): Promise<DeployedInfo> {
+  /**
+   * `prepared`: the image prepareImage() already made for this configuration (Run Doctor's step 4): run as
+   * it is, nothing resolved, pulled or built again; the configuration keeps describing the environment.
+   */
+  async deploy(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal, hooks: DeployHooks = {}, prepared?: Pick<PreparedImage, 'image' | 'runPrefix'>): Promise<DeployedInfo> {
     const problems = validateConfig(config);
     if (problems.length) throw new LocalDeployError(problems.join(' '), 'invalid-config');
-    // The image first: a build that fails leaves the previous container serving.
-    const prepared = await this.prepareImage(config, progress, signal, hooks.output ?? (() => undefined));
-    hooks.image?.(prepared);
+    if (!prepared) {
+      // The image first: a build that fails leaves the previous container serving.
+      const made = await this.prepareImage(config, progress, signal, hooks.output ?? (() => undefined));
+      hooks.image?.(made);
+      prepared = made;
+    }
     if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
     const plan = await this.buildArchive(config, { code: true, model: true, harness: true }, signal);
     if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');

@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { APP_ROOT } from '../docker/localDeploy';
+import { BUILD_SIGNATURES } from '../logs/buildSignatures';
+import { SIGNATURES } from '../logs/catalogue';
 import { explainStream, explainText } from '../logs/classifier';
 import type { Explanation, Finding } from '../logs/types';
 import { evidence, type EvidenceItem, type Location } from './report';
@@ -66,3 +68,11 @@ export function diagnoseText(text: string, sourceDir: string): LogDiagnosis {
   const e = explainText(text);
   return fromFinding(e.primary, e, sourceDir);
 }
+
+/** Build or pull output (the tail a failed image step kept), with the build signatures as the environment code reads it. */
+export function diagnoseBuildLog(text: string, sourceDir: string): LogDiagnosis {
+  const e = explainText(text, { signatures: BUILD_LOG_SIGNATURES, format: 'raw' });
+  return fromFinding(e.primary, e, sourceDir);
+}
+
+const BUILD_LOG_SIGNATURES = [...BUILD_SIGNATURES, ...SIGNATURES];

@@ -38,9 +38,13 @@ export interface DoctorProject {
 }
 
 export interface ProjectDefaults {
-  /** Image override (the amlDoctor.localDeploy.baseImage setting, --image); empty: what the deployment names. */
+  /**
+   * Image override (aml-doctor doctor --image): the image the environment starts from instead of the one the
+   * deployment names (its conda file / requirements.txt are still built on it); a Docker build context or a
+   * registered environment is replaced by this image as it is. Empty: what the deployment names.
+   */
   baseImage?: string;
-  /** Image when neither the override nor the deployment names one. */
+  /** Image when neither the override nor the deployment names one (the amlDoctor.localDeploy.baseImage setting). */
   fallbackImage?: string;
   modelPath?: string;
   sampleFile?: string;
@@ -147,12 +151,32 @@ function rel(root: string, file: string): string {
   return path.relative(root, file) || path.basename(file);
 }
 
+/**
+ * --image: the environment starts from `image` (its conda file / requirements.txt still built on it); a build
+ * context or a registered environment gives way to the image as it is.
+ */
+function overrideImage(config: LocalDeployConfig, image: string | undefined, notes: string[]): void {
+  if (!image) return;
+  config.baseImage = image;
+  const env = config.environment;
+  if (!env) return; // the legacy fields (base image + conda file) are what environmentOf() builds
+  if (env.build || env.azureml) {
+    notes.push(`image: ${image} (--image) instead of the ${env.build ? 'Docker build context' : `registered environment ${env.azureml!.raw}`}`);
+    config.environment = { origin: `${env.origin}, --image`, image };
+    config.condaFile = undefined;
+  } else {
+    if (env.image && env.image !== image) notes.push(`image: ${image} (--image) instead of ${env.image}`);
+    config.environment = { ...env, image };
+  }
+}
+
 /** Reads a CLI v2 online-deployment YAML. */
 export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {}): DoctorProject {
   const text = readText(file);
   let config: LocalDeployConfig;
   try {
-    config = configFromDeploymentYaml(text, file, { baseImage: defaults.baseImage ?? '', port: 0, memoryGb: defaults.memoryGb });
+    // What the deployment names wins over the fallback (as for Deploy Locally); --image overrides both.
+    config = configFromDeploymentYaml(text, file, { baseImage: defaults.fallbackImage ?? '', port: 0, memoryGb: defaults.memoryGb });
   } catch (err) {
     if (err instanceof LocalDeployError) throw new DoctorInputError(err.message);
     throw err;
@@ -164,7 +188,9 @@ export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {})
   const notes: string[] = [];
   const env = doc.environment;
   const model = doc.model;
-  if (!config.baseImage) config.baseImage = defaults.fallbackImage ?? '';
+  // A registered environment (not a path to an environment YAML, which is read like an inline one).
+  const environmentRef = config.environment?.azureml?.raw;
+  overrideImage(config, defaults.baseImage, notes);
   if (defaults.modelPath) config.modelPath = path.resolve(defaults.modelPath);
   const dir = path.dirname(file);
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([dir, config.sourceDir]);
@@ -173,7 +199,7 @@ export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {})
     target: { kind: 'deployment-yaml', file, name: `${config.endpoint}/${config.deployment}` },
     config,
     entryScript: path.resolve(config.sourceDir, config.entryScript),
-    environmentRef: typeof env === 'string' ? env : undefined,
+    environmentRef,
     environmentBuild: typeof env === 'object' && env && typeof env.build === 'object' && env.build ? path.resolve(dir, String(env.build.path ?? '.')) : undefined,
     modelRef: typeof model === 'string' ? model : undefined,
     sampleFile,
@@ -200,6 +226,8 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([dir]);
   if (sampleFile && !defaults.sampleFile) notes.push(`sample request: ${rel(dir, sampleFile)} (found next to ${path.basename(file)})`);
   const name = path.basename(dir).replace(/[^a-zA-Z0-9_.-]/g, '-') || 'local-endpoint';
+  const baseImage = defaults.baseImage || defaults.fallbackImage || '';
+  const requirementsFile = condaFile ? undefined : requirements;
   const config: LocalDeployConfig = {
     endpoint: /^[a-zA-Z0-9]/.test(name) ? name : `ep-${name}`,
     deployment: 'local',
@@ -208,7 +236,9 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
     modelPath,
     modelName: modelPath ? path.basename(modelPath).replace(/\.[^.]+$/, '') : undefined,
     condaFile,
-    baseImage: defaults.baseImage || defaults.fallbackImage || '',
+    baseImage,
+    // Step by step, as Deploy Locally asks it: the base image + the conda file or requirements.txt found here.
+    environment: { origin: `${path.basename(file)} (step by step)`, image: baseImage || undefined, condaFile, requirementsFile },
     port: 0,
     memoryGb: defaults.memoryGb,
   };
@@ -216,7 +246,7 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
     target: { kind, file, name: path.basename(file) },
     config,
     entryScript: file,
-    requirementsFile: condaFile ? undefined : requirements,
+    requirementsFile,
     sampleFile,
     requestTimeoutMs: defaults.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -248,6 +278,7 @@ export async function readSdkV1Script(file: string, text: string, defaults: Proj
   const conda = refs.condaFiles.map((c) => resolveReference(file, c)).find((c): c is string => !!c && isFile(c));
   if (conda) {
     project.config.condaFile = conda;
+    project.config.environment = { ...project.config.environment!, condaFile: conda, requirementsFile: undefined };
     project.requirementsFile = undefined;
     project.notes = project.notes.filter((n) => !n.startsWith('conda file') && !n.startsWith('requirements'));
     project.notes.unshift(`conda file: ${rel(path.dirname(file), conda)} (named by ${path.basename(file)})`);
@@ -261,14 +292,17 @@ export function projectFromLocalConfig(config: LocalDeployConfig, defaults: Proj
   const entry = path.resolve(config.sourceDir, config.entryScript);
   if (!isFile(entry)) throw new DoctorInputError(`The local deployment ${config.endpoint}/${config.deployment} was made from ${entry}, which is gone.`);
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([config.sourceDir]);
+  const notes = ['configuration recorded by the local deployment'];
+  const recorded: LocalDeployConfig = { ...config, baseImage: config.baseImage || defaults.fallbackImage || '', port: 0, debug: false };
+  overrideImage(recorded, defaults.baseImage, notes);
   return {
     target: { kind: 'local-deployment', name: `${config.endpoint}/${config.deployment}` },
-    config: { ...config, baseImage: defaults.baseImage || config.baseImage, port: 0, debug: false },
+    config: recorded,
     entryScript: entry,
     sampleFile,
     requestTimeoutMs: defaults.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
-    notes: ['configuration recorded by the local deployment'],
+    notes,
   };
 }
 

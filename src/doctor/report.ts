@@ -77,6 +77,10 @@ export interface ImageDetails {
   image: string;
   built: boolean;
   fromCache: boolean;
+  /** The base image the environment image was made from (after the image map). */
+  baseImage?: string;
+  /** The base image was missing and this run pulled it. */
+  pulled?: boolean;
 }
 
 export interface ContainerDetails {

@@ -5,14 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
-import type { WorkspaceRef } from '../azure/types';
 import { AsyncTextQueue } from '../common/asyncQueue';
 import { lazyRequire } from '../common/lazyRequire';
 import type { CodeManifest } from '../docker/codeSync';
 import { configForUpdate, DeploymentRecords, sourceForReload, type SourceQuestions } from '../docker/deploymentRecords';
 import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, describeReload, type DeployHooks, type DeployedInfo, type LocalDeployConfig, type Progress } from '../docker/localDeploy';
 import { isCodeFile, ReloadScheduler, type ReloadCandidate } from '../docker/reloadScheduler';
-import { workspaceEnvironmentLookup } from '../environment/azureEnvironment';
 import type { BuildDiagnosis, EnvironmentFiles } from '../environment/buildFailure';
 import type { EnvironmentOptions } from '../environment/builder';
 import { configFromDeploymentYaml } from '../environment/deploymentYaml';
@@ -23,6 +21,7 @@ import { registerCommand } from '../host/commands';
 import type { ExtensionServices } from '../host/services';
 import { readSettings, setting } from '../host/settings';
 import { DockerSection, type DockerNode } from './dockerSection';
+import { environmentLookupFor, environmentOptions } from './environmentAccess';
 import { LogPanel } from './logPanel';
 import { showLogPanel } from './registerLogs';
 import { TestRequestPanel } from './testRequestPanel';
@@ -30,7 +29,6 @@ import { TestRequestPanel } from './testRequestPanel';
 const INSPECT_SCHEME = 'amldoctor-inspect';
 
 const BUILD_DIAGNOSTICS = 'aml-doctor-build';
-const WORKSPACE_KEY = 'amlDoctor.localDeploy.azureWorkspace';
 
 interface LocalDeploySettings {
   baseImage: string;
@@ -44,17 +42,6 @@ interface LocalDeploySettings {
 
 function localDeploySettings(): LocalDeploySettings {
   // Through the trust-aware reader: untrusted, a workspace's values of these settings are ignored.
-  const text = (key: string) => {
-    const v = setting<unknown>(`amlDoctor.localDeploy.${key}`, '');
-    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-  };
-  const list = (key: string) => {
-    const v = setting<unknown>(`amlDoctor.localDeploy.${key}`, []);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && !!x.trim()).map((x) => x.trim()) : [];
-  };
-  const rawMap = setting<unknown>('amlDoctor.localDeploy.imageMap', {});
-  const imageMap: Record<string, string> = {};
-  if (rawMap && typeof rawMap === 'object') for (const [k, v] of Object.entries(rawMap)) if (k && typeof v === 'string' && v.trim()) imageMap[k] = v.trim();
   return {
     baseImage: setting('amlDoctor.localDeploy.baseImage', ''),
     port: setting('amlDoctor.localDeploy.port', 0),
@@ -62,19 +49,7 @@ function localDeploySettings(): LocalDeploySettings {
     readinessTimeoutSeconds: setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120),
     debug: setting('amlDoctor.localDeploy.debug', false),
     reloadOnSave: setting('amlDoctor.localDeploy.reloadOnSave', false),
-    // Machine-scoped and restricted (a workspace cannot point builds at its own mirror or proxy).
-    environment: {
-      imageMap,
-      network: {
-        pipIndexUrl: text('pipIndexUrl'),
-        pipExtraIndexUrls: list('pipExtraIndexUrls'),
-        pipTrustedHosts: list('pipTrustedHosts'),
-        condaChannelAlias: text('condaChannelAlias'),
-        httpProxy: text('httpProxy'),
-        httpsProxy: text('httpsProxy'),
-        noProxy: text('noProxy'),
-      },
-    },
+    environment: environmentOptions(),
   };
 }
 
@@ -198,27 +173,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     for (const f of [files.conda?.file, files.requirements?.file]) if (f) buildDiagnostics.delete(vscode.Uri.file(f));
   }
 
-  /** The Azure ML workspace registered environments are read from: asked once, remembered for the workspace. */
-  async function environmentLookup(config: LocalDeployConfig): Promise<EnvironmentLookup | undefined> {
-    const azure = services.azure;
-    if (!config.environment?.azureml || !azure?.isSignedIn()) return undefined; // the deploy says what to do
-    const client = azure.client();
-    let ref = context.workspaceState.get<WorkspaceRef>(WORKSPACE_KEY);
-    if (!ref) {
-      const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Listing Azure ML workspaces' }, async () => {
-        const out: (vscode.QuickPickItem & { ref: WorkspaceRef })[] = [];
-        for (const sub of await client.listSubscriptions()) {
-          for (const w of await client.listWorkspaces(sub.id).catch(() => [])) out.push({ label: w.workspace, description: `${w.resourceGroup} · ${sub.name}`, ref: { subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, workspace: w.workspace } });
-        }
-        return out;
-      });
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: `Which workspace holds ${config.environment.azureml.raw}?` });
-      if (!pick) throw new vscode.CancellationError();
-      ref = pick.ref;
-      await context.workspaceState.update(WORKSPACE_KEY, ref);
-    }
-    return workspaceEnvironmentLookup(client, ref);
-  }
+  const environmentLookup = (config: LocalDeployConfig) => environmentLookupFor(services, config);
 
   /** Deploy or update with the build log live in the log panel (opened on the first build or pull output). */
   /** Deploy or update with the build log live in the log panel; `replaces` is the container an update recreates. */

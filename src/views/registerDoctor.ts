@@ -19,6 +19,7 @@ import { readSettings, setting } from '../host/settings';
 import type { AzureNode } from './azureSection';
 import type { DockerNode } from './dockerSection';
 import { DoctorPanel } from './doctorPanel';
+import { environmentLookupFor, environmentOptions } from './environmentAccess';
 
 interface DoctorSettings {
   defaults: ProjectDefaults;
@@ -33,8 +34,8 @@ function doctorSettings(): DoctorSettings {
   const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(v)));
   return {
     defaults: {
-      // The setting wins over the YAML's image today (as for Deploy Locally); the YAML's image is the fallback.
-      baseImage: setting('amlDoctor.localDeploy.baseImage', '') || undefined,
+      // As for Deploy Locally: what the deployment names wins, the setting is only the fallback.
+      fallbackImage: setting('amlDoctor.localDeploy.baseImage', '') || undefined,
       memoryGb: setting('amlDoctor.localDeploy.memoryGb', 0) || undefined,
     },
     readinessTimeoutMs: Math.max(5, setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120)) * 1000,
@@ -158,8 +159,10 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     const caps: DoctorCapabilities = { log };
     if (trusted) {
       const docker = new DockerodeClient({ host: readSettings().dockerHost });
-      caps.image = new (doctor().BaseImageStep)(docker);
-      caps.containers = new (doctor().LocalContainerRunner)(docker, log, { harnessDir: context.asAbsolutePath(path.join('media', 'harness')), readinessTimeoutMs: s.readinessTimeoutMs });
+      // Step 4 builds the environment as Deploy Locally does: the same firewall settings, the same workspace
+      // for an azureml: environment.
+      const environmentLookup = await environmentLookupFor(services, target.project.config);
+      Object.assign(caps, doctor().localCapabilities(docker, log, { harnessDir: context.asAbsolutePath(path.join('media', 'harness')), readinessTimeoutMs: s.readinessTimeoutMs, environment: environmentOptions(), environmentLookup }));
     }
     const az = services.azure;
     let azureReason = 'not signed in to Azure (AML Deploy Doctor: Sign in to Azure)';
