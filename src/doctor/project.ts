@@ -9,6 +9,8 @@ import { isCondaEnvDocument } from '../analysis/conda';
 import { pythonReferences, resolveReference } from '../analysis/references';
 import { LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
 import { configFromDeploymentYaml } from '../environment/deploymentYaml';
+import { readSdkV1Deployment } from '../environment/sdkv1';
+import type { EnvironmentSpec } from '../environment/types';
 import type { TargetKind } from './report';
 
 /** Azure ML managed online endpoints' defaults (request_settings). */
@@ -255,10 +257,11 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
 }
 
 /**
- * SDK v1 deployment script (InferenceConfig(entry_script=..., source_directory=...)). Today's reader takes
- * the entry script and source folder the script names (tree-sitter, analysis/references.ts) and a
- * `conda_file=` it passes; the rest is found next to the entry script. This is the seam where the full
- * SDK v1 reader (Environment.from_conda_specification / from_pip_requirements / base_image) plugs in.
+ * SDK v1 deployment script (InferenceConfig(entry_script=..., source_directory=...)): the entry script and
+ * source folder the script names (tree-sitter, analysis/references.ts), and its environment as Deploy
+ * Locally reads it (environment/sdkv1.ts: Environment.from_conda_specification / from_pip_requirements /
+ * from_dockerfile / Environment.get, CondaDependencies.create, env.docker.base_image, conda_file=); what
+ * the script does not name is found next to the entry script.
  */
 export async function readSdkV1Script(file: string, text: string, defaults: ProjectDefaults = {}): Promise<DoctorProject | undefined> {
   const refs = await pythonReferences(text);
@@ -282,6 +285,24 @@ export async function readSdkV1Script(file: string, text: string, defaults: Proj
     project.requirementsFile = undefined;
     project.notes = project.notes.filter((n) => !n.startsWith('conda file') && !n.startsWith('requirements'));
     project.notes.unshift(`conda file: ${rel(path.dirname(file), conda)} (named by ${path.basename(file)})`);
+  }
+  const v1 = (await readSdkV1Deployment(text, file))?.environment;
+  if (v1 && (v1.image || v1.condaFile || v1.condaText !== undefined || v1.requirementsFile || v1.build || v1.azureml)) {
+    // The script's environment is the deployment's (step 4 builds it; --image still replaces its image). A
+    // script that names only a base image keeps the files found next to the entry script.
+    const named = !!(v1.condaFile || v1.requirementsFile || v1.condaText !== undefined || v1.build || v1.azureml);
+    const spec: EnvironmentSpec = named ? { ...v1 } : { ...project.config.environment!, origin: v1.origin, image: v1.image };
+    if (!spec.build && !spec.azureml) spec.image = spec.image || defaults.fallbackImage || undefined;
+    const c = project.config;
+    c.environment = spec;
+    c.condaFile = spec.condaFile;
+    c.baseImage = spec.image || defaults.fallbackImage || '';
+    project.requirementsFile = spec.requirementsFile;
+    project.environmentRef = spec.azureml?.raw;
+    project.environmentBuild = spec.build?.context;
+    if (named) project.notes = project.notes.filter((n) => !/^(conda file|requirements): .*found next to/.test(n));
+    project.notes.push(`environment: ${spec.origin}`);
+    overrideImage(c, defaults.baseImage, project.notes);
   }
   project.notes.unshift(`entry script ${rel(path.dirname(file), entry)} named by InferenceConfig in ${path.basename(file)}`);
   return project;

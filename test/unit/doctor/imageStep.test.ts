@@ -4,7 +4,7 @@
 // starts exactly the image step 4 made (its conda run prefix included) without building again. --image and
 // the fallback image of the project readers. The real engine is in test/integration/doctor/doctor.test.ts.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
@@ -209,5 +209,28 @@ describe('Run Doctor step 4: the environment build (unit, stand-in engine)', () 
     assert.equal(withFallback.config.environment?.image, 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest');
     const entry = await readTarget(path.join(path.dirname(withFallback.target.file!), 'score.py'), { fallbackImage: 'fallback:1' });
     assert.deepEqual(entry.config.environment, { origin: 'score.py (step by step)', image: 'fallback:1', condaFile: entry.config.condaFile, requirementsFile: undefined });
+  });
+
+  it('an SDK v1 script: step 4 builds the environment the script names (requirements, base image, CondaDependencies)', async () => {
+    const yml = writeProject({});
+    const dir = path.dirname(yml);
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'requirements.txt'), 'azureml-defaults==1.0.45\n');
+    const script = (env: string) => {
+      const file = path.join(dir, 'deploy.py');
+      writeFileSync(file, ['from azureml.core import Environment', 'from azureml.core.model import InferenceConfig', ...env.split('\n'), 'inference_config = InferenceConfig(entry_script="score.py", source_directory=".", environment=env)', ''].join('\n'));
+      return file;
+    };
+    const pip = await readTarget(script('env = Environment.from_pip_requirements(name="env", file_path="requirements.txt")\nenv.docker.base_image = "custom/base:2"'), { fallbackImage: 'fallback:1' });
+    assert.equal(pip.config.environment?.requirementsFile, path.join(dir, 'requirements.txt'));
+    assert.equal(pip.config.environment?.image, 'custom/base:2');
+    assert.equal(pip.config.environment?.condaFile, undefined, 'not the conda file lying next to score.py');
+    assert.equal(pip.requirementsFile, path.join(dir, 'requirements.txt'));
+    const created = await readTarget(script('from azureml.core.conda_dependencies import CondaDependencies\nenv = Environment("env")\nenv.python.conda_dependencies = CondaDependencies.create(pip_packages=["azureml-defaults"])'), { fallbackImage: 'fallback:1' });
+    assert.match(created.config.environment?.condaText ?? '', /azureml-defaults/);
+    assert.equal(created.config.environment?.image, 'fallback:1');
+    const overridden = await readTarget(script('env = Environment.from_pip_requirements(name="env", file_path="requirements.txt")\nenv.docker.base_image = "custom/base:2"'), { baseImage: 'override:1' });
+    assert.equal(overridden.config.environment?.image, 'override:1');
+    assert.equal(overridden.config.environment?.requirementsFile, path.join(dir, 'requirements.txt'));
   });
 });
