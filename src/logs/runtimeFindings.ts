@@ -151,7 +151,10 @@ export function runtimeMessage(f: Pick<Finding, 'title' | 'exception' | 'traceba
 export interface RuntimeSubject {
   finding: Finding;
   frame: Frame;
-  /** Identifies this diagnosis of this log: a different one (or the same traceback again) has another key. */
+  /**
+   * Identifies this diagnosis of this log (the diagnosis, the frame, the exception, where the traceback
+   * starts): a log read again or growing keeps it (more occurrences of the same traceback do not change it).
+   */
   key: string;
   /** 1-based log line where the traceback starts (for a link into the log). */
   logLine?: number;
@@ -171,7 +174,7 @@ export function runtimeSubject(e: Explanation): RuntimeSubject | undefined {
   return {
     finding: f,
     frame,
-    key: [f.id, frame.path, frame.line, exc?.type ?? '', f.count, logLine ?? 0].join('\u0000'),
+    key: [f.id, frame.path, frame.line, exc?.type ?? '', logLine ?? 0].join('\u0000'),
     logLine,
     message: runtimeMessage(f),
   };

@@ -222,6 +222,8 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     const link = containerRuntime(id, name);
     const e = await explainStream(section.client.logs(id, { tail: 2000, since }), { format: 'raw', entryScript: records.entryOf(id)?.entryScript, appRoot: APP_ROOT });
     track(id, name, details?.state.startedAt);
+    // A new run's log: what the user dismissed of an older one does not hold for it.
+    services.runtime.clear(link.owner);
     await services.runtime.explain(link.owner, e, link.mapping, { label: link.label, reveal: () => reopenLogs(id) }, APP_ROOT);
   }
 
@@ -235,7 +237,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     const origin = { label: link.label, reveal: () => reopenLogs(id) };
     const owner = link.owner;
     const classifier = new LogClassifier({ format: 'raw', entryScript: records.entryOf(id)?.entryScript, appRoot: APP_ROOT });
-    void services.runtime.explain(owner, classifier.explain(), link.mapping, origin, APP_ROOT);
+    services.runtime.clear(owner);
     const timer = setTimeout(() => watch.abort(), RUN_WATCH_MS);
     void (async () => {
       let last = 0;

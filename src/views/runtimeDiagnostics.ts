@@ -134,9 +134,14 @@ export class RuntimeDiagnostics implements vscode.Disposable {
       this.unplace(owner);
       return;
     }
-    if (state.key === subject.key || state.dismissed === subject.key) return;
+    if (state.key === subject.key) return;
     state.key = subject.key;
     const generation = ++state.generation;
+    if (state.dismissed === subject.key) {
+      // The user edited the line this diagnosis was on: the same log saying it again does not bring it back.
+      this.unplace(owner);
+      return;
+    }
     try {
       const where = await this.locate(subject.frame, mapping, { remoteRoot, entryScript: e.entryScript });
       if (generation !== state.generation || !this.owners.has(owner)) return;
@@ -159,9 +164,13 @@ export class RuntimeDiagnostics implements vscode.Disposable {
       this.unplace(owner);
       return;
     }
-    if (state.key === f.key || state.dismissed === f.key) return;
+    if (state.key === f.key) return;
     state.key = f.key;
     const generation = ++state.generation;
+    if (state.dismissed === f.key) {
+      this.unplace(owner);
+      return;
+    }
     const folders = workspaceFolders();
     const where = isInsideFolders(f.file, folders) ? await this.onLine(f.file, f.frame) : { ok: false as const, reason: `${f.file} is not in a workspace folder` };
     if (generation !== state.generation || !this.owners.has(owner)) return;
@@ -173,7 +182,7 @@ export class RuntimeDiagnostics implements vscode.Disposable {
     this.place(owner, { uri: where.uri, span: where.span, message: f.message, id: f.id, docs: f.docs });
   }
 
-  /** Drops the owner's finding and forgets the owner. */
+  /** Drops the owner's finding and forgets the owner (and what the user dismissed of it: a new run is news). */
   clear(owner: string): void {
     if (!this.owners.has(owner)) return;
     this.unplace(owner);

@@ -141,11 +141,13 @@ describe('runtime findings: what a log says (unit)', () => {
     assert.equal(runtimeSubject(explainText(libraryOnly)), undefined);
   });
 
-  it('the same traceback again is a new diagnosis (its key changes); the same text read twice is not', () => {
+  it('a log read again or growing keeps its key; another traceback, or the same one elsewhere, changes it', () => {
     const once = runtimeSubject(explainText(initLog()))!;
     assert.equal(runtimeSubject(explainText(initLog()))!.key, once.key);
-    const twice = runtimeSubject(explainText(`${initLog()}\n${initLog()}`))!;
-    assert.notEqual(twice.key, once.key);
+    // The worker tried again and raised the same: the same diagnosis of the same log.
+    assert.equal(runtimeSubject(explainText(`${initLog()}\n${initLog()}`))!.key, once.key);
+    assert.notEqual(runtimeSubject(explainText(initLog({ line: 21, source: 'model = weights' })))!.key, once.key);
+    assert.notEqual(runtimeSubject(explainText(`Booting worker with pid: 10\n${initLog()}`))!.key, once.key, 'a new run: the traceback starts elsewhere');
   });
 
   it('the message is one short line: control characters gone, secrets redacted, clipped', () => {
