@@ -18,7 +18,7 @@ import { cleanBlock, evidence, type EvidenceItem, type StepResult } from './repo
 import { entryFunctionLines, sampleFromSchema } from './sample';
 
 /** What a step reports; the engine adds id, number, title and timing. */
-export type StepOutcome = Pick<StepResult, 'status' | 'summary'> & Partial<Pick<StepResult, 'skip' | 'evidence' | 'fix' | 'link' | 'docs' | 'notes' | 'details'>>;
+export type StepOutcome = Pick<StepResult, 'status' | 'summary'> & Partial<Pick<StepResult, 'skip' | 'evidence' | 'fix' | 'link' | 'raised' | 'docs' | 'notes' | 'details'>>;
 
 export interface CapacityRequest {
   /** Requests per second the deployment must serve (the replica calculator's input). */
@@ -376,6 +376,7 @@ export async function containerStep(ctx: StepContext, runner: ContainerRunner, n
           ? ['Make init() faster (load the model once, avoid downloads at start-up), or give it more time (amlDoctor.localDeploy.readinessTimeoutSeconds / --init-timeout; readiness_probe in the deployment YAML).']
           : ['Read the container log (aml-doctor doctor --keep, then docker logs) for the first error.'],
       link: diag?.link ?? (timeout || err.kind === 'exited' ? initLink : undefined),
+      raised: diag?.recognised ? diag.raised : undefined,
       docs: diag?.docs ?? `${GUIDE}#error-resourcenotready`,
       details: { kind: 'container', container: err.containerId ? `${config.endpoint}.${config.deployment}` : undefined, server: 'unknown', kept: keep },
     };
@@ -462,6 +463,7 @@ export async function scoringStep(ctx: StepContext, runner: ContainerRunner): Pr
     evidence: ev,
     fix: [...(diag?.recognised ? diag.fix : []), status.local ? `${status.action} (${status.local})` : status.action],
     link: diag?.link ?? runLink,
+    raised: diag?.recognised ? diag.raised : undefined,
     docs: diag?.docs ?? `${GUIDE}#http-status-codes`,
     notes: [`${entry}'s run() raised or failed on this request: on Azure the caller sees ${r.status >= 500 || !r.status ? '502 Bad Gateway (424 on managed endpoints)' : `${r.status}`}.`],
     details,

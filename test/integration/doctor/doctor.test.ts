@@ -197,6 +197,12 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.ok(s.evidence.some((e) => /ValueError: weights\.json is version 2; this script needs version 3/.test(e.text)), JSON.stringify(s.evidence));
     assert.match(s.fix.join(' '), /init\(\)/);
     assert.deepEqual(s.link, { file: path.join(dir, 'score.py'), line: lineOf(score, 'raise ValueError') });
+    // The editor's runtime finding: the entry script's raising line, with the statement the traceback printed.
+    assert.equal(s.raised?.file, path.join(dir, 'score.py'));
+    assert.equal(s.raised?.line, lineOf(score, 'raise ValueError'));
+    assert.equal(s.raised?.function, 'init');
+    assert.match(s.raised?.source ?? '', /^raise ValueError\("weights\.json is version %s/);
+    assert.match(s.raised?.exception ?? '', /^ValueError: weights\.json is version 2/);
     assertCleanedUp(report.project.endpoint);
   });
 
@@ -211,6 +217,7 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.match(s.summary, /answered 500 Internal server error: run\(\) raised/);
     assert.ok(s.evidence.some((e) => /KeyError: 'inputs'/.test(e.text)), JSON.stringify(s.evidence));
     assert.deepEqual(s.link, { file: path.join(dir, 'score.py'), line: lineOf(score, '["inputs"]') });
+    assert.deepEqual([s.raised?.line, s.raised?.function, s.raised?.exception], [lineOf(score, '["inputs"]'), 'run', "KeyError: 'inputs'"]);
     assert.match(s.fix.join(' '), /try\/except/);
     assertCleanedUp(report.project.endpoint);
   });
@@ -223,6 +230,7 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.match(s.summary, /run\(\) did not answer within the request timeout \(request_timeout_ms 1000 ms\): Azure answers 408/);
     assert.match(s.fix.join(' '), /request_timeout_ms/);
     assert.deepEqual(s.link, { file: path.join(dir, 'score.py'), line: lineOf(score, 'def run(') });
+    assert.equal(s.raised, undefined, 'no traceback: nothing raised');
     assertCleanedUp(report.project.endpoint);
   });
 
