@@ -48,6 +48,7 @@ try {
   const { copyFileSync } = await import('node:fs');
   copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(tmp, 'tree-sitter.wasm'));
   copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), path.join(tmp, 'tree-sitter-python.wasm'));
+  copyFileSync(require.resolve('web-tree-sitter'), path.join(tmp, 'web-tree-sitter.cjs'));
   const { analyzeScoringScript } = require(out);
 
   const [header, ...lines] = readFileSync(tsv, 'utf8').split('\n').filter((l) => l.trim());

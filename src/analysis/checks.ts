@@ -518,13 +518,12 @@ function localBindings(body: SyntaxNode): Map<string, SyntaxNode> {
 /** Identifiers read in a function (including nested functions), excluding attribute names and keyword names. */
 function readNames(body: SyntaxNode): Set<string> {
   const out = new Set<string>();
-  walk(body, (n) => {
-    if (n.type !== 'identifier') return;
+  for (const n of findAll(body, 'identifier', true)) {
     const p = n.parent;
-    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return;
-    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return;
+    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) continue;
+    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) continue;
     out.add(n.text);
-  }, true);
+  }
   return out;
 }
 

@@ -12,7 +12,7 @@ export function nodeRange(node: SyntaxNode): Range {
 /** The range of a node cut to its first line (for multi-line statements: a readable squiggle). */
 export function firstLineRange(node: SyntaxNode, lines: string[]): Range {
   const row = node.startPosition.row;
-  const end = node.endPosition.row === row ? node.endPosition.column : (lines[row] ?? '').replace(/\s+$/, '').length;
+  const end = node.endPosition.row === row ? node.endPosition.column : (lines[row] ?? '').trimEnd().length; // not /\s+$/: quadratic on a long run of blanks
   return { start: { line: row, character: node.startPosition.column }, end: { line: row, character: Math.max(end, node.startPosition.column) } };
 }
 
@@ -21,12 +21,12 @@ export function firstLineRange(node: SyntaxNode, lines: string[]): Range {
  * init()/run() bodies several times, and every child read crosses into WebAssembly and allocates a node.
  * Keyed by node id, which is unique among the nodes of the trees alive during that analysis.
  */
-let memo: { all: Map<number, SyntaxNode[]>; code: Map<number, SyntaxNode[]> } | undefined;
+let memo: { all: Map<number, SyntaxNode[]>; code: Map<number, SyntaxNode[]>; subtree: Map<number, SyntaxNode[]>; subtreeWithScopes: Map<number, SyntaxNode[]> } | undefined;
 
 /** Runs `fn` with children memoised; only for synchronous work on trees that stay alive meanwhile. */
 export function withChildMemo<T>(fn: () => T): T {
   const outer = memo;
-  memo = { all: new Map(), code: new Map() };
+  memo = { all: new Map(), code: new Map(), subtree: new Map(), subtreeWithScopes: new Map() };
   try {
     return fn();
   } finally {
@@ -84,13 +84,26 @@ export function walk(node: SyntaxNode, visit: (n: SyntaxNode) => boolean | void,
   }
 }
 
+/** The node and its descendants in walk() order (pre-order, scopes as walk() treats them). */
+function subtree(node: SyntaxNode, enterScopes: boolean): SyntaxNode[] {
+  const cache = enterScopes ? memo?.subtreeWithScopes : memo?.subtree;
+  let list = cache?.get(node.id);
+  if (!list) {
+    const nodes: SyntaxNode[] = [];
+    walk(node, (n) => void nodes.push(n), enterScopes);
+    list = nodes;
+    cache?.set(node.id, list);
+  }
+  return list;
+}
+
+/**
+ * Every node of a type (or of a set of types) under `node`, in pre-order. Within an analysis the rules ask this of
+ * the same bodies again and again (calls, assignments, returns of run()): the subtree is listed once and filtered.
+ */
 export function findAll(node: SyntaxNode, type: string | Set<string>, enterScopes = false): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
   const match = typeof type === 'string' ? (t: string) => t === type : (t: string) => type.has(t);
-  walk(node, (n) => {
-    if (match(n.type)) out.push(n);
-  }, enterScopes);
-  return out;
+  return subtree(node, enterScopes).filter((n) => match(n.type));
 }
 
 export function ancestors(node: SyntaxNode, stop?: SyntaxNode): SyntaxNode[] {

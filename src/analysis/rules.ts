@@ -23,6 +23,7 @@ export const RULES = {
   'hardcoded-model-path': { id: 'hardcoded-model-path', severity: 'warning', title: 'Hard-coded azureml-models path', docsUrl: `${SCORING}#understand-the-scoring-script` },
   'conda-missing-inference-server': { id: 'conda-missing-inference-server', severity: 'error', title: 'Environment lacks the inference server', docsUrl: `${GUIDE}#error-resourcenotready` },
   'batch-run-return': { id: 'batch-run-return', severity: 'warning', title: 'Batch run() returns nothing', docsUrl: `${BATCH}` },
+  'analysis-skipped': { id: 'analysis-skipped', severity: 'information', title: 'File not analysed (too large, minified or not Python)', docsUrl: `${SCORING}#understand-the-scoring-script` },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;
