@@ -12,6 +12,7 @@ import {
   checkRunSignature,
   checkRunUnguarded,
   checkSklearnJoblib,
+  checkUndefinedNames,
   makeFinding,
   type Script,
   type ScriptKind,
@@ -291,6 +292,7 @@ async function parseAndCheck(text: string, options: AnalyzeOptions, oldTree: Tre
         checkSklearnJoblib,
         checkHardcodedModelPath,
         checkBatchReturn,
+        checkUndefinedNames,
       ];
       for (const check of checks) {
         try {
