@@ -51,8 +51,8 @@ let maxMemoryMb = DEFAULT_MAX_MEMORY_MB;
 
 interface Runtime {
   language: TreeSitter.Language;
-  /** The parser for synchronous one-shot parses (never left in the middle of a parse). */
-  shared: Parser;
+  /** The parser for synchronous one-shot parses (never left in the middle of a parse), made on first use. */
+  shared?: Parser;
   /** Parsers for parses that may pause between slices (parseInSlices); one each while in use. */
   spare: Parser[];
   ts: typeof TreeSitter;
@@ -94,10 +94,8 @@ function loadRuntime(): Promise<Runtime> {
       const wasmMemory = new WebAssembly.Memory({ initial: 512, maximum: Math.max(512, Math.floor(maxMemoryMb * 16)) });
       await ts.Parser.init({ locateFile: () => files.runtime, wasmMemory } as unknown as Parameters<typeof ts.Parser.init>[0]);
       const language = await ts.Language.load(files.python);
-      const shared = new ts.Parser();
-      shared.setLanguage(language);
       liveLanguage = language;
-      current = { language, shared, spare: [], ts };
+      current = { language, spare: [], ts };
       return current;
     })();
     ready.catch(() => {
@@ -107,9 +105,22 @@ function loadRuntime(): Promise<Runtime> {
   return ready;
 }
 
-/** Returns the shared parser, loading the runtime and the grammar on first use (about 50 ms). Only for synchronous parses. */
+/** Loads the runtime and the grammar (about 50 ms the first time). */
+export async function loadPythonGrammar(): Promise<void> {
+  await loadRuntime();
+}
+
+function sharedParser(rt: Runtime): Parser {
+  if (!rt.shared) {
+    rt.shared = new rt.ts.Parser();
+    rt.shared.setLanguage(rt.language);
+  }
+  return rt.shared;
+}
+
+/** A parser for synchronous one-shot parses (tests, tools); analyses use acquireParser(). */
 export async function getPythonParser(): Promise<Parser> {
-  return (await loadRuntime()).shared;
+  return sharedParser(await loadRuntime());
 }
 
 /**
@@ -214,7 +225,7 @@ export function referenceCpuMsPerChar(): number {
   let best = Infinity;
   for (let i = 0; i < 3; i++) {
     const t0 = cpuMs();
-    rt.shared.parse(text)?.delete();
+    sharedParser(rt).parse(text)?.delete();
     best = Math.min(best, cpuMs() - t0);
   }
   referenceCost = best / text.length;

@@ -21,7 +21,7 @@ import { inspectScoringScript } from '../analysis/analyze';
 import { analyzeCondaEnv } from '../analysis/conda';
 import { editTree, type Tree } from '../analysis/incremental';
 import { MAX_SOURCE_CHARS } from '../analysis/bounds';
-import { deleteTree, getPythonParser, isLiveTree } from '../analysis/parser';
+import { deleteTree, isLiveTree, loadPythonGrammar } from '../analysis/parser';
 import { notebookPython, pythonReferences, resolveReference, yamlReferences, type References } from '../analysis/references';
 import type { Finding, Severity } from '../analysis/types';
 import { DEFAULT_SERVER_SETTINGS, DIAGNOSTIC_SOURCE, SettingsChangedNotification, type ServerSettings } from './protocol';
@@ -136,7 +136,7 @@ export class ScoringLanguageService {
     });
     c.onInitialized(() => {
       // Load the grammar now, not on the first didOpen.
-      getPythonParser().catch((err: Error) => this.connection.console.error(`cannot load the Python grammar: ${err.message}`));
+      loadPythonGrammar().catch((err: Error) => this.connection.console.error(`cannot load the Python grammar: ${err.message}`));
       if (this.settings.scanWorkspace !== false) this.scan = this.scanWorkspace();
     });
     c.onNotification(SettingsChangedNotification, (s: Partial<ServerSettings>) => {
