@@ -15,6 +15,7 @@ import {
   qualifiedName,
   statements,
   targetNames,
+  topLevelDefinitionRows,
   walk,
   type FunctionInfo,
 } from './pyast';
@@ -614,7 +615,7 @@ const LOADERS: { test: (q: string, call: SyntaxNode, s: Script) => boolean; what
   // Fetching: the registered model or hub files downloaded (or looked up in the workspace) per call.
   { what: 'Model.get_model_path', test: (q) => /(^|\.)Model\.get_model_path$/.test(q), fetch: true },
   { what: 'Model.list', test: (q) => /(^|\.)Model\.list$/.test(q), fetch: true },
-  { what: 'Model(...).download', test: (_q, c, s) => isModelDownload(c, s), fetch: true },
+  { what: 'Model(...).download', test: (q, c, s) => q.endsWith('.download') && isModelDownload(c, s), fetch: true },
   { what: 'models.download', test: (q) => /\.models\.download$/.test(q), fetch: true },
   { what: 'huggingface_hub download', test: (q) => /(^|\.)(hf_hub_download|snapshot_download)$/.test(q), fetch: true },
 ];
@@ -641,14 +642,21 @@ function loaderOf(s: Script, call: SyntaxNode) {
   return LOADERS.find((l) => l.test(q, call, s));
 }
 
+/** The top-level statement (a function definition, decorated or not) that defines `name`, found from its line. */
+function moduleFunction(s: Script, rows: Map<string, number>, name: string): SyntaxNode | undefined {
+  const row = rows.get(name);
+  if (row === undefined) return undefined;
+  let node: SyntaxNode | null = s.root.descendantForPosition({ row, column: 0 });
+  while (node?.parent && node.parent.type !== 'module') node = node.parent;
+  const def = node?.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+  return def?.type === 'function_definition' && def.childForFieldName('name')?.text === name ? node! : undefined;
+}
+
 /** The first uncached loader call in a module-level helper function (one level: what run() calls directly). */
-function helperLoad(s: Script, name: string, seen: Map<string, { call: SyntaxNode; loader: (typeof LOADERS)[number] } | undefined>) {
+function helperLoad(s: Script, name: string, seen: Map<string, { call: SyntaxNode; loader: (typeof LOADERS)[number] } | undefined>, rows: () => Map<string, number>) {
   if (seen.has(name)) return seen.get(name);
   seen.set(name, undefined);
-  const def = s.top.find((st) => {
-    const d = st.type === 'decorated_definition' ? st.childForFieldName('definition') : st;
-    return d?.type === 'function_definition' && d.childForFieldName('name')?.text === name;
-  });
+  const def = moduleFunction(s, rows(), name);
   if (!def) return undefined;
   // A memoised helper (functools.lru_cache / cache) loads once.
   if (def.type === 'decorated_definition' && named(def).some((d) => d.type === 'decorator' && /\b(lru_cache|cache|cached)\b/.test(d.text))) return undefined;
@@ -671,6 +679,8 @@ export function checkModelLoadInRun(s: Script, out: Finding[]): void {
   const per = s.kind === 'batch' ? 'every mini-batch' : 'every request';
   const effect = s.kind === 'batch' ? 'the job spends its time re-loading the model and can exceed run_invocation_timeout' : 'requests become slow and time out (HTTP 504, and 503 under load)';
   const helpers = new Map<string, { call: SyntaxNode; loader: (typeof LOADERS)[number] } | undefined>();
+  let rows: Map<string, number> | undefined;
+  const definitionRows = () => (rows ??= topLevelDefinitionRows(s.lines));
   for (const call of findAll(run.body, 'call')) {
     const loader = loaderOf(s, call);
     const text = clip(callee(call)?.text ?? '');
@@ -685,7 +695,7 @@ export function checkModelLoadInRun(s: Script, out: Finding[]): void {
     // One level down: run() calling a helper of this module that loads the model each time.
     const fn = callee(call);
     if (fn?.type !== 'identifier' || s.fns.has(fn.text)) continue;
-    const inner = helperLoad(s, fn.text, helpers);
+    const inner = helperLoad(s, fn.text, helpers, definitionRows);
     if (!inner || cachedLoad(call, run.body)) continue;
     const where = `${clip(callee(inner.call)?.text ?? inner.loader.what)}() on line ${inner.call.startPosition.row + 1}`;
     out.push(

@@ -4,7 +4,7 @@
 // comprehensions, classes; global/nonlocal), and silence wherever names can appear without a binding we can
 // see (`from x import *`, exec, globals(), builtins, sys.modules): a false alarm is worse than a miss.
 import type { SyntaxNode } from './parser';
-import { findAll, named } from './pyast';
+import { findAll, named, topLevelDefinitionRows } from './pyast';
 import type { Script } from './checks';
 
 /** Python 3 builtins and module attributes every module has. */
@@ -328,7 +328,13 @@ export function undefinedNames(s: Script): UndefinedName[] {
   const module = newScope('module');
   const mainScope = newScope('module');
   const binder = new Binder(undefined, () => false);
-  for (const st of s.top) binder.stmt(st, isMainGuard(st) ? mainScope : module);
+  // Top-level def/class names from their lines (see topLevelDefinitionRows); the other statements from the tree.
+  for (const name of topLevelDefinitionRows(s.lines).keys()) module.bound.add(name);
+  for (const st of s.top) {
+    const definition = st.type === 'function_definition' || st.type === 'class_definition' || st.type === 'decorated_definition';
+    if (definition && st.startPosition.column === 0) continue; // an indented one (an IndentationError) is read from the tree
+    binder.stmt(st, isMainGuard(st) ? mainScope : module);
+  }
   // `global x` + a binding of x in any function defines the module's x. Found from the lines that start with
   // `global`: a walk of every function body on each keystroke cost 0.5 s on a 5,000-line module.
   for (const g of globalStatements(s)) {
