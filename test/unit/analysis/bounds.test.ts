@@ -175,13 +175,18 @@ describe('analysis bounds: time as a ratio to ordinary Python of the same length
     ['random printable characters', () => lines(SIZE, 60, () => String.fromCharCode(32 + Math.floor(r() * 95))), 'analysis-skipped'],
     // Nothing a tokenizer rejects: only the parse budget stops it (it took 27 s here before).
     ['random characters from Python\'s own alphabet', () => lines(SIZE, 60, () => 'abcdefghijklmnopqrstuvwxyz0123456789_ +-*/%=<>()[]{},:.;@&|^~'[Math.floor(r() * 62)]!), 'analysis-skipped'],
+    // Operators with two letters: tree-sitter's error recovery took 28 s on 16 KB of it (4,800x ordinary Python).
+    ['random operators and two letters', () => lines(SIZE, 60, () => '+-*/%=<>,:.;@&|^~ ab'[Math.floor(r() * 20)]!), 'analysis-skipped'],
+    // With brackets (4 s on 8 KB): unmatched ')' on most lines, or the nesting passes CPython's 200 levels first.
+    ['random operators and brackets', () => lines(SIZE, 60, () => '+-*/%=<>,:.;@&|^~() '[Math.floor(r() * 20)]!), 'analysis-skipped|syntax-error'],
     ['random bytes read as UTF-8', () => Buffer.from(Array.from({ length: SIZE }, () => Math.floor(r() * 256))).toString('utf8'), 'syntax-error'],
   ];
   for (const [name, make, rule] of cases) {
     it(`${name}: one finding, at most ${PARSE_BUDGET_RATIO + 4}x the reference`, async () => {
       const text = make();
       const { ms, result } = await cpuOf(text);
-      assert.deepEqual(result.findings.map((f) => f.rule), [rule]);
+      assert.equal(result.findings.length, 1);
+      assert.ok(rule.split('|').includes(result.findings[0]!.rule), `${result.findings[0]!.rule}: ${result.findings[0]!.message}`);
       assert.ok(ms <= (PARSE_BUDGET_RATIO + 4) * normal, `${name}: ${ms.toFixed(0)} ms CPU, ordinary Python of the same length ${normal.toFixed(0)} ms`);
     });
   }
