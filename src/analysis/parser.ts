@@ -197,8 +197,8 @@ export interface SliceOptions {
  * The parse budget. Text that is not Python (random characters, another language) can take tree-sitter's error
  * recovery 10-40 times as long as Python of the same length, seconds for a few hundred KB, and the checks in
  * bounds.ts cannot recognise every such text. So a parse may take PARSE_BUDGET_RATIO times the CPU time that
- * ordinary Python of the same length takes on this machine (measured once per process on a built-in module,
- * only when a parse first runs past the floor), and never less than the floor. Measured on 303 real modules of
+ * ordinary Python of the same length takes on this machine (measured on a built-in module when a parse runs
+ * past the floor, see referenceCpuMsPerChar), and never less than the floor. Measured on 303 real modules of
  * 24 KB-1 MB (Debian's Python library, the corpus scripts): median 0.6x the reference, worst 2.7x (a table of
  * numbers); random text that passes bounds.ts takes 10x and more.
  */
@@ -215,21 +215,23 @@ export function parseBudget(chars: number): (spentMs: number) => boolean {
 }
 
 let referenceCost: number | undefined;
+let referenceText: string | undefined;
 
-/** CPU ms per character for ordinary Python on this machine: the best of three parses of referencePython(). */
+/**
+ * CPU ms per character for ordinary Python on this machine, from parses of referencePython(): three the first
+ * time, one more at every parse that passes the floor, and the lowest cost kept. A measurement taken while the
+ * machine was busy would make the budget loose; the lowest one is what the machine does when it can.
+ */
 export function referenceCpuMsPerChar(): number {
-  if (referenceCost !== undefined) return referenceCost;
   const rt = current;
-  if (!rt) return 0; // no runtime: nothing is being parsed
-  const text = referencePython();
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  if (!rt) return referenceCost ?? 0; // no runtime: nothing is being parsed
+  const text = (referenceText ??= referencePython());
+  for (let i = referenceCost === undefined ? 3 : 1; i > 0; i--) {
     const t0 = cpuMs();
     sharedParser(rt).parse(text)?.delete();
-    best = Math.min(best, cpuMs() - t0);
+    referenceCost = Math.min(referenceCost ?? Infinity, (cpuMs() - t0) / text.length);
   }
-  referenceCost = best / text.length;
-  return referenceCost;
+  return referenceCost!;
 }
 
 /** About 64 KB of ordinary Python: imports, classes, helper functions with comprehensions, dicts, f-strings, try/except. */
