@@ -196,9 +196,11 @@ async function main() {
       writeFileSync(file, scoreFile(size));
       const serverArgs = [...nodeArgs, path.join(serverDir, 'server.js'), '--stdio'];
       const ours = await bench('aml-doctor', process.execPath, serverArgs, ws, file, { entryScripts: '**/score*.py', debounceMs: 0 });
-      // The shipped settings: what the extension sends (no debounce override), first diagnostics only.
-      const shipped = await bench('aml-doctor (shipped settings)', process.execPath, serverArgs, ws, file, { entryScripts: '**/score*.py' }, 0);
+      // The shipped settings: what the extension sends (no debounce override): first diagnostics, and 20 edits
+      // as the user feels them (keystroke -> diagnostics, the 150 ms debounce included).
+      const shipped = await bench('aml-doctor (shipped settings)', process.execPath, serverArgs, ws, file, { entryScripts: '**/score*.py' }, 20);
       ours.shippedFirstMs = shipped.firstMs;
+      ours.shippedEditMedianMs = shipped.editMedianMs;
       const theirs = process.env.BENCH_SKIP_PYRIGHT === '1' ? { ...ours, name: 'pyright (skipped)', firstMs: NaN, spawnToFirstMs: NaN, editMedianMs: NaN, editP90Ms: NaN, rssMb: NaN, peakRssMb: NaN } : await bench('pyright', process.execPath, [pyright, '--stdio'], ws, file, undefined);
       rows.push({ size, ours, theirs });
     }
@@ -208,10 +210,10 @@ async function main() {
     }
     const f = (n) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(0)) : 'n/a');
     const out = [];
-    out.push(`| file | server | didOpen -> first diagnostics (ms) | same, shipped settings (ms) | process start -> first diagnostics (ms) | per-edit median (ms) | per-edit p90 (ms) | RSS at end / peak (MB) |`);
-    out.push(`|---|---|---:|---:|---:|---:|---:|---:|`);
+    out.push(`| file | server | didOpen -> first diagnostics (ms) | same, shipped settings (ms) | process start -> first diagnostics (ms) | per-edit median (ms) | per-edit p90 (ms) | per-edit median, shipped settings (debounce included) (ms) | RSS at end / peak (MB) |`);
+    out.push(`|---|---|---:|---:|---:|---:|---:|---:|---:|`);
     for (const r of rows) {
-      for (const b of [r.ours, r.theirs]) out.push(`| ${b.lines} lines | ${b.name} | ${f(b.firstMs)} | ${f(b.shippedFirstMs ?? b.firstMs)} | ${f(b.spawnToFirstMs)} | ${f(b.editMedianMs)} | ${f(b.editP90Ms)} | ${f(b.rssMb)} / ${f(b.peakRssMb)} |`);
+      for (const b of [r.ours, r.theirs]) out.push(`| ${b.lines} lines | ${b.name} | ${f(b.firstMs)} | ${f(b.shippedFirstMs ?? b.firstMs)} | ${f(b.spawnToFirstMs)} | ${f(b.editMedianMs)} | ${f(b.editP90Ms)} | ${b.shippedEditMedianMs === undefined ? '-' : f(b.shippedEditMedianMs)} | ${f(b.rssMb)} / ${f(b.peakRssMb)} |`);
     }
     console.log(out.join('\n'));
     console.log('');
