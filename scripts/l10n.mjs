@@ -26,6 +26,10 @@ export const TRANSLATED = [
   'src/extension.ts',
   'src/cli/main.ts',
   'src/cli/args.ts',
+  'src/cli/doctor.ts',
+  'src/doctor/',
+  'src/views/registerDoctor.ts',
+  'src/views/doctorPanel.ts',
 ];
 
 function listTs(dir) {
