@@ -30,6 +30,7 @@ export const TRANSLATED = [
   'src/doctor/',
   'src/views/registerDoctor.ts',
   'src/views/doctorPanel.ts',
+  'src/views/doctorPageStrings.ts',
 ];
 
 function listTs(dir) {

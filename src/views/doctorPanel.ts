@@ -7,8 +7,9 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { redactSecrets } from '../common/logger';
 import type { LiveReport } from '../doctor/engine';
-import { fieldLabel, targetKindLabel, type DoctorReport, type Location, type TargetKind } from '../doctor/report';
-import { statusLabel, toMarkdown } from '../doctor/render';
+import type { DoctorReport, Location } from '../doctor/report';
+import { toMarkdown } from '../doctor/render';
+import { doctorPageStringsJson } from './doctorPageStrings';
 
 export class DoctorPanel implements vscode.Disposable {
   static readonly viewType = 'amlDoctor.doctorReport';
@@ -115,8 +116,8 @@ export class DoctorPanel implements vscode.Disposable {
     const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'doctor', f));
     const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`].join('; ');
     // The page's words come translated, as data (never executed, so the CSP leaves it alone); main.js puts
-    // them in with textContent. "<" is escaped so no text can end the element.
-    const strings = JSON.stringify(doctorPageStrings()).replace(/</g, '\\u003c');
+    // them in with textContent.
+    const strings = doctorPageStringsJson();
     const lang = /^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(vscode.env.language) ? vscode.env.language : 'en';
     return `<!DOCTYPE html>
 <html lang="${lang}">
@@ -150,67 +151,6 @@ export class DoctorPanel implements vscode.Disposable {
 }
 
 const panelTitle = (name: string) => vscode.l10n.t('Doctor: {0}', name);
-
-const TARGET_KINDS: TargetKind[] = ['deployment-yaml', 'entry-script', 'sdk-v1-script', 'local-deployment', 'azure-deployment'];
-const FIELDS = ['image', 'environment', 'instance type', 'instance count', 'request timeout', 'max concurrent requests per instance', 'model'];
-
-/**
- * Every word media/doctor/main.js shows, in the display language: the page cannot reach the bundle, so the host
- * translates and hands them over by name; a text with arguments is translated with its own placeholders as the
- * arguments ('{0}' for {0}), so the page gets the translated template and fills it. Texts the report renderings share
- * (statuses, verdicts, settings) come from the same functions, so the panel and the CLI say the same thing.
- */
-export function doctorPageStrings(): Record<string, string | Record<string, string>> {
-  return {
-    heading: vscode.l10n.t('Run Doctor'),
-    title: vscode.l10n.t('Run Doctor: {0}', '{0}'),
-    starting: vscode.l10n.t('Starting…'),
-    copy: vscode.l10n.t('Copy as Markdown'),
-    rerun: vscode.l10n.t('Run Again'),
-    running: vscode.l10n.t('Running…'),
-    cancelled: vscode.l10n.t('Cancelled before every step ran.'),
-    stepFailed: vscode.l10n.t('Step {0} ({1}) failed.', '{0}', '{1}'),
-    staticPassed: vscode.l10n.t('Steps 1-3 passed (Restricted Mode: steps 4-7 need a trusted workspace).'),
-    noFailure: vscode.l10n.t('No step failed.'),
-    restricted: vscode.l10n.t('Restricted Mode: only the static steps ran (entry script, environment, model). Trust the workspace to run the deployment in a container.'),
-    image: vscode.l10n.t('image {0}', '{0}'),
-    seconds: vscode.l10n.t('{0} s', '{0}'),
-    milliseconds: vscode.l10n.t('{0} ms', '{0}'),
-    perSecond: vscode.l10n.t('{0}/s', '{0}'),
-    where: vscode.l10n.t('Where:'),
-    openInEditor: vscode.l10n.t('Open in the editor'),
-    evidence: vscode.l10n.t('Evidence'),
-    logLine: vscode.l10n.t('log {0}:', '{0}'),
-    fix: vscode.l10n.t('Fix'),
-    oneNote: vscode.l10n.t('1 note'),
-    notes: vscode.l10n.t('{0} notes', '{0}'),
-    guide: vscode.l10n.t('Troubleshooting guide'),
-    setting: vscode.l10n.t('setting'),
-    localRun: vscode.l10n.t('local run'),
-    differs: vscode.l10n.t('differs'),
-    same: vscode.l10n.t('same'),
-    requests: vscode.l10n.t('requests'),
-    concurrent: vscode.l10n.t('concurrent'),
-    errors: vscode.l10n.t('errors'),
-    answers: vscode.l10n.t('answers'),
-    responseBody: vscode.l10n.t('Response body (status {0}, {1} ms)', '{0}', '{1}'),
-    noStatus: vscode.l10n.t({ message: 'none', comment: ['no HTTP status: the request got no answer'] }),
-    pathOpened: vscode.l10n.t('path the script opens'),
-    line: vscode.l10n.t('line'),
-    inModel: vscode.l10n.t('in the model'),
-    found: vscode.l10n.t('found'),
-    missing: vscode.l10n.t('missing'),
-    status: {
-      passed: statusLabel('passed'),
-      failed: statusLabel('failed'),
-      skipped: statusLabel('skipped'),
-      running: vscode.l10n.t({ message: 'running…', comment: ['a Run Doctor step status'] }),
-      pending: vscode.l10n.t({ message: 'waiting', comment: ['a Run Doctor step status'] }),
-    },
-    fields: Object.fromEntries(FIELDS.map((f) => [f, fieldLabel(f)])),
-    targetKinds: Object.fromEntries(TARGET_KINDS.map((k) => [k, targetKindLabel(k)])),
-  };
-}
 
 /** Opens a report location (score.py line, conda file line) in the editor, with the line selected. */
 export async function openLocation(loc: Location): Promise<void> {
