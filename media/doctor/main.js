@@ -18,6 +18,11 @@
     return String(template).replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
   }
 
+  /** A label and the space before what follows it (none after a full-width colon, which carries its own). */
+  function label(text) {
+    return /[\u3000-\u303f\uff00-\uffef]$/.test(text) ? text : `${text} `;
+  }
+
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -99,7 +104,7 @@
     li.appendChild(head);
     if (s.summary) li.appendChild(el('p', 'summary', s.summary));
     if (s.link) {
-      const p = el('p', 'where', `${S.where} `);
+      const p = el('p', 'where', label(S.where));
       p.appendChild(openLink(index, `${base(s.link.file)}:${s.link.line}`));
       li.appendChild(p);
     }
@@ -110,7 +115,7 @@
         if (ev.location) {
           d.appendChild(openLink(index, `${base(ev.location.file)}:${ev.location.line}`, i));
           d.appendChild(document.createTextNode(' '));
-        } else if (ev.logLine) d.appendChild(el('span', 'logline', `${fmt(S.logLine, ev.logLine)} `));
+        } else if (ev.logLine) d.appendChild(el('span', 'logline', label(fmt(S.logLine, ev.logLine))));
         d.appendChild(document.createTextNode(ev.text));
         li.appendChild(d);
       });

@@ -43,7 +43,7 @@ export function toText(report: DoctorReport): string {
   for (const s of report.steps) {
     out.push(`[${MARK[s.status]}] ${s.number}. ${s.title}: ${s.summary}`);
     if (s.status === 'failed') {
-      for (const e of s.evidence) out.push(`       ${e.location ? `${where(report, e.location)}: ` : e.logLine ? `${l10n.t('log line {0}:', e.logLine)} ` : ''}${e.text}`);
+      for (const e of s.evidence) out.push(`       ${e.location ? `${where(report, e.location)}: ${e.text}` : e.logLine ? l10n.t('log line {0}: {1}', e.logLine, e.text) : e.text}`);
       if (s.link) out.push(`       ${l10n.t('at {0}', where(report, s.link))}`);
       s.fix.forEach((f, i) => out.push(`       ${l10n.t('fix {0}: {1}', i + 1, f)}`));
     }

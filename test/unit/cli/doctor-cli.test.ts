@@ -125,7 +125,7 @@ describe('aml-doctor doctor (unit, CLI process, static steps)', () => {
     assert.deepEqual(marks(zh.stdout), marks(en.stdout), 'the same steps with the same marks');
     for (const [i, title] of ['輸入指令碼', '環境', '模型', '映像', '容器', '評分', '容量', 'Azure'].entries()) assert.match(zh.stdout, new RegExp(`^\\[(PASS|FAIL|SKIP)\\] ${i + 1}\\. ${title}: `, 'm'));
     assert.match(zh.stdout, /^AML Deploy Doctor: diabetes-endpoint\/blue \(部署 YAML, deployment\.yml\)$/m);
-    assert.match(zh.stdout, /^\[SKIP\] 4\. 映像: 已略過: 靜態執行 \(--static\): 只執行步驟 1-3，不使用容器。$/m);
+    assert.match(zh.stdout, /^\[SKIP\] 4\. 映像: 已略過：靜態執行 \(--static\)：只執行步驟 1-3，不使用容器。$/m);
     // The closing verdict: the English one, in Chinese.
     const verdict = (out: string) => out.trimEnd().split('\n').at(-1)!;
     const failed = /^Step (\d) \((.+)\) failed\./.exec(verdict(en.stdout));
@@ -151,7 +151,7 @@ describe('aml-doctor doctor (unit, CLI process, static steps)', () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /請指定一個部署 YAML 或輸入指令碼/);
     const missing = cli(['/nonexistent/deployment.yml', '--static', '--lang', 'zh-tw'], {});
-    assert.match(missing.stderr, /無法讀取 \/nonexistent\/deployment\.yml: ENOENT/);
+    assert.match(missing.stderr, /無法讀取 \/nonexistent\/deployment\.yml：ENOENT/);
   });
 
   it('the usage text lists the firewall options of step 4 and their environment variables', () => {

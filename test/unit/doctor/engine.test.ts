@@ -123,14 +123,14 @@ describe('doctor engine (unit, stand-in capabilities)', () => {
       // The renderings a user reads, in the same language; the text output's marks stay greppable.
       const text = toText(zh);
       assert.match(text, /\[PASS\] 1\. 輸入指令碼: score\.py 有 init\(\)/);
-      assert.match(text, /\[SKIP\] 8\. Azure: 已略過: 未登入 Azure。/);
+      assert.match(text, /\[SKIP\] 8\. Azure: 已略過：未登入 Azure。/);
       assert.match(text, /沒有步驟失敗。 \([\d.]+ 秒\)\n$/);
       assert.match(toMarkdown(zh), /\| 7\. 容量 \| ✅ 通過 \|/);
       // A failure's dependants name the failed step in the same language.
       const noRun = HEALTHY_SCORE.slice(0, HEALTHY_SCORE.indexOf('def run('));
       const failed = await runDoctor(await project({ score: noRun }), { image: okImage, containers: new FakeRunner(async () => assert.fail('no container after step 1 failed')) });
       assert.deepEqual(failed.steps[4]!.skip, { kind: 'dependency', dependsOn: 'script', message: '步驟 1 (輸入指令碼) 失敗' });
-      assert.match(failed.steps[0]!.summary, /^score\.py: .+ \(1 個錯誤\): 推斷伺服器無法載入或呼叫它。$/);
+      assert.match(failed.steps[0]!.summary, /^score\.py：.+ \(1 個錯誤\)：推斷伺服器無法載入或呼叫它。$/);
       assert.match(toText(failed), /步驟 1 \(輸入指令碼\) 失敗。/);
     } finally {
       l10n.useLocale('en');

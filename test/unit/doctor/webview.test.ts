@@ -73,10 +73,10 @@ describe('Run Doctor report page (unit, linkedom, real bundles)', () => {
     assert.equal(p.texts('.verdict')[0], '步驟 2 (環境) 失敗。');
     assert.deepEqual(p.texts('.badge'), ['通過', '失敗', '通過', '已略過', '已略過', '已略過', '已略過', '已略過']);
     assert.deepEqual(p.texts('.step .title').slice(0, 4), ['1. 輸入指令碼', '2. 環境', '3. 模型', '4. 映像']);
-    assert.deepEqual(p.texts('.label'), ['證據', '修正']);
+    assert.deepEqual(p.texts('.label'), ['證據', '修正方式']);
     assert.deepEqual(p.texts('a.docs'), ['疑難排解指南']);
-    assert.match(p.texts('p.where')[0]!, /^位置: conda\.yml:4$/);
-    assert.match(p.texts('p.restricted')[0]!, /^受限模式: 只執行了靜態步驟/);
+    assert.match(p.texts('p.where')[0]!, /^位置：conda\.yml:4$/);
+    assert.match(p.texts('p.restricted')[0]!, /^受限模式：只執行了靜態步驟/);
     assert.match(p.texts('.meta')[0]!, /^部署 YAML · deployment\.yml · 映像 test-image:1 · [\d.]+ 秒$/);
     for (const selector of CHROME) for (const text of p.texts(selector)) assert.ok(!text.trim() || HAN.test(text) || /^[\d.]+ 秒$/.test(text), `${selector}: "${text}" is not translated`);
     // The report's own text is shown as the engine wrote it (in the same language).
