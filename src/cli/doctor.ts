@@ -12,7 +12,7 @@ import { createStderrLogger } from '../common/logger';
 import { DockerodeClient } from '../docker/client';
 import type { AzureAccess } from '../doctor/azureStep';
 import { localCapabilities } from '../doctor/capabilities';
-import { runDoctor, type DoctorCapabilities } from '../doctor/engine';
+import { runDoctor, type DoctorCapabilities, type DoctorProgress } from '../doctor/engine';
 import type { EnvironmentOptions } from '../environment/builder';
 import type { EnvironmentLookup } from '../environment/types';
 import { DoctorInputError, readTarget } from '../doctor/project';
@@ -126,6 +126,20 @@ export function environmentOptions(values: FirewallValues, env: NodeJS.ProcessEn
   };
 }
 
+/**
+ * What the terminal shows of step 4 while it runs: a build takes minutes, so its stages show that it moves, but
+ * not every output line or layer update (which extend the stage's message). Told apart by the progress event,
+ * not by the words, which are in the user's language.
+ */
+export function buildStageFilter(): (e: DoctorProgress) => string | undefined {
+  let stage = '';
+  return (e) => {
+    if (e.type !== 'message' || e.step !== 'image' || e.output || (stage && e.message.startsWith(stage))) return undefined;
+    stage = e.message;
+    return e.message.slice(0, 160);
+  };
+}
+
 export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let parsed;
   try {
@@ -218,7 +232,7 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   if (!signal) process.once('SIGINT', onSigint);
-  let stage = '';
+  const buildStage = buildStageFilter();
   const report = await runDoctor(project, caps, {
     mode: o.static ? 'static' : 'full',
     staticReason: l10n.t('static run (--static): steps 1-3 only, no containers'),
@@ -231,11 +245,9 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
     onProgress: (e) => {
       if (o.format !== 'text') return;
       if (e.type === 'start') stderr.write(`[${e.number}/${e.total}] ${e.title}...\n`);
-      // A build takes minutes: its stages (not every output line or layer update, which extend a stage's
-      // message) show that it moves.
-      else if (e.type === 'message' && e.step === 'image' && /^(Step \d+\/\d+|Pulling|Building)/.test(e.message) && !(stage && e.message.startsWith(stage))) {
-        stage = e.message;
-        stderr.write(`      ${e.message.slice(0, 160)}\n`);
+      else {
+        const line = buildStage(e);
+        if (line !== undefined) stderr.write(`      ${line}\n`);
       }
     },
   });

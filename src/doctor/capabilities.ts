@@ -14,7 +14,8 @@ import type { EnvironmentOptions, PreparedImage } from '../environment/builder';
 import type { EnvironmentLookup } from '../environment/types';
 import { RingBuffer } from '../logs/ringBuffer';
 
-export type StepProgress = (message: string) => void;
+/** A step's progress: a stage ("Building ...", "Step 3/7: RUN ..."), or with `output` a line of build or pull output. */
+export type StepProgress = (message: string, output?: boolean) => void;
 
 export interface ImageResult {
   /** The image the container runs. */
@@ -105,7 +106,7 @@ export class EnvironmentImageStep implements ImageStep {
       const line = tail.lastLine();
       if (!line) return;
       shown = now;
-      progress(`${stage ? `${stage}: ` : ''}${line.slice(0, 160)}`);
+      progress(`${stage ? `${stage}: ` : ''}${line.slice(0, 160)}`, true);
     };
     try {
       const p = await this.deployer.prepareImage(config, onProgress, signal, onOutput);

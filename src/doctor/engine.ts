@@ -22,7 +22,8 @@ export interface DoctorCapabilities {
 
 export type DoctorProgress =
   | { type: 'start'; step: StepId; number: number; title: string; total: number }
-  | { type: 'message'; step: StepId; message: string }
+  /** `output`: a line of build or pull output (step 4), not a stage of the step. */
+  | { type: 'message'; step: StepId; message: string; output?: boolean }
   | { type: 'end'; step: StepId; result: StepResult };
 
 export interface DoctorOptions {
@@ -141,7 +142,7 @@ export async function runDoctor(project: DoctorProject, caps: DoctorCapabilities
         continue;
       }
       options.onProgress?.({ type: 'start', step: id, number, title, total: STEPS.length });
-      const ctx: StepContext = { project, state, signal, log, progress: (message) => options.onProgress?.({ type: 'message', step: id, message }) };
+      const ctx: StepContext = { project, state, signal, log, progress: (message, output) => options.onProgress?.({ type: 'message', step: id, message, ...(output ? { output } : {}) }) };
       try {
         finish(await run(id, ctx));
       } catch (err) {

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { environmentOptions } from '../../../src/cli/doctor';
+import { buildStageFilter, environmentOptions } from '../../../src/cli/doctor';
+import type { DoctorProgress } from '../../../src/doctor/engine';
 import { schemaErrors } from '../../helpers/doctorSchema';
 import { HEALTHY_CONDA, writeProject } from '../../helpers/doctorProjects';
 
@@ -189,5 +190,23 @@ describe('aml-doctor doctor firewall settings (unit, option parsing)', () => {
     assert.equal(o.network?.pipIndexUrl, 'http://127.0.0.1:1/simple');
     assert.deepEqual(o.network?.pipExtraIndexUrls, ['https://c.example/simple']);
     assert.deepEqual(environmentOptions({ 'image-map': ['=b/'] }, {}), { error: 'aml-doctor doctor: --image-map takes FROM=TO (e.g. mcr.microsoft.com/azureml/=mirror.corp/azureml/), not "=b/"' });
+  });
+});
+
+describe('aml-doctor doctor build progress (unit)', () => {
+  it('each stage of step 4 once, whatever its language; never an output line or an update that extends the stage', () => {
+    const image = (message: string, output?: boolean): DoctorProgress => ({ type: 'message', step: 'image', message, ...(output ? { output } : {}) });
+    const events: DoctorProgress[] = [
+      { type: 'start', step: 'image', number: 4, title: '映像', total: 8 },
+      image('正在提取 mcr.microsoft.com/azureml/base:1'),
+      image('正在提取 mcr.microsoft.com/azureml/base:1：2/5 層'),
+      image('Downloading 12.0MB/50.0MB', true),
+      image('Step 3/7: RUN pip install -r requirements.txt'),
+      image('Step 3/7: RUN pip install -r requirements.txt: Collecting numpy', true),
+      image('Collecting scikit-learn', true),
+      image('Step 4/7: COPY . /app'),
+      { type: 'message', step: 'container', message: 'Creating blue-doctor-1' },
+    ];
+    assert.deepEqual(events.map(buildStageFilter()).filter((m) => m !== undefined), ['正在提取 mcr.microsoft.com/azureml/base:1', 'Step 3/7: RUN pip install -r requirements.txt', 'Step 4/7: COPY . /app']);
   });
 });
