@@ -2,6 +2,7 @@
 // module; heavy parts (language server process, Azure SDKs) start lazily so activation stays cheap.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { useBundle } from './common/l10n';
 import { registerDebugFeatures } from './debug/hostDebug';
 import { registerCommand } from './host/commands';
 import { createLanguageClient, forwardSettings } from './host/languageClient';
@@ -18,6 +19,8 @@ import { RuntimeDiagnostics } from './views/runtimeDiagnostics';
 let client: LanguageClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  // The plain-Node modules (docker/, azure/, environment/, debug/) translate with the bundle VS Code loaded for us.
+  useBundle(vscode.l10n.bundle, vscode.env.language);
   const log = new HostLog();
   context.subscriptions.push(log);
   try {
@@ -40,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   } catch (err) {
     // VS Code does not surface activation failures to users: do it ourselves.
     log.error(err as Error);
-    void vscode.window.showErrorMessage(`AML Deploy Doctor failed to activate: ${(err as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor failed to activate: {0}', (err as Error).message));
     throw err;
   }
 }
@@ -53,12 +56,12 @@ function startLanguageClient(context: vscode.ExtensionContext, log: HostLog): vo
       () => log.info('language server started'),
       (err: Error) => {
         log.error(err);
-        void vscode.window.showErrorMessage(`AML Deploy Doctor: the language server did not start: ${err.message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor: the language server did not start: {0}', err.message));
       },
     );
   } catch (err) {
     log.error(err as Error);
-    void vscode.window.showErrorMessage(`AML Deploy Doctor: the language server did not start: ${(err as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor: the language server did not start: {0}', (err as Error).message));
   }
 }
 

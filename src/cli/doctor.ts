@@ -6,12 +6,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AzureModule } from '../azure/client';
 import { parseWorkspaceId } from '../azure/client';
+import * as l10n from '../common/l10n';
 import { lazyRequire } from '../common/lazyRequire';
 import { createStderrLogger } from '../common/logger';
 import { DockerodeClient } from '../docker/client';
 import type { AzureAccess } from '../doctor/azureStep';
 import { localCapabilities } from '../doctor/capabilities';
-import { runDoctor, type DoctorCapabilities } from '../doctor/engine';
+import { runDoctor, type DoctorCapabilities, type DoctorProgress } from '../doctor/engine';
 import type { EnvironmentOptions } from '../environment/builder';
 import type { EnvironmentLookup } from '../environment/types';
 import { DoctorInputError, readTarget } from '../doctor/project';
@@ -80,7 +81,7 @@ export function harnessDir(): string {
 function number(name: string, v: string | undefined, min: number): number | string | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  return Number.isFinite(n) && n >= min ? n : `aml-doctor doctor: --${name} must be a number >= ${min}, not "${v}"`;
+  return Number.isFinite(n) && n >= min ? n : `aml-doctor doctor: ${l10n.t('--{0} must be a number >= {1}, not "{2}"', name, min, v)}`;
 }
 
 const FIREWALL_OPTIONS = {
@@ -108,7 +109,7 @@ export function environmentOptions(values: FirewallValues, env: NodeJS.ProcessEn
     const at = entry.indexOf('=');
     const from = entry.slice(0, at).trim();
     const to = entry.slice(at + 1).trim();
-    if (at < 1 || !from || !to) return { error: `aml-doctor doctor: --image-map takes FROM=TO (e.g. mcr.microsoft.com/azureml/=mirror.corp/azureml/), not "${entry}"` };
+    if (at < 1 || !from || !to) return { error: `aml-doctor doctor: ${l10n.t('--image-map takes FROM=TO (e.g. mcr.microsoft.com/azureml/=mirror.corp/azureml/), not "{0}"', entry)}` };
     imageMap[from] = to;
   }
   return {
@@ -122,6 +123,20 @@ export function environmentOptions(values: FirewallValues, env: NodeJS.ProcessEn
       httpsProxy: one(values['https-proxy'], 'AML_DOCTOR_HTTPS_PROXY'),
       noProxy: one(values['no-proxy'], 'AML_DOCTOR_NO_PROXY'),
     },
+  };
+}
+
+/**
+ * What the terminal shows of step 4 while it runs: a build takes minutes, so its stages show that it moves, but
+ * not every output line or layer update (which extend the stage's message). Told apart by the progress event,
+ * not by the words, which are in the user's language.
+ */
+export function buildStageFilter(): (e: DoctorProgress) => string | undefined {
+  let stage = '';
+  return (e) => {
+    if (e.type !== 'message' || e.step !== 'image' || e.output || (stage && e.message.startsWith(stage))) return undefined;
+    stage = e.message;
+    return e.message.slice(0, 160);
   };
 }
 
@@ -161,8 +176,14 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
     stderr.write(`${msg}\n`);
     return 2;
   };
-  if (!FORMATS.includes(o.format!)) return usage(`aml-doctor doctor: --format must be text, json, markdown or sarif, not "${o.format}"`);
-  if (parsed.positionals.length !== 1) return usage(`aml-doctor doctor: give one deployment YAML or entry script${parsed.positionals.length ? `, not ${parsed.positionals.length}` : ''}`);
+  // The same message as lint's and explain's (cli/args.ts).
+  if (!FORMATS.includes(o.format!)) {
+    const list = l10n.t('{0} or {1}', FORMATS.slice(0, -1).join(', '), FORMATS.at(-1)!);
+    return usage(`aml-doctor doctor: ${l10n.t('--format must be {0}, not "{1}"', list, o.format!)}`);
+  }
+  if (parsed.positionals.length !== 1) {
+    return usage(`aml-doctor doctor: ${parsed.positionals.length ? l10n.t('give one deployment YAML or entry script, not {0}', parsed.positionals.length) : l10n.t('give one deployment YAML or entry script')}`);
+  }
   const nums = {
     requestTimeout: number('request-timeout', o['request-timeout'], 1),
     initTimeout: number('init-timeout', o['init-timeout'], 1),
@@ -172,9 +193,9 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
   };
   for (const v of Object.values(nums)) if (typeof v === 'string') return usage(v);
   const n = nums as Record<keyof typeof nums, number | undefined>;
-  if (o['azure-credential'] !== 'azureCli' && o['azure-credential'] !== 'default') return usage('aml-doctor doctor: --azure-credential must be azureCli or default');
+  if (o['azure-credential'] !== 'azureCli' && o['azure-credential'] !== 'default') return usage(`aml-doctor doctor: ${l10n.t('--azure-credential must be azureCli or default')}`);
   const workspace = o['azure-workspace'] ? parseWorkspaceId(o['azure-workspace']) : undefined;
-  if (o['azure-workspace'] && !workspace) return usage('aml-doctor doctor: --azure-workspace must be a workspace resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>)');
+  if (o['azure-workspace'] && !workspace) return usage(`aml-doctor doctor: ${l10n.t('--azure-workspace must be a workspace resource id ({0})', '/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>')}`);
   const environment = environmentOptions(o, env);
   if ('error' in environment) return usage(environment.error);
 
@@ -211,11 +232,11 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   if (!signal) process.once('SIGINT', onSigint);
-  let stage = '';
+  const buildStage = buildStageFilter();
   const report = await runDoctor(project, caps, {
     mode: o.static ? 'static' : 'full',
-    staticReason: 'static run (--static): steps 1-3 only, no containers',
-    azureUnavailableReason: 'Azure not asked for (--azure-workspace ID or --azure)',
+    staticReason: l10n.t('static run (--static): steps 1-3 only, no containers'),
+    azureUnavailableReason: l10n.t('Azure not asked for (--azure-workspace ID or --azure)'),
     capacity: o.capacity ? { targetRps: n.targetRps, requests: n.burst, concurrency: n.concurrency } : undefined,
     readinessTimeoutMs: (n.initTimeout ?? 120) * 1000,
     keepContainer: o.keep,
@@ -224,11 +245,9 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
     onProgress: (e) => {
       if (o.format !== 'text') return;
       if (e.type === 'start') stderr.write(`[${e.number}/${e.total}] ${e.title}...\n`);
-      // A build takes minutes: its stages (not every output line or layer update, which extend a stage's
-      // message) show that it moves.
-      else if (e.type === 'message' && e.step === 'image' && /^(Step \d+\/\d+|Pulling|Building)/.test(e.message) && !(stage && e.message.startsWith(stage))) {
-        stage = e.message;
-        stderr.write(`      ${e.message.slice(0, 160)}\n`);
+      else {
+        const line = buildStage(e);
+        if (line !== undefined) stderr.write(`      ${line}\n`);
       }
     },
   });

@@ -1,5 +1,7 @@
 // `aml-doctor`: the analysis and log explanations as a command-line tool for CI pipelines.
 import { preferBaselineWasmCompiler } from '../analysis/parser';
+import * as l10n from '../common/l10n';
+import { chooseLanguage } from './args';
 import { DOCTOR_USAGE, runDoctorCli } from './doctor';
 import { runExplain } from './explain';
 import { runLint } from './lint';
@@ -8,28 +10,40 @@ import { runLint } from './lint';
 declare const AML_DOCTOR_VERSION: string | undefined;
 const VERSION = typeof AML_DOCTOR_VERSION === 'string' ? AML_DOCTOR_VERSION : 'development';
 
-const USAGE = `Usage: aml-doctor <command> [options]
+/** A usage entry: the syntax (never translated) and its description, wrapped under the same column. */
+const entry = (syntax: string, description: string) => {
+  const [first, ...rest] = description.split('\n');
+  const pad = ' '.repeat(41);
+  const head = syntax.length < 39 ? `  ${syntax.padEnd(39)}${first}` : `  ${syntax}\n${pad}${first}`;
+  return [head, ...rest.map((l) => `${pad}${l}`)].join('\n');
+};
 
-Commands:
-  lint [paths...] [--format text|json|sarif]
-                                         Check Azure ML entry scripts (score.py) and conda env files for deployment problems.
-                                         Paths may be files or folders (default: .).
-  explain [file|-] [--format text|json]  Name the failure in an Azure ML deployment log and how to fix it
-                                         (reads stdin when no file or -).
+function usage(): string {
+  return `${l10n.t('Usage: aml-doctor <command> [options]')}
+
+${l10n.t('Commands:')}
+${entry('lint [paths...] [--format text|json|sarif]', l10n.t('Check Azure ML entry scripts (score.py) and conda env files for deployment problems.\nPaths may be files or folders (default: .).'))}
+${entry('explain [file|-] [--format text|json]', l10n.t('Name the failure in an Azure ML deployment log and how to fix it\n(reads stdin when no file or -).'))}
 ${DOCTOR_USAGE}
-  help, --help                           Show this help.
-  --version                              Show the version.
+${entry('help, --help', l10n.t('Show this help.'))}
+${entry('--version', l10n.t('Show the version.'))}
+${entry('--lang LOCALE', l10n.t('Language of messages, e.g. zh-tw or en (default: LC_ALL, LC_MESSAGES or LANG).'))}
 
-Exit codes:
-  0  lint found no error-severity problem (warnings may be listed); explain printed its diagnosis;
-     doctor: no step failed
-  1  lint found at least one error-severity problem; doctor: a step failed
-  2  aml-doctor could not do its job: bad usage, a path or log it cannot read, an internal error
-  130  doctor was interrupted (Ctrl+C); its container is removed
+${l10n.t('Exit codes:')}
+  0  ${l10n.t('lint found no error-severity problem (warnings may be listed); explain printed its diagnosis;\n     doctor: no step failed')}
+  1  ${l10n.t('lint found at least one error-severity problem; doctor: a step failed')}
+  2  ${l10n.t('aml-doctor could not do its job: bad usage, a path or log it cannot read, an internal error')}
+  130  ${l10n.t('doctor was interrupted (Ctrl+C); its container is removed')}
 `;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const chosen = chooseLanguage(argv, process.env, process.stderr);
+  if ('error' in chosen) {
+    process.stderr.write(`${chosen.error}\n`);
+    return 2;
+  }
+  const [command, ...rest] = chosen.args;
   switch (command) {
     case 'lint':
       return runLint(rest, process.stdout, process.stderr);
@@ -40,17 +54,17 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      process.stdout.write(usage());
       return 0;
     case '--version':
     case '-v':
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case undefined:
-      process.stderr.write(USAGE);
+      process.stderr.write(usage());
       return 2;
     default:
-      process.stderr.write(`aml-doctor: unknown command "${command}"\n\n${USAGE}`);
+      process.stderr.write(`${l10n.t('aml-doctor: unknown command "{0}"', command)}\n\n${usage()}`);
       return 2;
   }
 }

@@ -6,8 +6,9 @@ import type { AzureClient } from '../azure/client';
 import { toAzureError, type AzureError, type AzureErrorKind } from '../azure/errors';
 import { explainDeploymentError } from '../azure/explain';
 import type { LogContainer, OnlineDeploymentInfo, WorkspaceRef } from '../azure/types';
+import * as l10n from '../common/l10n';
 import { diagnoseText } from './diagnosis';
-import { evidence, type AzureDetails, type EvidenceItem } from './report';
+import { evidence, fieldLabel, type AzureDetails, type EvidenceItem } from './report';
 import type { StepContext, StepOutcome } from './steps';
 
 export interface AzureAccess {
@@ -88,9 +89,11 @@ export function assetName(id: string | undefined, kind: 'environments' | 'models
   return short ? short[1]!.replace(/@latest$/, ':latest') : id;
 }
 
+const notSet = () => l10n.t({ message: 'not set', comment: ['a deployment setting with no value'] });
+
 function row(field: string, local: string | undefined, azure: string | undefined, same?: (a: string, b: string) => boolean): AzureDetails['differences'][number] {
   const differs = local === undefined || azure === undefined ? null : !(same ? same(local, azure) : local.toLowerCase() === azure.toLowerCase());
-  return { field, local: local ?? 'not set', azure: azure ?? 'not set', differs };
+  return { field, local: local ?? notSet(), azure: azure ?? notSet(), differs };
 }
 
 export async function azureStep(ctx: StepContext, access: AzureAccess): Promise<StepOutcome> {
@@ -99,16 +102,20 @@ export async function azureStep(ctx: StepContext, access: AzureAccess): Promise<
   const name = access.deployment?.name ?? p.config.deployment;
   let dep: OnlineDeploymentInfo | undefined;
   try {
-    ctx.progress(`Looking for ${endpoint}/${name} in Azure`);
+    ctx.progress(l10n.t('Looking for {0} in Azure', `${endpoint}/${name}`));
     dep = access.deployment ?? (await findAzureDeployment(access, endpoint, name, ctx.signal));
   } catch (err) {
-    const e = azureError(err, `find ${endpoint}/${name}`);
+    const e = azureError(err, l10n.t({ message: 'find {0}', args: [`${endpoint}/${name}`], comment: ['an operation, completing an Azure error message such as "No permission to ..."'] }));
     if (e.kind === 'cancelled' || ctx.signal.aborted) throw e;
-    return { status: 'skipped', summary: `Azure could not be read: ${e.message}`, skip: { kind: 'unavailable', message: e.message }, fix: e.kind === 'signedOut' || e.kind === 'unauthenticated' ? ['Sign in to Azure again (AML Deploy Doctor: Sign in to Azure, or az login).'] : [] };
+    return { status: 'skipped', summary: l10n.t('Azure could not be read: {0}', e.message), skip: { kind: 'unavailable', message: e.message }, fix: e.kind === 'signedOut' || e.kind === 'unauthenticated' ? [l10n.t('Sign in to Azure again (AML Deploy Doctor: Sign in to Azure, or az login).')] : [] };
   }
   if (!dep) {
-    const where = access.workspace ? `workspace ${access.workspace.workspace}` : 'the workspaces of this account';
-    return { status: 'skipped', summary: `There is no online deployment ${endpoint}/${name} in ${where}.`, skip: { kind: 'unavailable', message: `${endpoint}/${name} is not deployed in ${where}` } };
+    const where = access.workspace ? l10n.t('workspace {0}', access.workspace.workspace) : l10n.t('the workspaces of this account');
+    return {
+      status: 'skipped',
+      summary: l10n.t('There is no online deployment {0} in {1}.', `${endpoint}/${name}`, where),
+      skip: { kind: 'unavailable', message: l10n.t('{0} is not deployed in {1}', `${endpoint}/${name}`, where) },
+    };
   }
   const c = access.client;
   const details: AzureDetails = { kind: 'azure', workspace: `${dep.ref.workspace} (${dep.ref.resourceGroup})`, endpoint: dep.endpoint, deployment: dep.name, state: dep.provisioningState, explanations: [], logs: [], differences: [] };
@@ -122,7 +129,7 @@ export async function azureStep(ctx: StepContext, access: AzureAccess): Promise<
 
   // Why it failed: the control plane's error, explained.
   if (state.toLowerCase() !== 'succeeded') {
-    ctx.progress('Reading the activity log');
+    ctx.progress(l10n.t('Reading the activity log'));
     try {
       const failures = await c.listOperationFailures(dep.ref.subscriptionId, dep.id, 30, ctx.signal);
       const seen = new Set<string>();
@@ -136,22 +143,22 @@ export async function azureStep(ctx: StepContext, access: AzureAccess): Promise<
         }
       }
     } catch (err) {
-      const e = azureError(err, 'read the activity log');
+      const e = azureError(err, l10n.t({ message: 'read the activity log', comment: ['an operation, completing an Azure error message such as "No permission to ..."'] }));
       if (e.kind === 'cancelled') throw e;
-      notes.push(`The activity log could not be read: ${e.message}`);
+      notes.push(l10n.t('The activity log could not be read: {0}', e.message));
     }
   }
 
   // What its containers said.
   for (const container of ['InferenceServer', 'StorageInitializer'] as LogContainer[]) {
-    ctx.progress(`Reading the ${container === 'InferenceServer' ? 'inference server' : 'storage initializer'} log`);
+    ctx.progress(container === 'InferenceServer' ? l10n.t('Reading the inference server log') : l10n.t('Reading the storage initializer log'));
     let text: string;
     try {
       text = await c.getDeploymentLogs(dep.ref, dep.endpoint, dep.name, { container, tail: access.logTail ?? 300 }, ctx.signal);
     } catch (err) {
-      const e = azureError(err, `read the ${container} log`);
+      const e = azureError(err, l10n.t({ message: 'read the {0} log', args: [container], comment: ['an operation, completing an Azure error message such as "No permission to ..."'] }));
       if (e.kind === 'cancelled') throw e;
-      notes.push(`The ${container} log could not be read: ${e.message}`);
+      notes.push(l10n.t('The {0} log could not be read: {1}', container, e.message));
       continue;
     }
     const d = diagnoseText(text, p.config.sourceDir);
@@ -167,12 +174,12 @@ export async function azureStep(ctx: StepContext, access: AzureAccess): Promise<
   const localImage = ctx.state.image?.image ?? (p.config.baseImage || undefined);
   const azureImage = dep.environment && access.environmentImage ? await access.environmentImage(dep.ref, dep.environment, ctx.signal).catch(() => undefined) : undefined;
   const azureEnv = assetName(dep.environment, 'environments');
-  const localEnv = p.environmentRef ? assetName(p.environmentRef, 'environments') : p.config.condaFile ? `conda file ${path.basename(p.config.condaFile)}` : p.requirementsFile ? path.basename(p.requirementsFile) : undefined;
+  const localEnv = p.environmentRef ? assetName(p.environmentRef, 'environments') : p.config.condaFile ? l10n.t('conda file {0}', path.basename(p.config.condaFile)) : p.requirementsFile ? path.basename(p.requirementsFile) : undefined;
   const localModel = p.modelRef ? assetName(p.modelRef, 'models') : p.config.modelName ? `${p.config.modelName}:${p.config.modelVersion ?? '1'}` : undefined;
   details.differences = [
-    azureImage ? row('image', localImage, azureImage) : { field: 'image', local: localImage ?? 'not set', azure: azureEnv ? `from environment ${azureEnv} (not resolved here)` : 'not set', differs: null },
+    azureImage ? row('image', localImage, azureImage) : { field: 'image', local: localImage ?? notSet(), azure: azureEnv ? l10n.t('from environment {0} (not resolved here)', azureEnv) : notSet(), differs: null },
     // A local conda file against a registered environment cannot be compared without that environment's files.
-    p.environmentRef ? row('environment', localEnv, azureEnv) : { field: 'environment', local: localEnv ?? 'not set', azure: azureEnv ?? 'not set', differs: null },
+    p.environmentRef ? row('environment', localEnv, azureEnv) : { field: 'environment', local: localEnv ?? notSet(), azure: azureEnv ?? notSet(), differs: null },
     row('instance type', p.instanceType, dep.instanceType),
     row('instance count', p.instanceCount?.toString(), dep.instanceCount?.toString()),
     row('request timeout', `${p.requestTimeoutMs} ms`, isoDurationMs(dep.requestTimeout) !== undefined ? `${isoDurationMs(dep.requestTimeout)} ms` : dep.requestTimeout),
@@ -180,24 +187,34 @@ export async function azureStep(ctx: StepContext, access: AzureAccess): Promise<
     row('model', localModel, assetName(dep.model, 'models')),
   ];
   const differing = details.differences.filter((d) => d.differs);
-  for (const d of differing) notes.push(`${d.field}: locally ${d.local}, in Azure ${d.azure}.`);
-  if (!p.environmentRef && azureEnv && localEnv) notes.push(`The local run used ${localEnv}; Azure runs the environment ${azureEnv}: compare its conda file (az ml environment show --name ${azureEnv.split(':')[0]}).`);
+  for (const d of differing) notes.push(l10n.t('{0}: locally {1}, in Azure {2}.', fieldLabel(d.field), d.local, d.azure));
+  if (!p.environmentRef && azureEnv && localEnv) notes.push(l10n.t('The local run used {0}; Azure runs the environment {1}: compare its conda file ({2}).', localEnv, azureEnv, `az ml environment show --name ${azureEnv.split(':')[0]}`));
 
   const explained = details.explanations.map((e) => e.title);
   const logSaid = details.logs.map((l) => l.title);
-  const where = `${dep.endpoint}/${dep.name} in ${dep.ref.workspace}`;
+  const where = `${dep.endpoint}/${dep.name}`;
   if (failedState) {
+    const why = explained[0] ?? logSaid[0];
     return {
       status: 'failed',
-      summary: `${where} is ${state}${explained.length ? `: ${explained[0]}` : logSaid.length ? `: ${logSaid[0]}` : ''}.`,
+      summary: why ? l10n.t('{0} in {1} is {2}: {3}.', where, dep.ref.workspace, state, why) : l10n.t('{0} in {1} is {2}.', where, dep.ref.workspace, state),
       evidence: ev,
-      fix: [...new Set(fix.length ? fix : ['Read the deployment logs (az ml online-deployment get-logs) and the activity log for the failed operation.'])],
+      fix: [...new Set(fix.length ? fix : [l10n.t('Read the deployment logs (az ml online-deployment get-logs) and the activity log for the failed operation.')])],
       link,
       docs,
       notes,
       details,
     };
   }
-  if (logSaid.length) notes.unshift(`Its logs show: ${logSaid.join('; ')}.`);
-  return { status: 'passed', summary: `${where} is ${state}${differing.length ? `; ${differing.length} setting(s) differ from the local run` : ''}.`, evidence: ev, fix: [], notes, details };
+  if (logSaid.length) notes.unshift(l10n.t('Its logs show: {0}.', logSaid.join('; ')));
+  return {
+    status: 'passed',
+    summary: differing.length
+      ? l10n.t('{0} in {1} is {2}; {3} setting(s) differ from the local run.', where, dep.ref.workspace, state, differing.length)
+      : l10n.t('{0} in {1} is {2}.', where, dep.ref.workspace, state),
+    evidence: ev,
+    fix: [],
+    notes,
+    details,
+  };
 }

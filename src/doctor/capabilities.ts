@@ -5,6 +5,7 @@
 //   its content hash), build output streamed to the step's progress, a bounded tail kept for the diagnosis.
 // - ContainerRunner (step 5): LocalDeployer.deploy() with exactly the image step 4 made (nothing built twice).
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
 import type { DockerClient, DockerUnavailableError } from '../docker/client';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../docker/localDeploy';
@@ -13,7 +14,8 @@ import type { EnvironmentOptions, PreparedImage } from '../environment/builder';
 import type { EnvironmentLookup } from '../environment/types';
 import { RingBuffer } from '../logs/ringBuffer';
 
-export type StepProgress = (message: string) => void;
+/** A step's progress: a stage ("Building ...", "Step 3/7: RUN ..."), or with `output` a line of build or pull output. */
+export type StepProgress = (message: string, output?: boolean) => void;
 
 export interface ImageResult {
   /** The image the container runs. */
@@ -104,7 +106,7 @@ export class EnvironmentImageStep implements ImageStep {
       const line = tail.lastLine();
       if (!line) return;
       shown = now;
-      progress(`${stage ? `${stage}: ` : ''}${line.slice(0, 160)}`);
+      progress(`${stage ? `${stage}: ` : ''}${line.slice(0, 160)}`, true);
     };
     try {
       const p = await this.deployer.prepareImage(config, onProgress, signal, onOutput);
@@ -127,15 +129,19 @@ export class EnvironmentImageStep implements ImageStep {
 function imageFix(e: LocalDeployError, config: LocalDeployConfig): string[] {
   if (e.kind === 'build-failed') {
     const file = e.environment?.details.files?.conda?.file ?? e.environment?.details.files?.requirements?.file ?? config.condaFile;
-    return [`Fix the environment${file ? ` (${path.basename(file)})` : ''} and run the doctor again: an unchanged environment is never rebuilt, a changed one rebuilds from the changed layer.`];
+    return [
+      file
+        ? l10n.t('Fix the environment ({0}) and run the doctor again: an unchanged environment is never rebuilt, a changed one rebuilds from the changed layer.', path.basename(file))
+        : l10n.t('Fix the environment and run the doctor again: an unchanged environment is never rebuilt, a changed one rebuilds from the changed layer.'),
+    ];
   }
   if (e.kind === 'image-missing') {
     return [
-      'Make the base image reachable (docker login to its registry, or docker pull it), or map it to a mirror: amlDoctor.localDeploy.imageMap in VS Code, aml-doctor doctor --image-map FROM=TO in CI.',
+      l10n.t('Make the base image reachable (docker login to its registry, or docker pull it), or map it to a mirror: amlDoctor.localDeploy.imageMap in VS Code, aml-doctor doctor --image-map FROM=TO in CI.'),
     ];
   }
   if (config.environment?.azureml) {
-    return [`With aml-doctor doctor: --azure-workspace RESOURCE_ID (after az login) reads ${config.environment.azureml.raw} from that workspace; --image IMAGE runs another image instead.`];
+    return [l10n.t('With aml-doctor doctor: --azure-workspace RESOURCE_ID (after az login) reads {0} from that workspace; --image IMAGE runs another image instead.', config.environment.azureml.raw)];
   }
   return [];
 }
@@ -173,13 +179,13 @@ export function asDockerUnavailable(err: unknown): DockerUnavailableError | unde
 export function dockerFix(err: DockerUnavailableError): string[] {
   switch (err.reason) {
     case 'not-running':
-      return ['Start the Docker engine (sudo systemctl start docker, or open Docker Desktop), or point amlDoctor.docker.host / DOCKER_HOST at your engine.'];
+      return [l10n.t('Start the Docker engine (sudo systemctl start docker, or open Docker Desktop), or point amlDoctor.docker.host / DOCKER_HOST at your engine.')];
     case 'permission-denied':
-      return ['Add your user to the docker group (sudo usermod -aG docker $USER, then sign out and in), or use rootless Docker.'];
+      return [l10n.t('Add your user to the docker group (sudo usermod -aG docker $USER, then sign out and in), or use rootless Docker.')];
     case 'timeout':
-      return ['Check that the engine is healthy (docker info) and that amlDoctor.docker.host / DOCKER_HOST points at it.'];
+      return [l10n.t('Check that the engine is healthy (docker info) and that amlDoctor.docker.host / DOCKER_HOST points at it.')];
     default:
-      return ['Read the Docker error above; check the engine with docker info.'];
+      return [l10n.t('Read the Docker error above; check the engine with docker info.')];
   }
 }
 

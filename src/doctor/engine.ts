@@ -2,6 +2,7 @@
 // step skipped, progress per step, cancellable at every step, and the local container cleaned up whatever
 // happens. Pure: the capabilities (image, containers, Azure) come in as interfaces (capabilities.ts).
 import { randomBytes } from 'node:crypto';
+import * as l10n from '../common/l10n';
 import { nullLogger, type Logger } from '../common/logger';
 import { azureStep, type AzureAccess } from './azureStep';
 import type { ContainerRunner, ImageStep } from './capabilities';
@@ -21,7 +22,8 @@ export interface DoctorCapabilities {
 
 export type DoctorProgress =
   | { type: 'start'; step: StepId; number: number; title: string; total: number }
-  | { type: 'message'; step: StepId; message: string }
+  /** `output`: a line of build or pull output (step 4), not a stage of the step. */
+  | { type: 'message'; step: StepId; message: string; output?: boolean }
   | { type: 'end'; step: StepId; result: StepResult };
 
 export interface DoctorOptions {
@@ -80,21 +82,21 @@ export async function runDoctor(project: DoctorProject, caps: DoctorCapabilities
   const keep = !!options.keepContainer;
 
   const skipReason = (id: StepId): StepResult['skip'] | undefined => {
-    if (signal.aborted) return { kind: 'cancelled', message: 'the run was cancelled' };
+    if (signal.aborted) return { kind: 'cancelled', message: l10n.t('the run was cancelled') };
     if (options.localUnavailableReason && id !== 'azure') return { kind: 'unavailable', message: options.localUnavailableReason };
-    if (mode === 'static' && (RUNTIME.has(id) || id === 'azure')) return { kind: 'restricted', message: options.staticReason ?? 'static run: steps 1-3 only' };
+    if (mode === 'static' && (RUNTIME.has(id) || id === 'azure')) return { kind: 'restricted', message: options.staticReason ?? l10n.t('static run: steps 1-3 only') };
     for (const dep of BLOCKED_BY[id]) {
       const r = results.get(dep);
-      if (r?.status === 'failed') return { kind: 'dependency', dependsOn: dep, message: `step ${r.number} (${r.title}) failed` };
+      if (r?.status === 'failed') return { kind: 'dependency', dependsOn: dep, message: l10n.t('step {0} ({1}) failed', r.number, r.title) };
     }
     const needed = NEEDS_OUTPUT[id];
     if (needed && results.get(needed)?.status === 'skipped') {
       const r = results.get(needed)!;
-      return { kind: 'dependency', dependsOn: needed, message: `step ${r.number} (${r.title}) did not run` };
+      return { kind: 'dependency', dependsOn: needed, message: l10n.t('step {0} ({1}) did not run', r.number, r.title) };
     }
-    if (RUNTIME.has(id) && (!caps.image || !caps.containers)) return { kind: 'unavailable', message: options.unavailableReason ?? 'no Docker engine to run the deployment on' };
-    if (id === 'capacity' && !options.capacity) return { kind: 'not-requested', message: 'not requested (aml-doctor doctor --capacity, or "Run Doctor with Capacity Check")' };
-    if (id === 'azure' && !caps.azure) return { kind: 'unavailable', message: options.azureUnavailableReason ?? 'not signed in to Azure' };
+    if (RUNTIME.has(id) && (!caps.image || !caps.containers)) return { kind: 'unavailable', message: options.unavailableReason ?? l10n.t('no Docker engine to run the deployment on') };
+    if (id === 'capacity' && !options.capacity) return { kind: 'not-requested', message: l10n.t('not requested (aml-doctor doctor --capacity, or "Run Doctor with Capacity Check")') };
+    if (id === 'azure' && !caps.azure) return { kind: 'unavailable', message: options.azureUnavailableReason ?? l10n.t('not signed in to Azure') };
     return undefined;
   };
 
@@ -136,22 +138,22 @@ export async function runDoctor(project: DoctorProject, caps: DoctorCapabilities
       };
       const skip = skipReason(id);
       if (skip) {
-        finish({ status: 'skipped', summary: `Skipped: ${skip.message}.`, skip });
+        finish({ status: 'skipped', summary: l10n.t('Skipped: {0}.', skip.message), skip });
         continue;
       }
       options.onProgress?.({ type: 'start', step: id, number, title, total: STEPS.length });
-      const ctx: StepContext = { project, state, signal, log, progress: (message) => options.onProgress?.({ type: 'message', step: id, message }) };
+      const ctx: StepContext = { project, state, signal, log, progress: (message, output) => options.onProgress?.({ type: 'message', step: id, message, ...(output ? { output } : {}) }) };
       try {
         finish(await run(id, ctx));
       } catch (err) {
         if (isCancellation(err) || signal.aborted) {
-          finish({ status: 'skipped', summary: 'Cancelled while this step ran.', skip: { kind: 'cancelled', message: 'the run was cancelled' } });
+          finish({ status: 'skipped', summary: l10n.t('Cancelled while this step ran.'), skip: { kind: 'cancelled', message: l10n.t('the run was cancelled') } });
           continue;
         }
         // A surprise (the engine went away, a file vanished): this step fails with the reason; the others still run.
         log.error(err instanceof Error ? err : String(err));
         const message = (err as Error)?.message ?? String(err);
-        finish({ status: 'failed', summary: `The doctor could not complete this step: ${cleanText(message, 300)}`, evidence: [{ text: cleanText(message), source: 'doctor' }], fix: ['See the error above; run the doctor again once it is resolved.'] });
+        finish({ status: 'failed', summary: l10n.t('The doctor could not complete this step: {0}', cleanText(message, 300)), evidence: [{ text: cleanText(message), source: 'doctor' }], fix: [l10n.t('See the error above; run the doctor again once it is resolved.')] });
       }
     }
   } finally {

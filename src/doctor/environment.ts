@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { analyzeCondaEnv } from '../analysis/conda';
+import * as l10n from '../common/l10n';
 
 type Version = number[];
 
@@ -158,8 +159,9 @@ export interface PinRule {
   atLeast: string;
   /** The newer `other` needs at least this Python (numpy 2 needs 3.9). */
   python?: string;
-  error: string;
-  fix: string;
+  /** Functions, so the text is translated when a check runs (the language is chosen after this module loads). */
+  error: () => string;
+  fix: () => string;
 }
 
 /** Combinations known to break the inference server or the model at import time. */
@@ -170,8 +172,8 @@ export const PIN_RULES: PinRule[] = [
     below: '2.3',
     other: 'werkzeug',
     atLeast: '3.0',
-    error: "Flask before 2.3 imports url_quote from werkzeug.urls, which Werkzeug 3.0 removed: the server fails at start-up with ImportError: cannot import name 'url_quote' from 'werkzeug.urls'.",
-    fix: 'Pin werkzeug<3 next to this Flask (e.g. werkzeug==2.3.8), or drop the Flask pin and let the inference server choose it.',
+    error: () => l10n.t("Flask before 2.3 imports url_quote from werkzeug.urls, which Werkzeug 3.0 removed: the server fails at start-up with ImportError: cannot import name 'url_quote' from 'werkzeug.urls'."),
+    fix: () => l10n.t('Pin werkzeug<3 next to this Flask (e.g. werkzeug==2.3.8), or drop the Flask pin and let the inference server choose it.'),
   },
   {
     id: 'flask1-jinja2',
@@ -179,8 +181,8 @@ export const PIN_RULES: PinRule[] = [
     below: '2.0',
     other: 'jinja2',
     atLeast: '3.1',
-    error: "Flask 1.x imports Markup and escape from jinja2, which Jinja2 3.1 removed: ImportError: cannot import name 'escape' from 'jinja2' at start-up.",
-    fix: 'Pin jinja2<3.1 (with markupsafe<2.1), or drop the old Flask pin.',
+    error: () => l10n.t("Flask 1.x imports Markup and escape from jinja2, which Jinja2 3.1 removed: ImportError: cannot import name 'escape' from 'jinja2' at start-up."),
+    fix: () => l10n.t('Pin jinja2<3.1 (with markupsafe<2.1), or drop the old Flask pin.'),
   },
   {
     id: 'flask1-itsdangerous',
@@ -188,8 +190,8 @@ export const PIN_RULES: PinRule[] = [
     below: '2.0',
     other: 'itsdangerous',
     atLeast: '2.1',
-    error: "Flask 1.x imports json from itsdangerous, which itsdangerous 2.1 removed: ImportError: cannot import name 'json' from 'itsdangerous' at start-up.",
-    fix: 'Pin itsdangerous<2.1, or drop the old Flask pin.',
+    error: () => l10n.t("Flask 1.x imports json from itsdangerous, which itsdangerous 2.1 removed: ImportError: cannot import name 'json' from 'itsdangerous' at start-up."),
+    fix: () => l10n.t('Pin itsdangerous<2.1, or drop the old Flask pin.'),
   },
   {
     id: 'jinja2-markupsafe',
@@ -197,8 +199,8 @@ export const PIN_RULES: PinRule[] = [
     below: '3.0',
     other: 'markupsafe',
     atLeast: '2.1',
-    error: "Jinja2 2.x imports soft_unicode from markupsafe, which MarkupSafe 2.1 removed: ImportError: cannot import name 'soft_unicode' from 'markupsafe'.",
-    fix: 'Pin markupsafe==2.0.1 next to this Jinja2, or require jinja2>=3.',
+    error: () => l10n.t("Jinja2 2.x imports soft_unicode from markupsafe, which MarkupSafe 2.1 removed: ImportError: cannot import name 'soft_unicode' from 'markupsafe'."),
+    fix: () => l10n.t('Pin markupsafe==2.0.1 next to this Jinja2, or require jinja2>=3.'),
   },
   {
     id: 'pandas-numpy2',
@@ -207,8 +209,8 @@ export const PIN_RULES: PinRule[] = [
     other: 'numpy',
     atLeast: '2.0',
     python: '3.9',
-    error: 'pandas before 2.2.2 is built against NumPy 1.x and fails to import under NumPy 2 ("numpy.dtype size changed, may indicate binary incompatibility"), which pip installs because this pandas release declares no upper bound.',
-    fix: 'Pin numpy<2 in the same environment, or require pandas>=2.2.2.',
+    error: () => l10n.t('pandas before 2.2.2 is built against NumPy 1.x and fails to import under NumPy 2 ("numpy.dtype size changed, may indicate binary incompatibility"), which pip installs because this pandas release declares no upper bound.'),
+    fix: () => l10n.t('Pin numpy<2 in the same environment, or require pandas>=2.2.2.'),
   },
   {
     id: 'sklearn-numpy2',
@@ -217,8 +219,8 @@ export const PIN_RULES: PinRule[] = [
     other: 'numpy',
     atLeast: '2.0',
     python: '3.9',
-    error: 'scikit-learn before 1.4.2 is built against NumPy 1.x and fails to import under NumPy 2 (binary incompatibility), which pip installs because this release declares no upper bound.',
-    fix: 'Pin numpy<2 in the same environment, or require scikit-learn>=1.4.2 (and re-check that the pickled model loads with it).',
+    error: () => l10n.t('scikit-learn before 1.4.2 is built against NumPy 1.x and fails to import under NumPy 2 (binary incompatibility), which pip installs because this release declares no upper bound.'),
+    fix: () => l10n.t('Pin numpy<2 in the same environment, or require scikit-learn>=1.4.2 (and re-check that the pickled model loads with it).'),
   },
 ];
 
@@ -232,7 +234,7 @@ function pinProblems(reqs: Requirement[]): EnvProblem[] {
     // The newer release arrives unless something in the environment keeps it below (a pin in either section).
     const limit = parseVersion(rule.atLeast)!;
     if (reqs.some((r) => r.name === rule.other && forcedBelow(r.range, limit))) continue;
-    problems.push({ rule: rule.id, package: old.spec, line: old.line, problem: rule.error, fix: rule.fix });
+    problems.push({ rule: rule.id, package: old.spec, line: old.line, problem: rule.error(), fix: rule.fix() });
   }
   return problems;
 }
@@ -246,7 +248,7 @@ export function checkCondaFile(file: string): EnvironmentCheck {
   for (const f of analyzeCondaEnv(text, { fileName: file.split(/[\\/]/).pop() }).findings) {
     if (f.severity !== 'error') continue;
     const fixTitle = f.fixes?.[0]?.title;
-    problems.push({ rule: f.rule, package: 'azureml-defaults', line: f.range.start.line + 1, column: f.range.start.character + 1, problem: f.message, fix: fixTitle ? `${fixTitle} (quick fix on this line in VS Code).` : 'Add azureml-defaults>=1.0.45 to the pip dependencies.' });
+    problems.push({ rule: f.rule, package: 'azureml-defaults', line: f.range.start.line + 1, column: f.range.start.character + 1, problem: f.message, fix: fixTitle ? l10n.t('{0} (quick fix on this line in VS Code).', fixTitle) : l10n.t('Add azureml-defaults>=1.0.45 to the pip dependencies.') });
   }
   problems.push(...pinProblems(reqs));
   const server = reqs.find((r) => SERVER.has(r.name));
@@ -263,11 +265,11 @@ export function checkRequirementsFile(file: string): EnvironmentCheck {
       rule: 'conda-missing-inference-server',
       package: 'azureml-defaults',
       line: 1,
-      problem: `${file.split(/[\\/]/).pop()} installs neither azureml-defaults nor azureml-inference-server-http: the image builds, but the container has no inference server, so it exits or never answers /score.`,
-      fix: 'Add a line azureml-inference-server-http (or azureml-defaults>=1.0.45).',
+      problem: l10n.t('{0} installs neither azureml-defaults nor azureml-inference-server-http: the image builds, but the container has no inference server, so it exits or never answers /score.', file.split(/[\\/]/).pop()!),
+      fix: l10n.t('Add a line azureml-inference-server-http (or azureml-defaults>=1.0.45).'),
     });
   } else if (server.name === 'azureml-defaults' && forcedBelow(server.range, [1, 0, 45])) {
-    problems.push({ rule: 'conda-missing-inference-server', package: server.spec, line: server.line, problem: `${server.spec}: versions before 1.0.45 do not include the current inference server, so the container does not serve /score.`, fix: 'Require azureml-defaults>=1.0.45.' });
+    problems.push({ rule: 'conda-missing-inference-server', package: server.spec, line: server.line, problem: l10n.t('{0}: versions before 1.0.45 do not include the current inference server, so the container does not serve /score.', server.spec), fix: l10n.t('Require azureml-defaults>=1.0.45.') });
   }
   problems.push(...pinProblems(reqs));
   return { source: 'requirements', file, serverPackage: server?.spec, problems, requirements: reqs };

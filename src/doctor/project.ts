@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCondaEnvDocument } from '../analysis/conda';
 import { pythonReferences, resolveReference } from '../analysis/references';
+import * as l10n from '../common/l10n';
 import { LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
 import { configFromDeploymentYaml } from '../environment/deploymentYaml';
 import { readSdkV1Deployment } from '../environment/sdkv1';
@@ -76,12 +77,12 @@ function isFile(p: string): boolean {
 function readText(file: string): string {
   try {
     const st = fs.statSync(file);
-    if (!st.isFile()) throw new DoctorInputError(`${file} is not a file.`);
-    if (st.size > 5 * 1024 * 1024) throw new DoctorInputError(`${file} is larger than 5 MB: not a deployment description or an entry script.`);
+    if (!st.isFile()) throw new DoctorInputError(l10n.t('{0} is not a file.', file));
+    if (st.size > 5 * 1024 * 1024) throw new DoctorInputError(l10n.t('{0} is larger than 5 MB: not a deployment description or an entry script.', file));
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof DoctorInputError) throw err;
-    throw new DoctorInputError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new DoctorInputError(l10n.t('Cannot read {0}: {1}', file, (err as NodeJS.ErrnoException).code ?? (err as Error).message));
   }
 }
 
@@ -163,11 +164,11 @@ function overrideImage(config: LocalDeployConfig, image: string | undefined, not
   const env = config.environment;
   if (!env) return; // the legacy fields (base image + conda file) are what environmentOf() builds
   if (env.build || env.azureml) {
-    notes.push(`image: ${image} (--image) instead of the ${env.build ? 'Docker build context' : `registered environment ${env.azureml!.raw}`}`);
+    notes.push(env.build ? l10n.t('image: {0} (--image) instead of the Docker build context', image) : l10n.t('image: {0} (--image) instead of the registered environment {1}', image, env.azureml!.raw));
     config.environment = { origin: `${env.origin}, --image`, image };
     config.condaFile = undefined;
   } else {
-    if (env.image && env.image !== image) notes.push(`image: ${image} (--image) instead of ${env.image}`);
+    if (env.image && env.image !== image) notes.push(l10n.t('image: {0} (--image) instead of {1}', image, env.image));
     config.environment = { ...env, image };
   }
 }
@@ -196,7 +197,7 @@ export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {})
   if (defaults.modelPath) config.modelPath = path.resolve(defaults.modelPath);
   const dir = path.dirname(file);
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([dir, config.sourceDir]);
-  if (sampleFile && !defaults.sampleFile) notes.push(`sample request: ${rel(dir, sampleFile)} (found next to the deployment)`);
+  if (sampleFile && !defaults.sampleFile) notes.push(l10n.t('sample request: {0} (found next to the deployment)', rel(dir, sampleFile)));
   const project: DoctorProject = {
     target: { kind: 'deployment-yaml', file, name: `${config.endpoint}/${config.deployment}` },
     config,
@@ -221,12 +222,16 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
   const notes: string[] = [];
   const condaFile = findCondaFile(dir);
   const requirements = ['requirements.txt', 'requirements-inference.txt'].map((n) => path.join(dir, n)).find(isFile);
-  if (condaFile) notes.push(`conda file: ${rel(dir, condaFile)} (found next to ${path.basename(file)})`);
-  else if (requirements) notes.push(`requirements: ${rel(dir, requirements)} (found next to ${path.basename(file)})`);
+  const envNote = condaFile
+    ? l10n.t('conda file: {0} (found next to {1})', rel(dir, condaFile), path.basename(file))
+    : requirements
+      ? l10n.t('requirements: {0} (found next to {1})', rel(dir, requirements), path.basename(file))
+      : undefined;
+  if (envNote) notes.push(envNote);
   const modelPath = defaults.modelPath ? path.resolve(defaults.modelPath) : findModel(dir);
-  if (modelPath && !defaults.modelPath) notes.push(`model: ${rel(dir, modelPath)} (found next to ${path.basename(file)})`);
+  if (modelPath && !defaults.modelPath) notes.push(l10n.t('model: {0} (found next to {1})', rel(dir, modelPath), path.basename(file)));
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([dir]);
-  if (sampleFile && !defaults.sampleFile) notes.push(`sample request: ${rel(dir, sampleFile)} (found next to ${path.basename(file)})`);
+  if (sampleFile && !defaults.sampleFile) notes.push(l10n.t('sample request: {0} (found next to {1})', rel(dir, sampleFile), path.basename(file)));
   const name = path.basename(dir).replace(/[^a-zA-Z0-9_.-]/g, '-') || 'local-endpoint';
   const baseImage = defaults.baseImage || defaults.fallbackImage || '';
   const requirementsFile = condaFile ? undefined : requirements;
@@ -240,11 +245,12 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
     condaFile,
     baseImage,
     // Step by step, as Deploy Locally asks it: the base image + the conda file or requirements.txt found here.
+    // The origin stays English: the environment image's tag is made from it.
     environment: { origin: `${path.basename(file)} (step by step)`, image: baseImage || undefined, condaFile, requirementsFile },
     port: 0,
     memoryGb: defaults.memoryGb,
   };
-  return {
+  const project: DoctorProject = {
     target: { kind, file, name: path.basename(file) },
     config,
     entryScript: file,
@@ -254,7 +260,12 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
     maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
     notes,
   };
+  if (envNote) foundEnvironmentNote.set(project, envNote);
+  return project;
 }
+
+/** The note of the conda file / requirements.txt an entry script's reader found next to it (an SDK v1 script may name others). */
+const foundEnvironmentNote = new WeakMap<DoctorProject, string>();
 
 /**
  * SDK v1 deployment script (InferenceConfig(entry_script=..., source_directory=...)): the entry script and
@@ -268,7 +279,14 @@ export async function readSdkV1Script(file: string, text: string, defaults: Proj
   const ref = refs.scripts[0];
   if (!ref) return undefined;
   const entry = resolveReference(file, ref.script, ref.codeDir);
-  if (!entry || !isFile(entry)) throw new DoctorInputError(`${path.basename(file)} names the entry script ${ref.script}${ref.codeDir ? ` in ${ref.codeDir}` : ''}, which is not at ${entry ?? 'a local path'}.`);
+  if (!entry || !isFile(entry)) {
+    const at = entry ?? l10n.t('a local path');
+    throw new DoctorInputError(
+      ref.codeDir
+        ? l10n.t('{0} names the entry script {1} in {2}, which is not at {3}.', path.basename(file), ref.script, ref.codeDir, at)
+        : l10n.t('{0} names the entry script {1}, which is not at {2}.', path.basename(file), ref.script, at),
+    );
+  }
   const project = readEntryScript(entry, defaults, 'sdk-v1-script');
   project.target = { kind: 'sdk-v1-script', file, name: `${path.basename(file)} -> ${path.basename(entry)}` };
   if (ref.codeDir) {
@@ -283,8 +301,8 @@ export async function readSdkV1Script(file: string, text: string, defaults: Proj
     project.config.condaFile = conda;
     project.config.environment = { ...project.config.environment!, condaFile: conda, requirementsFile: undefined };
     project.requirementsFile = undefined;
-    project.notes = project.notes.filter((n) => !n.startsWith('conda file') && !n.startsWith('requirements'));
-    project.notes.unshift(`conda file: ${rel(path.dirname(file), conda)} (named by ${path.basename(file)})`);
+    project.notes = project.notes.filter((n) => n !== foundEnvironmentNote.get(project));
+    project.notes.unshift(l10n.t('conda file: {0} (named by {1})', rel(path.dirname(file), conda), path.basename(file)));
   }
   const v1 = (await readSdkV1Deployment(text, file))?.environment;
   if (v1 && (v1.image || v1.condaFile || v1.condaText !== undefined || v1.requirementsFile || v1.build || v1.azureml)) {
@@ -300,20 +318,20 @@ export async function readSdkV1Script(file: string, text: string, defaults: Proj
     project.requirementsFile = spec.requirementsFile;
     project.environmentRef = spec.azureml?.raw;
     project.environmentBuild = spec.build?.context;
-    if (named) project.notes = project.notes.filter((n) => !/^(conda file|requirements): .*found next to/.test(n));
-    project.notes.push(`environment: ${spec.origin}`);
+    if (named) project.notes = project.notes.filter((n) => n !== foundEnvironmentNote.get(project));
+    project.notes.push(l10n.t('environment: {0}', spec.origin));
     overrideImage(c, defaults.baseImage, project.notes);
   }
-  project.notes.unshift(`entry script ${rel(path.dirname(file), entry)} named by InferenceConfig in ${path.basename(file)}`);
+  project.notes.unshift(l10n.t('entry script {0} named by InferenceConfig in {1}', rel(path.dirname(file), entry), path.basename(file)));
   return project;
 }
 
 /** The configuration a local deployment was created with (its recorded label). */
 export function projectFromLocalConfig(config: LocalDeployConfig, defaults: ProjectDefaults = {}): DoctorProject {
   const entry = path.resolve(config.sourceDir, config.entryScript);
-  if (!isFile(entry)) throw new DoctorInputError(`The local deployment ${config.endpoint}/${config.deployment} was made from ${entry}, which is gone.`);
+  if (!isFile(entry)) throw new DoctorInputError(l10n.t('The local deployment {0} was made from {1}, which is gone.', `${config.endpoint}/${config.deployment}`, entry));
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([config.sourceDir]);
-  const notes = ['configuration recorded by the local deployment'];
+  const notes = [l10n.t('configuration recorded by the local deployment')];
   const recorded: LocalDeployConfig = { ...config, baseImage: config.baseImage || defaults.fallbackImage || '', port: 0, debug: false };
   overrideImage(recorded, defaults.baseImage, notes);
   return {
@@ -333,7 +351,7 @@ export async function readTarget(file: string, defaults: ProjectDefaults = {}): 
   if (/\.ya?ml$/i.test(abs)) {
     const text = readText(abs);
     if (!/scoring_script/.test(text)) {
-      throw new DoctorInputError(`${path.basename(abs)} is not an online-deployment YAML (no code_configuration.scoring_script): run the doctor on the deployment YAML or on the entry script.`);
+      throw new DoctorInputError(l10n.t('{0} is not an online-deployment YAML (no code_configuration.scoring_script): run the doctor on the deployment YAML or on the entry script.', path.basename(abs)));
     }
     return readDeploymentYaml(abs, defaults);
   }
@@ -342,5 +360,5 @@ export async function readTarget(file: string, defaults: ProjectDefaults = {}): 
     const v1 = await readSdkV1Script(abs, text, defaults);
     return v1 ?? readEntryScript(abs, defaults);
   }
-  throw new DoctorInputError(`${path.basename(abs)}: give a deployment YAML (deployment.yml), an SDK v1 deployment script or an entry script (score.py).`);
+  throw new DoctorInputError(l10n.t('{0}: give a deployment YAML (deployment.yml), an SDK v1 deployment script or an entry script (score.py).', path.basename(abs)));
 }

@@ -2,21 +2,13 @@
 // and docs/doctor-report.schema.json documents. Everything that came from outside (log lines, response
 // bodies, Azure messages) is redacted and clipped when it enters a report, so every rendering is safe.
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 import { redactSecrets } from '../common/logger';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-/** The steps in the order they run. */
-export const STEPS = [
-  { id: 'script', title: 'Entry script' },
-  { id: 'environment', title: 'Environment' },
-  { id: 'model', title: 'Model' },
-  { id: 'image', title: 'Image' },
-  { id: 'container', title: 'Container' },
-  { id: 'scoring', title: 'Scoring' },
-  { id: 'capacity', title: 'Capacity' },
-  { id: 'azure', title: 'Azure' },
-] as const;
+/** The steps in the order they run (their titles: stepTitle). */
+export const STEPS = [{ id: 'script' }, { id: 'environment' }, { id: 'model' }, { id: 'image' }, { id: 'container' }, { id: 'scoring' }, { id: 'capacity' }, { id: 'azure' }] as const;
 
 export type StepId = (typeof STEPS)[number]['id'];
 export type StepStatus = 'passed' | 'failed' | 'skipped';
@@ -217,9 +209,68 @@ export function evidence(text: string, source: EvidenceItem['source'], extra: Om
   return { text: cleanText(text), source, ...extra };
 }
 
+/** A step's title in the language in use (translated when the report is made: the report carries it). */
+export function stepTitle(id: StepId): string {
+  switch (id) {
+    case 'script':
+      return l10n.t({ message: 'Entry script', comment: ['a Run Doctor step: the scoring script (score.py)'] });
+    case 'environment':
+      return l10n.t({ message: 'Environment', comment: ['a Run Doctor step: the conda file / requirements.txt'] });
+    case 'model':
+      return l10n.t({ message: 'Model', comment: ['a Run Doctor step'] });
+    case 'image':
+      return l10n.t({ message: 'Image', comment: ['a Run Doctor step: the Docker image'] });
+    case 'container':
+      return l10n.t({ message: 'Container', comment: ['a Run Doctor step'] });
+    case 'scoring':
+      return l10n.t({ message: 'Scoring', comment: ['a Run Doctor step: a test request to /score'] });
+    case 'capacity':
+      return l10n.t({ message: 'Capacity', comment: ['a Run Doctor step: a burst of requests'] });
+    case 'azure':
+      return l10n.t({ message: 'Azure', comment: ['a Run Doctor step: the deployment in Azure'] });
+  }
+}
+
+/** The setting a row of step 8's comparison names (the report keeps the English field as an id), as a reader sees it. */
+export function fieldLabel(field: string): string {
+  switch (field) {
+    case 'image':
+      return l10n.t({ message: 'image', comment: ['a deployment setting compared between the local run and Azure'] });
+    case 'environment':
+      return l10n.t({ message: 'environment', comment: ['a deployment setting compared between the local run and Azure'] });
+    case 'instance type':
+      return l10n.t('instance type');
+    case 'instance count':
+      return l10n.t('instance count');
+    case 'request timeout':
+      return l10n.t('request timeout');
+    case 'max concurrent requests per instance':
+      return l10n.t('max concurrent requests per instance');
+    case 'model':
+      return l10n.t({ message: 'model', comment: ['a deployment setting compared between the local run and Azure'] });
+    default:
+      return field;
+  }
+}
+
+/** What the doctor was run on, as a reader sees it (the report keeps the kind as an id). */
+export function targetKindLabel(kind: TargetKind): string {
+  switch (kind) {
+    case 'deployment-yaml':
+      return l10n.t('deployment YAML');
+    case 'entry-script':
+      return l10n.t('entry script');
+    case 'sdk-v1-script':
+      return l10n.t('SDK v1 deployment script');
+    case 'local-deployment':
+      return l10n.t('local deployment');
+    case 'azure-deployment':
+      return l10n.t('Azure deployment');
+  }
+}
+
 export function stepInfo(id: StepId): { number: number; title: string } {
-  const i = STEPS.findIndex((s) => s.id === id);
-  return { number: i + 1, title: STEPS[i]!.title };
+  return { number: STEPS.findIndex((s) => s.id === id) + 1, title: stepTitle(id) };
 }
 
 /** Exit code of `aml-doctor doctor`: 0 nothing failed, 1 a step failed, 130 cancelled (2 is bad usage, decided before a report exists). */

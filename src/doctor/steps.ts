@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspectScoringScript } from '../analysis/analyze';
+import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
 import { calculateReplicas, formatReplicaPlan } from '../azure/replicas';
 import { explainStatus } from '../docker/httpStatus';
@@ -56,9 +57,9 @@ function readEntry(ctx: StepContext): string {
   return ctx.state.entryText;
 }
 
-/** The sentence of an analysis message that says what to do (its last one). */
+/** The sentence of an analysis message that says what to do (its last one; English or Chinese punctuation). */
 function lastSentence(message: string): string {
-  const parts = message.split(/(?<=[.!?])\s+(?=[A-Z])/);
+  const parts = message.split(/(?<=[.!?])\s+(?=[A-Z])|(?<=[。！？])(?=\S)/);
   return parts[parts.length - 1] ?? message;
 }
 
@@ -76,9 +77,12 @@ export async function scriptStep(ctx: StepContext): Promise<StepOutcome> {
   if (errors.length) {
     return {
       status: 'failed',
-      summary: `${name}: ${errors.map((e) => e.rule).join(', ')} (${errors.length} error${errors.length === 1 ? '' : 's'}): the inference server cannot load or call it.`,
+      summary:
+        errors.length === 1
+          ? l10n.t('{0}: {1} (1 error): the inference server cannot load or call it.', name, errors[0]!.rule)
+          : l10n.t('{0}: {1} ({2} errors): the inference server cannot load or call it.', name, errors.map((e) => e.rule).join(', '), errors.length),
       evidence: errors.map((e) => evidence(e.message, 'file', { location: loc(e) })),
-      fix: errors.map((e) => (e.fixes?.[0] ? `${lastSentence(e.message)} (quick fix in VS Code: ${e.fixes[0].title}).` : lastSentence(e.message))),
+      fix: errors.map((e) => (e.fixes?.[0] ? l10n.t('{0} (quick fix in VS Code: {1}).', lastSentence(e.message), e.fixes[0].title) : lastSentence(e.message))),
       link: loc(errors[0]!),
       docs: errors[0]!.docsUrl,
       details,
@@ -87,7 +91,11 @@ export async function scriptStep(ctx: StepContext): Promise<StepOutcome> {
   const warnings = analysis.findings.filter((f) => f.severity === 'warning');
   return {
     status: 'passed',
-    summary: `${name} has init() and run() and no error-level findings${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}.`,
+    summary: !warnings.length
+      ? l10n.t('{0} has init() and run() and no error-level findings.', name)
+      : warnings.length === 1
+        ? l10n.t('{0} has init() and run() and no error-level findings (1 warning).', name)
+        : l10n.t('{0} has init() and run() and no error-level findings ({1} warnings).', name, warnings.length),
     notes: warnings.map((w) => `${name}:${w.range.start.line + 1}: [${w.rule}] ${w.message}`),
     details,
   };
@@ -101,20 +109,21 @@ export async function environmentStep(ctx: StepContext): Promise<StepOutcome> {
   if (p.environmentRef) {
     return {
       status: 'skipped',
-      summary: `The deployment uses the registered environment ${p.environmentRef}: its conda file is in Azure, not in this project (step 4 reads it from the workspace to build the image when you are signed in).`,
-      skip: { kind: 'unavailable', message: `registered environment ${p.environmentRef} (its files are in Azure)` },
-      fix: ['To check it here, download its conda file (az ml environment show) and point environment.conda_file at it.'],
+      summary: l10n.t('The deployment uses the registered environment {0}: its conda file is in Azure, not in this project (step 4 reads it from the workspace to build the image when you are signed in).', p.environmentRef),
+      skip: { kind: 'unavailable', message: l10n.t('registered environment {0} (its files are in Azure)', p.environmentRef) },
+      fix: [l10n.t('To check it here, download its conda file (az ml environment show) and point environment.conda_file at it.')],
       details: { kind: 'environment', source: 'registered', reference: p.environmentRef, problems: [] },
     };
   }
   const check: EnvironmentCheck | undefined = p.config.condaFile ? checkCondaFile(p.config.condaFile) : p.requirementsFile ? checkRequirementsFile(p.requirementsFile) : undefined;
   if (!check) {
-    const what = p.environmentBuild ? `a Docker build context (${p.environmentBuild})` : 'no conda file or requirements.txt';
     return {
       status: 'skipped',
-      summary: `The deployment has ${what}: there are no packages to check here; the image must bring the inference server itself.`,
-      skip: { kind: 'unavailable', message: p.environmentBuild ? 'the environment is a Docker build context' : 'no conda file or requirements.txt found' },
-      fix: p.environmentBuild ? [] : ['Give the deployment a conda file (environment.conda_file) that lists azureml-defaults, or put conda.yml / requirements.txt next to the entry script.'],
+      summary: p.environmentBuild
+        ? l10n.t('The deployment has a Docker build context ({0}): there are no packages to check here; the image must bring the inference server itself.', p.environmentBuild)
+        : l10n.t('The deployment has no conda file or requirements.txt: there are no packages to check here; the image must bring the inference server itself.'),
+      skip: { kind: 'unavailable', message: p.environmentBuild ? l10n.t('the environment is a Docker build context') : l10n.t('no conda file or requirements.txt found') },
+      fix: p.environmentBuild ? [] : [l10n.t('Give the deployment a conda file (environment.conda_file) that lists azureml-defaults, or put conda.yml / requirements.txt next to the entry script.')],
       details: { kind: 'environment', source: 'none', problems: [] },
     };
   }
@@ -130,7 +139,8 @@ export async function environmentStep(ctx: StepContext): Promise<StepOutcome> {
     const first = check.problems[0]!;
     return {
       status: 'failed',
-      summary: check.problems.length === 1 ? `${first.problem.split(': ')[0]}.` : `${name}: ${check.problems.length} problems (${check.problems.map((x) => x.package).join(', ')}).`,
+      // One problem: its first clause (the problem texts are "what: why", in English or Chinese punctuation).
+      summary: check.problems.length === 1 ? l10n.t({ message: '{0}.', args: [first.problem.split(/: |：/)[0]!], comment: ['the first clause of a problem, as a sentence'] }) : l10n.t('{0}: {1} problems ({2}).', name, check.problems.length, check.problems.map((x) => x.package).join(', ')),
       evidence: check.problems.map((x) => evidence(x.problem, 'file', x.line ? { location: { file: check.file, line: x.line, column: x.column } } : {})),
       fix: check.problems.map((x) => x.fix),
       link: first.line ? { file: check.file, line: first.line, column: first.column } : { file: check.file, line: 1 },
@@ -138,7 +148,7 @@ export async function environmentStep(ctx: StepContext): Promise<StepOutcome> {
       details,
     };
   }
-  return { status: 'passed', summary: `${name} installs the inference server (${check.serverPackage}) and pins no combination known to break.`, details };
+  return { status: 'passed', summary: l10n.t('{0} installs the inference server ({1}) and pins no combination known to break.', name, check.serverPackage ?? ''), details };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,22 +164,22 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
   if (p.modelRef) {
     return {
       status: 'skipped',
-      summary: `The deployment uses the registered model ${p.modelRef}: its files are in Azure, so they cannot be compared with what ${name} opens.`,
-      skip: { kind: 'unavailable', message: `registered model ${p.modelRef}` },
-      fix: ['To check it here, download the model (az ml model download) and set model.path to the local copy.'],
+      summary: l10n.t('The deployment uses the registered model {0}: its files are in Azure, so they cannot be compared with what {1} opens.', p.modelRef, name),
+      skip: { kind: 'unavailable', message: l10n.t('registered model {0}', p.modelRef) },
+      fix: [l10n.t('To check it here, download the model (az ml model download) and set model.path to the local copy.')],
       details: base,
     };
   }
   if (!p.config.modelPath) {
     if (!refs.readsModelDir && !refs.getModelPath.length) {
-      return { status: 'passed', summary: `${name} loads nothing from AZUREML_MODEL_DIR and the deployment names no model.`, details: base };
+      return { status: 'passed', summary: l10n.t('{0} loads nothing from {1} and the deployment names no model.', name, MODEL_DIR_VAR), details: base };
     }
     const first = refs.paths[0] ?? refs.getModelPath[0];
     return {
       status: 'failed',
-      summary: `${name} reads ${MODEL_DIR_VAR}, but the deployment names no model: the folder is empty in the container.`,
-      evidence: first ? [evidence(`${name} looks for a model file here`, 'file', { location: { file, line: first.line, column: first.column } })] : [],
-      fix: ['Name the model in the deployment (model.path in the deployment YAML, or a model/ folder next to the entry script; aml-doctor doctor --model PATH).'],
+      summary: l10n.t('{0} reads {1}, but the deployment names no model: the folder is empty in the container.', name, MODEL_DIR_VAR),
+      evidence: first ? [evidence(l10n.t('{0} looks for a model file here', name), 'file', { location: { file, line: first.line, column: first.column } })] : [],
+      fix: [l10n.t('Name the model in the deployment (model.path in the deployment YAML, or a model/ folder next to the entry script; aml-doctor doctor --model PATH).')],
       link: first ? { file, line: first.line, column: first.column } : undefined,
       docs: `${GUIDE_V1}#function-fails-get_model_path`,
       details: base,
@@ -181,8 +191,8 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
   } catch {
     return {
       status: 'failed',
-      summary: `The model path ${p.config.modelPath} does not exist.`,
-      fix: ['Point model.path in the deployment YAML (or --model) at the model file or folder.'],
+      summary: l10n.t('The model path {0} does not exist.', p.config.modelPath),
+      fix: [l10n.t('Point model.path in the deployment YAML (or --model) at the model file or folder.')],
       link: p.target.kind === 'deployment-yaml' && p.target.file ? { file: p.target.file, line: 1 } : undefined,
       details: base,
     };
@@ -199,15 +209,21 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
     const location = { file, line: r.line, column: r.column };
     link ??= location;
     if (c.reason === 'outside') {
-      problems.push(evidence(`${r.usedBy} opens ${shown(r.suffix)}: there is no "/" after ${MODEL_DIR_VAR}, so the path is outside the model folder.`, 'file', { location }));
-      fixes.push(`Build the path with os.path.join(os.getenv("${MODEL_DIR_VAR}"), "${r.suffix.replace(/^\/+/, '')}") (line ${r.line}).`);
+      problems.push(evidence(l10n.t('{0} opens {1}: there is no "/" after {2}, so the path is outside the model folder.', r.usedBy, shown(r.suffix), MODEL_DIR_VAR), 'file', { location }));
+      fixes.push(l10n.t('Build the path with {0} (line {1}).', `os.path.join(os.getenv("${MODEL_DIR_VAR}"), "${r.suffix.replace(/^\/+/, '')}")`, r.line));
     } else {
-      const holds = layout.files.length ? `the model folder holds ${layout.files.slice(0, 5).join(', ')}${layout.files.length > 5 ? ', ...' : ''}` : 'the model folder is empty';
-      problems.push(evidence(`${r.usedBy} opens ${shown(r.suffix)}, but ${holds}.`, 'file', { location }));
+      const held = `${layout.files.slice(0, 5).join(', ')}${layout.files.length > 5 ? ', ...' : ''}`;
+      problems.push(
+        evidence(
+          layout.files.length ? l10n.t('{0} opens {1}, but the model folder holds {2}.', r.usedBy, shown(r.suffix), held) : l10n.t('{0} opens {1}, but the model folder is empty.', r.usedBy, shown(r.suffix)),
+          'file',
+          { location },
+        ),
+      );
       fixes.push(
         c.closest
-          ? `Open "${c.closest}" instead (line ${r.line}: os.path.join(os.getenv("${MODEL_DIR_VAR}"), "${c.closest}")), or register the model under the name the script expects.`
-          : `Make line ${r.line} open a file the model has, or add it to the model (${p.config.modelPath}).`,
+          ? l10n.t('Open "{0}" instead (line {1}: {2}), or register the model under the name the script expects.', c.closest, r.line, `os.path.join(os.getenv("${MODEL_DIR_VAR}"), "${c.closest}")`)
+          : l10n.t('Make line {0} open a file the model has, or add it to the model ({1}).', r.line, p.config.modelPath),
       );
     }
   }
@@ -216,13 +232,16 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
     if (!expected || g.name === expected) continue;
     const location = { file, line: g.line, column: g.column };
     link ??= location;
-    problems.push(evidence(`Model.get_model_path("${g.name}") looks for the registered model "${g.name}", but the deployment names "${expected}".`, 'file', { location }));
-    fixes.push(`Build the path from ${MODEL_DIR_VAR} instead of Model.get_model_path() (line ${g.line}); get_model_path only works in SDK v1 containers and needs the exact registered name.`);
+    problems.push(evidence(l10n.t('{0} looks for the registered model "{1}", but the deployment names "{2}".', `Model.get_model_path("${g.name}")`, g.name, expected), 'file', { location }));
+    fixes.push(l10n.t('Build the path from {0} instead of Model.get_model_path() (line {1}); get_model_path only works in SDK v1 containers and needs the exact registered name.', MODEL_DIR_VAR, g.line));
   }
   if (problems.length) {
     return {
       status: 'failed',
-      summary: `${name} opens ${problems.length === 1 ? 'a file' : `${problems.length} files`} the model does not have: in the container that raises FileNotFoundError (in init(), the deployment never becomes ready).`,
+      summary:
+        problems.length === 1
+          ? l10n.t('{0} opens a file the model does not have: in the container that raises FileNotFoundError (in init(), the deployment never becomes ready).', name)
+          : l10n.t('{0} opens {1} files the model does not have: in the container that raises FileNotFoundError (in init(), the deployment never becomes ready).', name, problems.length),
       evidence: problems,
       fix: fixes,
       link,
@@ -233,8 +252,10 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
   const count = refs.paths.length;
   return {
     status: 'passed',
-    summary: count ? `Every model path ${name} opens exists in ${path.basename(p.config.modelPath)} (${count} checked).` : `${name} opens no fixed path under ${MODEL_DIR_VAR}; the model ${path.basename(p.config.modelPath)} is present.`,
-    notes: layout.truncated ? ['The model folder is large: only the first 20,000 entries were listed.'] : [],
+    summary: count
+      ? l10n.t('Every model path {0} opens exists in {1} ({2} checked).', name, path.basename(p.config.modelPath), count)
+      : l10n.t('{0} opens no fixed path under {1}; the model {2} is present.', name, MODEL_DIR_VAR, path.basename(p.config.modelPath)),
+    notes: layout.truncated ? [l10n.t('The model folder is large: only the first 20,000 entries were listed.')] : [],
     details,
   };
 }
@@ -247,15 +268,21 @@ export async function imageStep(ctx: StepContext, images: ImageStep): Promise<St
   try {
     const r = await images.ensureImage(config, ctx.progress, ctx.signal);
     ctx.state.image = r;
-    const from = r.baseImage && r.baseImage !== r.image ? ` from ${r.baseImage}${r.pulled ? ' (pulled)' : ''}` : '';
+    const using = r.kind === 'user-build' ? l10n.t('the Docker build context') : environmentFiles(ctx.project);
     const summary = r.built
-      ? `Built ${r.image}${from} with ${r.kind === 'user-build' ? 'the Docker build context' : environmentFiles(ctx.project)}.`
+      ? r.baseImage && r.baseImage !== r.image
+        ? r.pulled
+          ? l10n.t('Built {0} from {1} (pulled) with {2}.', r.image, r.baseImage, using)
+          : l10n.t('Built {0} from {1} with {2}.', r.image, r.baseImage, using)
+        : l10n.t('Built {0} with {1}.', r.image, using)
       : r.kind && r.kind !== 'as-is'
-        ? `${r.image} was found by the hash of its ${r.kind === 'user-build' ? 'build context' : 'base image and environment files'}: nothing to build.`
+        ? r.kind === 'user-build'
+          ? l10n.t('{0} was found by the hash of its build context: nothing to build.', r.image)
+          : l10n.t('{0} was found by the hash of its base image and environment files: nothing to build.', r.image)
         : r.pulled
-          ? `Pulled ${r.image}; the environment has nothing to build on it.`
-          : `${r.image} is on the Docker engine; the environment has nothing to build on it.`;
-    const notes = r.runPrefix?.length ? [`The server runs in the image's conda environment: ${r.runPrefix.join(' ')}.`] : [];
+          ? l10n.t('Pulled {0}; the environment has nothing to build on it.', r.image)
+          : l10n.t('{0} is on the Docker engine; the environment has nothing to build on it.', r.image);
+    const notes = r.runPrefix?.length ? [l10n.t("The server runs in the image's conda environment: {0}.", r.runPrefix.join(' '))] : [];
     return {
       status: 'passed',
       summary,
@@ -301,10 +328,10 @@ export async function imageStep(ctx: StepContext, images: ImageStep): Promise<St
 function environmentFiles(p: DoctorProject): string {
   const env = p.config.environment;
   const conda = env?.condaFile ?? p.config.condaFile;
-  if (conda) return `the conda file ${path.basename(conda)}`;
+  if (conda) return l10n.t('the conda file {0}', path.basename(conda));
   const req = env?.requirementsFile ?? p.requirementsFile;
   if (req) return path.basename(req);
-  return env?.condaText !== undefined ? "the registered environment's conda file" : 'its environment';
+  return env?.condaText !== undefined ? l10n.t("the registered environment's conda file") : l10n.t('its environment');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,10 +372,10 @@ export async function containerStep(ctx: StepContext, runner: ContainerRunner, n
     const readyMs = Math.round(performance.now() - started);
     ctx.state.container = { ...c, readyMs };
     const server = await whichServer(runner, c.id);
-    const notes = server === 'harness' ? [`The image has no Azure ML inference server (azmlinfsrv), so the bundled harness served ${entry} with the same routes; in Azure, azmlinfsrv comes from the environment (azureml-defaults / azureml-inference-server-http).`] : [];
+    const notes = server === 'harness' ? [l10n.t('The image has no Azure ML inference server (azmlinfsrv), so the bundled harness served {0} with the same routes; in Azure, azmlinfsrv comes from the environment (azureml-defaults / azureml-inference-server-http).', entry)] : [];
     return {
       status: 'passed',
-      summary: `${c.name} started and init() completed: GET / answered after ${(readyMs / 1000).toFixed(1)} s.`,
+      summary: l10n.t('{0} started and init() completed: GET / answered after {1} s.', c.name, (readyMs / 1000).toFixed(1)),
       notes,
       details: { kind: 'container', container: c.name, scoringUri: c.scoringUri, readyMs, server, kept: keep },
     };
@@ -362,10 +389,10 @@ export async function containerStep(ctx: StepContext, runner: ContainerRunner, n
     const initLink = lines.init ? { file: p.entryScript, line: lines.init } : undefined;
     const timeout = err.kind === 'timeout';
     const summary = timeout
-      ? `init() did not complete within ${Math.round(readinessTimeoutMs / 1000)} s: GET / never answered.`
+      ? l10n.t('init() did not complete within {0} s: GET / never answered.', Math.round(readinessTimeoutMs / 1000))
       : diag?.recognised
-        ? `The container did not become ready: ${diag.title}.`
-        : `The container did not become ready: ${err.message}`;
+        ? l10n.t('The container did not become ready: {0}.', diag.title)
+        : l10n.t({ message: 'The container did not become ready: {0}', args: [err.message], comment: ['the argument is an error message that ends its own sentence'] });
     return {
       status: 'failed',
       summary,
@@ -373,8 +400,8 @@ export async function containerStep(ctx: StepContext, runner: ContainerRunner, n
       fix: diag?.recognised
         ? diag.fix
         : timeout
-          ? ['Make init() faster (load the model once, avoid downloads at start-up), or give it more time (amlDoctor.localDeploy.readinessTimeoutSeconds / --init-timeout; readiness_probe in the deployment YAML).']
-          : ['Read the container log (aml-doctor doctor --keep, then docker logs) for the first error.'],
+          ? [l10n.t('Make init() faster (load the model once, avoid downloads at start-up), or give it more time (amlDoctor.localDeploy.readinessTimeoutSeconds / --init-timeout; readiness_probe in the deployment YAML).')]
+          : [l10n.t('Read the container log (aml-doctor doctor --keep, then docker logs) for the first error.')],
       link: diag?.link ?? (timeout || err.kind === 'exited' ? initLink : undefined),
       raised: diag?.recognised ? diag.raised : undefined,
       docs: diag?.docs ?? `${GUIDE}#error-resourcenotready`,
@@ -391,7 +418,7 @@ async function loadSample(ctx: StepContext): Promise<StepOutcome | undefined> {
   if (p.sampleFile) {
     const st = fs.statSync(p.sampleFile);
     if (st.size > MAX_SAMPLE_BYTES) {
-      return { status: 'failed', summary: `The sample ${path.basename(p.sampleFile)} is larger than 10 MB.`, fix: ['Use a small representative request as the sample.'], link: { file: p.sampleFile, line: 1 } };
+      return { status: 'failed', summary: l10n.t('The sample {0} is larger than 10 MB.', path.basename(p.sampleFile)), fix: [l10n.t('Use a small representative request as the sample.')], link: { file: p.sampleFile, line: 1 } };
     }
     const body = fs.readFileSync(p.sampleFile, 'utf8');
     try {
@@ -400,7 +427,7 @@ async function loadSample(ctx: StepContext): Promise<StepOutcome | undefined> {
       if (!(err instanceof InvalidSampleError)) throw err;
       const at = jsonErrorOffset(body);
       const line = at >= 0 ? body.slice(0, at).split('\n').length : 1;
-      return { status: 'failed', summary: `The sample ${path.basename(p.sampleFile)} is not a request body: ${err.message}`, fix: [`Fix the JSON in ${path.basename(p.sampleFile)} (line ${line}).`], link: { file: p.sampleFile, line } };
+      return { status: 'failed', summary: l10n.t('The sample {0} is not a request body: {1}', path.basename(p.sampleFile), err.message), fix: [l10n.t('Fix the JSON in {0} (line {1}).', path.basename(p.sampleFile), line)], link: { file: p.sampleFile, line } };
     }
     ctx.state.sample = { body, source: 'file', file: p.sampleFile };
     return undefined;
@@ -412,9 +439,9 @@ async function loadSample(ctx: StepContext): Promise<StepOutcome | undefined> {
   }
   return {
     status: 'skipped',
-    summary: 'No sample request: the project has no sample JSON and run() has no @input_schema decorator with a sample.',
-    skip: { kind: 'unavailable', message: 'no sample request in the project' },
-    fix: ['Add a sample-request.json next to the entry script (or --sample FILE), or @input_schema / @output_schema decorators with samples on run().'],
+    summary: l10n.t('No sample request: the project has no sample JSON and run() has no @input_schema decorator with a sample.'),
+    skip: { kind: 'unavailable', message: l10n.t('no sample request in the project') },
+    fix: [l10n.t('Add a sample-request.json next to the entry script (or --sample FILE), or @input_schema / @output_schema decorators with samples on run().')],
   };
 }
 
@@ -425,16 +452,16 @@ export async function scoringStep(ctx: StepContext, runner: ContainerRunner): Pr
   if (sampleProblem) return sampleProblem;
   const sample = ctx.state.sample!;
   const timeoutMs = p.requestTimeoutMs;
-  const from = sample.source === 'file' ? path.basename(sample.file!) : 'the @input_schema sample';
-  ctx.progress(`POST ${container.scoringUri} with ${from}`);
+  const from = sample.source === 'file' ? path.basename(sample.file!) : l10n.t('the @input_schema sample');
+  ctx.progress(l10n.t('POST {0} with {1}', container.scoringUri, from));
   const r = await sendTestRequest(container.scoringUri, sample.body, { timeoutMs, signal: ctx.signal });
   if (ctx.signal.aborted) throw new LocalDeployError('cancelled', 'cancelled');
   const details = { kind: 'scoring' as const, sampleSource: sample.source, sampleFile: sample.file, status: r.status, latencyMs: Math.round(r.latencyMs * 10) / 10, timeoutMs, body: cleanBlock(r.body) };
   const entry = path.basename(p.entryScript);
   if (r.status === 200) {
     ctx.state.scoringLatencyMs = r.latencyMs;
-    const notes = r.latencyMs > timeoutMs * 0.8 ? [`The answer took ${Math.round(r.latencyMs)} ms, close to request_timeout_ms (${timeoutMs} ms): under load it will time out (HTTP 408/504).`] : [];
-    return { status: 'passed', summary: `POST /score with ${from} answered 200 in ${r.latencyMs.toFixed(1)} ms (request timeout ${timeoutMs} ms).`, notes, details };
+    const notes = r.latencyMs > timeoutMs * 0.8 ? [l10n.t('The answer took {0} ms, close to request_timeout_ms ({1} ms): under load it will time out (HTTP 408/504).', Math.round(r.latencyMs), timeoutMs)] : [];
+    return { status: 'passed', summary: l10n.t('POST /score with {0} answered 200 in {1} ms (request timeout {2} ms).', from, r.latencyMs.toFixed(1), timeoutMs), notes, details };
   }
   const lines = await entryFunctionLines(readEntry(ctx));
   const runLink = lines.run ? { file: p.entryScript, line: lines.run } : undefined;
@@ -443,29 +470,30 @@ export async function scoringStep(ctx: StepContext, runner: ContainerRunner): Pr
     const s408 = explainStatus(408);
     return {
       status: 'failed',
-      summary: `run() did not answer within the request timeout (request_timeout_ms ${timeoutMs} ms): Azure answers ${s408.status} ${s408.title} (504 on Kubernetes) for this request.`,
-      evidence: [evidence(r.networkError ?? `no answer within ${timeoutMs} ms`, 'doctor')],
-      fix: [s408.action, `Or raise request_settings.request_timeout_ms above the time run() needs for ${from}.`],
+      summary: l10n.t('run() did not answer within the request timeout (request_timeout_ms {0} ms): Azure answers {1} {2} (504 on Kubernetes) for this request.', timeoutMs, s408.status, s408.title),
+      evidence: [evidence(r.networkError ?? l10n.t('no answer within {0} ms', timeoutMs), 'doctor')],
+      fix: [s408.action, l10n.t('Or raise request_settings.request_timeout_ms above the time run() needs for {0}.', from)],
       link: runLink,
       docs: `${GUIDE}#http-status-codes`,
       details,
     };
   }
   const diag = await containerLog(runner, container.id, p.config.sourceDir, 500);
+  const callerSees = r.status >= 500 || !r.status ? l10n.t('502 Bad Gateway (424 on managed endpoints)') : String(r.status);
   const status = r.status ? explainStatus(r.status) : r.explanation;
-  const what = r.status ? `${r.status} ${status.title}` : `no answer (${r.networkError})`;
-  const ev: EvidenceItem[] = [evidence(`POST /score -> ${what} in ${r.latencyMs.toFixed(1)} ms`, 'response')];
+  const what = r.status ? `${r.status} ${status.title}` : l10n.t('no answer ({0})', r.networkError ?? '');
+  const ev: EvidenceItem[] = [evidence(l10n.t('POST /score -> {0} in {1} ms', what, r.latencyMs.toFixed(1)), 'response')];
   if (r.body) ev.push(evidence(r.body, 'response'));
   if (diag?.recognised) ev.push(...diag.evidence);
   return {
     status: 'failed',
-    summary: `POST /score with ${from} answered ${what}${diag?.recognised ? `: ${diag.title}` : ''}.`,
+    summary: diag?.recognised ? l10n.t('POST /score with {0} answered {1}: {2}.', from, what, diag.title) : l10n.t('POST /score with {0} answered {1}.', from, what),
     evidence: ev,
     fix: [...(diag?.recognised ? diag.fix : []), status.local ? `${status.action} (${status.local})` : status.action],
     link: diag?.link ?? runLink,
     raised: diag?.recognised ? diag.raised : undefined,
     docs: diag?.docs ?? `${GUIDE}#http-status-codes`,
-    notes: [`${entry}'s run() raised or failed on this request: on Azure the caller sees ${r.status >= 500 || !r.status ? '502 Bad Gateway (424 on managed endpoints)' : `${r.status}`}.`],
+    notes: [l10n.t("{0}'s run() raised or failed on this request: on Azure the caller sees {1}.", entry, callerSees)],
     details,
   };
 }
@@ -476,7 +504,7 @@ export async function scoringStep(ctx: StepContext, runner: ContainerRunner): Pr
 export async function capacityStep(ctx: StepContext, request: CapacityRequest): Promise<StepOutcome> {
   const p = ctx.project;
   const { requests, concurrency, maxMs } = clampBurst(request);
-  ctx.progress(`${requests} requests, ${concurrency} at a time`);
+  ctx.progress(l10n.t('{0} requests, {1} at a time', requests, concurrency));
   const b = await runBurst(ctx.state.container!.scoringUri, ctx.state.sample!.body, { requests, concurrency, timeoutMs: p.requestTimeoutMs, maxMs, signal: ctx.signal });
   if (ctx.signal.aborted) throw new LocalDeployError('cancelled', 'cancelled');
   const details: NonNullable<StepResult['details']> & { kind: 'capacity' } = {
@@ -491,21 +519,21 @@ export async function capacityStep(ctx: StepContext, request: CapacityRequest): 
     targetRps: request.targetRps,
   };
   const l = b.latencyMs;
-  const figures = `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms at ${b.concurrency} concurrent (${b.throughputRps} answers/s)`;
+  const figures = l10n.t('p50 {0} ms, p90 {1} ms, p99 {2} ms at {3} concurrent ({4} answers/s)', l.p50, l.p90, l.p99, b.concurrency, b.throughputRps);
   const notes: string[] = [];
   const fix: string[] = [];
-  if (b.cutShort) notes.push(`The burst stopped at its time bound (${maxMs / 1000} s) after ${b.completed} of ${b.requests} requests.`);
+  if (b.cutShort) notes.push(l10n.t('The burst stopped at its time bound ({0} s) after {1} of {2} requests.', maxMs / 1000, b.completed, b.requests));
   if (request.targetRps && b.latencyMs.p90 > 0) {
     const input = { requestsPerSecond: request.targetRps, requestSeconds: b.latencyMs.p90 / 1000, maxConcurrentRequests: p.maxConcurrentRequests, targetUtilization: 0.7 };
     const plan = calculateReplicas(input);
     details.replicas = { replicas: plan.replicas, maxConcurrentRequests: input.maxConcurrentRequests, requestSeconds: input.requestSeconds, targetUtilization: input.targetUtilization, yaml: formatReplicaPlan(input, plan) };
-    notes.push(`For ${request.targetRps} requests/s at the p90 latency (${l.p90} ms), max_concurrent_requests_per_instance ${input.maxConcurrentRequests} and 70% target utilisation: ${plan.replicas} instance(s) (the autoscale settings are in the details).`);
+    notes.push(l10n.t('For {0} requests/s at the p90 latency ({1} ms), max_concurrent_requests_per_instance {2} and 70% target utilisation: {3} instance(s) (the autoscale settings are in the details).', request.targetRps, l.p90, input.maxConcurrentRequests, plan.replicas));
   }
   if (b.errors) {
-    const statuses = Object.entries(b.errorStatuses).map(([s, n]) => `${n} x ${s === '0' ? 'no answer' : s}`).join(', ');
-    fix.push('Read the container log for the failing requests; a single worker serialises requests (WORKER_COUNT), so concurrent requests wait for each other.');
-    if (b.errorStatuses['0']) fix.push(`Requests that got no answer within ${p.requestTimeoutMs} ms would be 408/504 on Azure: make run() faster or raise request_timeout_ms.`);
-    return { status: 'failed', summary: `${b.errors} of ${b.completed} requests failed under load (${statuses}); ${figures}.`, fix, notes, docs: `${GUIDE}#http-status-codes`, details };
+    const statuses = Object.entries(b.errorStatuses).map(([s, n]) => `${n} x ${s === '0' ? l10n.t({ message: 'no answer', comment: ['requests that got no HTTP answer'] }) : s}`).join(', ');
+    fix.push(l10n.t('Read the container log for the failing requests; a single worker serialises requests (WORKER_COUNT), so concurrent requests wait for each other.'));
+    if (b.errorStatuses['0']) fix.push(l10n.t('Requests that got no answer within {0} ms would be 408/504 on Azure: make run() faster or raise request_timeout_ms.', p.requestTimeoutMs));
+    return { status: 'failed', summary: l10n.t('{0} of {1} requests failed under load ({2}); {3}.', b.errors, b.completed, statuses, figures), fix, notes, docs: `${GUIDE}#http-status-codes`, details };
   }
-  return { status: 'passed', summary: `${b.completed} requests answered 200: ${figures}.`, notes, details };
+  return { status: 'passed', summary: l10n.t('{0} requests answered 200: {1}.', b.completed, figures), notes, details };
 }

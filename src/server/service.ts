@@ -22,6 +22,7 @@ import { analyzeCondaEnv } from '../analysis/conda';
 import { editTree, type Tree } from '../analysis/incremental';
 import { MAX_SOURCE_CHARS } from '../analysis/bounds';
 import { deleteTree, isLiveTree, loadPythonGrammar } from '../analysis/parser';
+import * as l10n from '../common/l10n';
 import { notebookPython, pythonReferences, resolveReference, yamlReferences, type References } from '../analysis/references';
 import type { Finding, Severity } from '../analysis/types';
 import { DEFAULT_SERVER_SETTINGS, DIAGNOSTIC_SOURCE, SettingsChangedNotification, type ServerSettings } from './protocol';
@@ -123,6 +124,10 @@ export class ScoringLanguageService {
         await Promise.race([this.ready, new Promise((r) => (timer = setTimeout(r, this.readyTimeoutMs)))]);
         clearTimeout(timer);
       }
+      // The client's display language (vscode-languageclient sends vscode.env.language): diagnostics and quick fixes
+      // in that language from the first analysis on.
+      const l10nLoaded = l10n.useLocale(params.locale);
+      if (l10nLoaded.error) this.connection.console.warn(`translations not loaded: ${l10nLoaded.error}`);
       this.applySettings(params.initializationOptions as Partial<ServerSettings> | undefined);
       const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
       this.workspaceRoots = folders.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);

@@ -9,13 +9,14 @@ import { redactSecrets } from '../common/logger';
 import type { LiveReport } from '../doctor/engine';
 import type { DoctorReport, Location } from '../doctor/report';
 import { toMarkdown } from '../doctor/render';
+import { doctorPageStringsJson } from './doctorPageStrings';
 
 export class DoctorPanel implements vscode.Disposable {
   static readonly viewType = 'amlDoctor.doctorReport';
   private static readonly open = new Set<DoctorPanel>();
 
   static show(extensionUri: vscode.Uri, log: Logger, title: string, onRerun: () => void): DoctorPanel {
-    const panel = vscode.window.createWebviewPanel(DoctorPanel.viewType, `Doctor: ${title}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(DoctorPanel.viewType, panelTitle(title), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'doctor')],
       retainContextWhenHidden: true,
@@ -60,7 +61,7 @@ export class DoctorPanel implements vscode.Disposable {
   update(report: DoctorReport | LiveReport, running: boolean): void {
     this.report = report;
     this.running = running;
-    this.panel.title = `Doctor: ${report.target.name}`;
+    this.panel.title = panelTitle(report.target.name);
     this.post();
   }
 
@@ -96,7 +97,7 @@ export class DoctorPanel implements vscode.Disposable {
         case 'copyMarkdown':
           if (this.report && !this.running) {
             await vscode.env.clipboard.writeText(redactSecrets(toMarkdown(this.report as DoctorReport)));
-            void vscode.window.setStatusBarMessage('AML Deploy Doctor: report copied as Markdown (secrets redacted)', 4000);
+            void vscode.window.setStatusBarMessage(vscode.l10n.t('AML Deploy Doctor: report copied as Markdown (secrets redacted)'), 4000);
           }
           break;
         case 'rerun':
@@ -105,7 +106,7 @@ export class DoctorPanel implements vscode.Disposable {
       }
     } catch (err) {
       this.log.error(err as Error);
-      void vscode.window.showErrorMessage(`AML Deploy Doctor: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor: {0}', (err as Error).message));
     }
   }
 
@@ -114,8 +115,12 @@ export class DoctorPanel implements vscode.Disposable {
     const nonce = randomBytes(16).toString('base64');
     const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'doctor', f));
     const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`].join('; ');
+    // The page's words come translated, as data (never executed, so the CSP leaves it alone); main.js puts
+    // them in with textContent.
+    const strings = doctorPageStringsJson();
+    const lang = /^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(vscode.env.language) ? vscode.env.language : 'en';
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${lang}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -125,11 +130,12 @@ export class DoctorPanel implements vscode.Disposable {
 </head>
 <body data-state="running">
 <div class="toolbar" role="toolbar">
-  <button id="copy" type="button" disabled>Copy as Markdown</button>
-  <button id="rerun" class="secondary" type="button" disabled>Run Again</button>
+  <button id="copy" type="button" disabled></button>
+  <button id="rerun" class="secondary" type="button" disabled></button>
 </div>
-<section id="header" class="header outcome-running" aria-live="polite"><h1>Run Doctor</h1><p class="verdict">Starting…</p></section>
+<section id="header" class="header outcome-running" aria-live="polite"></section>
 <ol id="steps" class="steps"></ol>
+<script type="application/json" id="strings">${strings}</script>
 <script nonce="${nonce}" src="${media('main.js')}"></script>
 </body>
 </html>`;
@@ -143,6 +149,8 @@ export class DoctorPanel implements vscode.Disposable {
     this.panel.dispose();
   }
 }
+
+const panelTitle = (name: string) => vscode.l10n.t('Doctor: {0}', name);
 
 /** Opens a report location (score.py line, conda file line) in the editor, with the line selected. */
 export async function openLocation(loc: Location): Promise<void> {

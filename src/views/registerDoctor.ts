@@ -66,9 +66,12 @@ async function pickTarget(): Promise<vscode.Uri> {
   if (active?.scheme === 'file' && /\.(ya?ml|py)$/i.test(active.fsPath)) return active;
   const yamls = await deploymentYamls();
   const scripts = await vscode.workspace.findFiles('**/score*.py', '**/{node_modules,.git,.venv,venv}/**', 50);
-  const items = [...yamls.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: 'deployment YAML', uri: u })), ...scripts.map((u) => ({ label: `$(file-code) ${vscode.workspace.asRelativePath(u)}`, description: 'entry script', uri: u }))];
-  if (!items.length) throw new Error('No deployment YAML or entry script (score*.py) in the workspace: open one and run the doctor on it.');
-  const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Run the doctor on which deployment?' });
+  const items = [
+    ...yamls.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: vscode.l10n.t('deployment YAML'), uri: u })),
+    ...scripts.map((u) => ({ label: `$(file-code) ${vscode.workspace.asRelativePath(u)}`, description: vscode.l10n.t('entry script'), uri: u })),
+  ];
+  if (!items.length) throw new Error(vscode.l10n.t('No deployment YAML or entry script (score*.py) in the workspace: open one and run the doctor on it.'));
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Run the doctor on which deployment?') });
   if (!pick) throw new vscode.CancellationError();
   return pick.uri;
 }
@@ -77,14 +80,14 @@ async function resolveTarget(arg: unknown, defaults: ProjectDefaults): Promise<T
   const docker = arg as DockerNode | undefined;
   if (docker?.section === 'docker' && docker.kind === 'container') {
     const raw = docker.node.container.labels[CONFIG_JSON_LABEL];
-    if (!raw) throw new Error(`${docker.node.name} was not made by "Deploy Locally": run the doctor on its deployment YAML or entry script instead.`);
+    if (!raw) throw new Error(vscode.l10n.t('{0} was not made by "Deploy Locally": run the doctor on its deployment YAML or entry script instead.', docker.node.name));
     let config: LocalDeployConfig;
     try {
       config = JSON.parse(raw) as LocalDeployConfig;
     } catch {
-      throw new Error(`${docker.node.name} carries an unreadable configuration label: run the doctor on its deployment YAML instead.`);
+      throw new Error(vscode.l10n.t('{0} carries an unreadable configuration label: run the doctor on its deployment YAML instead.', docker.node.name));
     }
-    if (typeof config?.sourceDir !== 'string' || typeof config.entryScript !== 'string') throw new Error(`${docker.node.name}'s recorded configuration names no source folder.`);
+    if (typeof config?.sourceDir !== 'string' || typeof config.entryScript !== 'string') throw new Error(vscode.l10n.t("{0}'s recorded configuration names no source folder.", docker.node.name));
     return { project: doctor().projectFromLocalConfig(config, defaults), label: docker.node.name };
   }
   const azure = arg as AzureNode | undefined;
@@ -99,9 +102,9 @@ async function resolveTarget(arg: unknown, defaults: ProjectDefaults): Promise<T
       entryScript: '',
       requestTimeoutMs: 5000,
       maxConcurrentRequests: 1,
-      notes: [`No deployment YAML in the workspace names endpoint_name ${dep.endpoint} and name ${dep.name}: only Azure was examined.`],
+      notes: [vscode.l10n.t('No deployment YAML in the workspace names endpoint_name {0} and name {1}: only Azure was examined.', dep.endpoint, dep.name)],
     };
-    return { project, label: `${dep.endpoint}/${dep.name}`, azureDeployment: dep, localUnavailable: `no local project for ${dep.endpoint}/${dep.name} in this workspace` };
+    return { project, label: `${dep.endpoint}/${dep.name}`, azureDeployment: dep, localUnavailable: vscode.l10n.t('no local project for {0} in this workspace', `${dep.endpoint}/${dep.name}`) };
   }
   const uri = arg instanceof vscode.Uri ? arg : await pickTarget();
   return { project: await doctor().readTarget(uri.fsPath, defaults), label: path.basename(uri.fsPath) };
@@ -116,7 +119,7 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     run(arg, capacity, panel).catch((err: Error) => {
       if (err instanceof vscode.CancellationError) return;
       log.error(err);
-      void vscode.window.showErrorMessage(`AML Deploy Doctor: ${err.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor: {0}', err.message));
     });
   }
 
@@ -139,7 +142,7 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
       Object.assign(caps, doctor().localCapabilities(docker, log, { harnessDir: context.asAbsolutePath(path.join('media', 'harness')), readinessTimeoutMs: s.readinessTimeoutMs, environment: environmentOptions(), environmentLookup }));
     }
     const az = services.azure;
-    let azureReason = 'not signed in to Azure (AML Deploy Doctor: Sign in to Azure)';
+    let azureReason = vscode.l10n.t('not signed in to Azure (AML Deploy Doctor: Sign in to Azure)');
     if (trusted && az?.isSignedIn()) {
       try {
         const { endpoint, deployment } = target.project.config;
@@ -158,11 +161,11 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     const abort = new AbortController();
     runs.add(abort);
     try {
-      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Run Doctor: ${target.label}`, cancellable: true }, async (progress, token) => {
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Run Doctor: {0}', target.label), cancellable: true }, async (progress, token) => {
         token.onCancellationRequested(() => abort.abort());
         return doctor().runDoctor(target.project, caps, {
           mode,
-          staticReason: 'Restricted Mode: steps 4-7 start the deployment in a container, which needs a trusted workspace',
+          staticReason: vscode.l10n.t('Restricted Mode: steps 4-7 start the deployment in a container, which needs a trusted workspace'),
           localUnavailableReason: target.localUnavailable,
           azureUnavailableReason: azureReason,
           capacity,
@@ -186,7 +189,7 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
       log.info(`doctor: ${target.label}: ${report.outcome}${report.firstFailure ? ` (first failure: ${report.firstFailure})` : ''} in ${report.durationMs} ms`);
       if (panel.isDisposed && report.outcome === 'failed') {
         const f = report.steps.find((x) => x.id === report.firstFailure)!;
-        void vscode.window.showWarningMessage(`Run Doctor: step ${f.number} (${f.title}) failed: ${f.summary}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Run Doctor: step {0} ({1}) failed: {2}', f.number, f.title, f.summary));
       }
     } catch (err) {
       // The run itself broke (each step's own failures are in the report): the panel stops "running".
@@ -213,7 +216,8 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     const finding = r
       ? { file: r.file, frame: { line: r.line, source: r.source }, message: runtimeMessage({ title: r.title, exception: r.exception ? { type: r.exception, message: '' } : undefined }), id: `doctor-${step!.id}`, docs: step!.docs, key: `${report.startedAt}\u0000${r.file}:${r.line}` }
       : undefined;
-    await services.runtime.placeFinding(owner, finding, { label: `Run Doctor's report (step ${step?.number ?? ''} ${step?.title ?? ''})`.trim(), reveal: () => panel.reveal() });
+    const label = step ? vscode.l10n.t("Run Doctor's report (step {0} {1})", step.number, step.title) : vscode.l10n.t("Run Doctor's report");
+    await services.runtime.placeFinding(owner, finding, { label, reveal: () => panel.reveal() });
   }
 
   context.subscriptions.push(
@@ -222,9 +226,9 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     registerCommand(log, 'amlDoctor.doctor.runWithCapacity', async (arg?: unknown) => {
       const s = doctorSettings();
       const text = await vscode.window.showInputBox({
-        title: 'Run Doctor with Capacity Check',
-        prompt: `A burst of ${s.burstRequests} requests, ${s.burstConcurrency} at a time, against the local container. Target requests per second for the replica calculator (empty: latencies only):`,
-        validateInput: (v) => (!v.trim() || (Number(v) > 0 && Number.isFinite(Number(v))) ? undefined : 'A number of requests per second greater than 0, or empty'),
+        title: vscode.l10n.t('Run Doctor with Capacity Check'),
+        prompt: vscode.l10n.t('A burst of {0} requests, {1} at a time, against the local container. Target requests per second for the replica calculator (empty: latencies only):', s.burstRequests, s.burstConcurrency),
+        validateInput: (v) => (!v.trim() || (Number(v) > 0 && Number.isFinite(Number(v))) ? undefined : vscode.l10n.t('A number of requests per second greater than 0, or empty')),
       });
       if (text === undefined) return;
       await run(arg, { targetRps: text.trim() ? Number(text) : undefined, requests: s.burstRequests, concurrency: s.burstConcurrency });

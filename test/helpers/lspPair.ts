@@ -19,7 +19,7 @@ export interface LspPair {
   dispose(): void;
 }
 
-export async function startLspPair(options: ServiceOptions & { rootUri?: string; initializationOptions?: unknown } = {}): Promise<LspPair> {
+export async function startLspPair(options: ServiceOptions & { rootUri?: string; initializationOptions?: unknown; locale?: string } = {}): Promise<LspPair> {
   const up = new PassThrough();
   const down = new PassThrough();
   const serverConnection = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
@@ -41,6 +41,8 @@ export async function startLspPair(options: ServiceOptions & { rootUri?: string;
     capabilities: {},
     workspaceFolders: options.rootUri ? [{ uri: options.rootUri, name: 'ws' }] : null,
     initializationOptions: options.initializationOptions,
+    // What vscode-languageclient sends: vscode.env.language.
+    locale: options.locale,
   });
   await client.sendNotification('initialized', {});
   return {

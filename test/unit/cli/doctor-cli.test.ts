@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { environmentOptions } from '../../../src/cli/doctor';
+import { buildStageFilter, environmentOptions } from '../../../src/cli/doctor';
+import type { DoctorProgress } from '../../../src/doctor/engine';
 import { schemaErrors } from '../../helpers/doctorSchema';
 import { HEALTHY_CONDA, writeProject } from '../../helpers/doctorProjects';
 
@@ -14,8 +15,10 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 // The bundled CLI, as installed (scripts/test.mjs builds before the tests).
 const CLI = path.join(REPO, 'dist', 'cli.js');
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'doctor', ...args], { cwd: REPO, encoding: 'utf8', timeout: 60000 });
+/** The user's locale variables are left out when `locale` is given: then only it (or --lang) chooses the language. */
+function cli(args: string[], locale?: NodeJS.ProcessEnv) {
+  const env = locale ? { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: '', ...locale } : process.env;
+  const r = spawnSync(process.execPath, [CLI, 'doctor', ...args], { cwd: REPO, encoding: 'utf8', timeout: 60000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -113,6 +116,45 @@ describe('aml-doctor doctor (unit, CLI process, static steps)', () => {
     assert.equal(map.stdout, '');
   });
 
+  it('--lang zh-tw on examples/: the text report in Traditional Chinese, the same findings and exit code as in English; JSON keeps its ids and statuses', () => {
+    const target = path.join(REPO, 'examples', 'deployment.yml');
+    const en = cli([target, '--static'], {});
+    const zh = cli([target, '--static', '--lang', 'zh-tw'], {});
+    assert.equal(zh.code, en.code, zh.stderr);
+    const marks = (out: string) => out.split('\n').filter((l) => /^\[(PASS|FAIL|SKIP)\]/.test(l)).map((l) => l.slice(0, 10));
+    assert.equal(marks(zh.stdout).length, 8);
+    assert.deepEqual(marks(zh.stdout), marks(en.stdout), 'the same steps with the same marks');
+    for (const [i, title] of ['輸入指令碼', '環境', '模型', '映像', '容器', '評分', '容量', 'Azure'].entries()) assert.match(zh.stdout, new RegExp(`^\\[(PASS|FAIL|SKIP)\\] ${i + 1}\\. ${title}: `, 'm'));
+    assert.match(zh.stdout, /^AML Deploy Doctor: diabetes-endpoint\/blue \(部署 YAML, deployment\.yml\)$/m);
+    assert.match(zh.stdout, /^\[SKIP\] 4\. 映像: 已略過：靜態執行 \(--static\)：只執行步驟 1-3，不使用容器。$/m);
+    // The closing verdict: the English one, in Chinese.
+    const verdict = (out: string) => out.trimEnd().split('\n').at(-1)!;
+    const failed = /^Step (\d) \((.+)\) failed\./.exec(verdict(en.stdout));
+    if (failed) assert.match(verdict(zh.stdout), new RegExp(`^步驟 ${failed[1]} \\(.+\\) 失敗。 \\([\\d.]+ 秒\\)$`));
+    else assert.match(verdict(zh.stdout), /^步驟 1-3 通過 \(靜態執行\)。/);
+    assert.match(zh.stderr, /^\[1\/8\] 輸入指令碼\.\.\.$/m, 'progress too');
+    // JSON: what a script reads does not change with the language; the text in it does.
+    const jsonEn = JSON.parse(cli([target, '--static', '--format', 'json'], {}).stdout);
+    const jsonZh = JSON.parse(cli([target, '--static', '--format', 'json'], { LANG: 'zh_TW.UTF-8' }).stdout);
+    assert.deepEqual(schemaErrors(jsonZh), []);
+    const shape = (r: { outcome: string; firstFailure?: string; steps: { id: string; status: string; skip?: { kind: string } }[] }) => [r.outcome, r.firstFailure, r.steps.map((s) => [s.id, s.status, s.skip?.kind])];
+    assert.deepEqual(shape(jsonZh), shape(jsonEn));
+    assert.equal(jsonZh.steps[2].title, '模型', 'LANG=zh_TW.UTF-8 chooses the language without --lang');
+    // LC_ALL=C wins over LANG: English.
+    assert.match(cli([target, '--static'], { LC_ALL: 'C', LANG: 'zh_TW.UTF-8' }).stdout, /^\[(PASS|FAIL)\] 1\. Entry script: /m);
+  });
+
+  it('--lang zh-tw: bad usage explained in Traditional Chinese, exit 2', () => {
+    const bad = cli([project(), '--request-timeout', 'soon', '--lang', 'zh-tw'], {});
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'aml-doctor doctor: --request-timeout 必須是 >= 1 的數字，而不是「soon」\n');
+    const none = cli(['--static', '--lang', 'zh-tw'], {});
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /請指定一個部署 YAML 或輸入指令碼/);
+    const missing = cli(['/nonexistent/deployment.yml', '--static', '--lang', 'zh-tw'], {});
+    assert.match(missing.stderr, /無法讀取 \/nonexistent\/deployment\.yml：ENOENT/);
+  });
+
   it('the usage text lists the firewall options of step 4 and their environment variables', () => {
     const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
     for (const o of ['--image-map FROM=TO', 'AML_DOCTOR_IMAGE_MAP', '--pip-index-url URL', 'AML_DOCTOR_PIP_INDEX_URL', '--pip-extra-index-url', '--pip-trusted-host', '--conda-channel-alias', '--https-proxy']) {
@@ -148,5 +190,23 @@ describe('aml-doctor doctor firewall settings (unit, option parsing)', () => {
     assert.equal(o.network?.pipIndexUrl, 'http://127.0.0.1:1/simple');
     assert.deepEqual(o.network?.pipExtraIndexUrls, ['https://c.example/simple']);
     assert.deepEqual(environmentOptions({ 'image-map': ['=b/'] }, {}), { error: 'aml-doctor doctor: --image-map takes FROM=TO (e.g. mcr.microsoft.com/azureml/=mirror.corp/azureml/), not "=b/"' });
+  });
+});
+
+describe('aml-doctor doctor build progress (unit)', () => {
+  it('each stage of step 4 once, whatever its language; never an output line or an update that extends the stage', () => {
+    const image = (message: string, output?: boolean): DoctorProgress => ({ type: 'message', step: 'image', message, ...(output ? { output } : {}) });
+    const events: DoctorProgress[] = [
+      { type: 'start', step: 'image', number: 4, title: '映像', total: 8 },
+      image('正在提取 mcr.microsoft.com/azureml/base:1'),
+      image('正在提取 mcr.microsoft.com/azureml/base:1：2/5 層'),
+      image('Downloading 12.0MB/50.0MB', true),
+      image('Step 3/7: RUN pip install -r requirements.txt'),
+      image('Step 3/7: RUN pip install -r requirements.txt: Collecting numpy', true),
+      image('Collecting scikit-learn', true),
+      image('Step 4/7: COPY . /app'),
+      { type: 'message', step: 'container', message: 'Creating blue-doctor-1' },
+    ];
+    assert.deepEqual(events.map(buildStageFilter()).filter((m) => m !== undefined), ['正在提取 mcr.microsoft.com/azureml/base:1', 'Step 3/7: RUN pip install -r requirements.txt', 'Step 4/7: COPY . /app']);
   });
 });

@@ -68,6 +68,33 @@ describe('aml-doctor npm package (npm pack -> npm install --omit=dev --offline)'
     assert.match(piped.stdout, /^stdin: The model could not be found/);
   });
 
+  it('speaks Traditional Chinese with --lang zh-tw or a zh_TW locale, English otherwise; lint results stay machine-readable', () => {
+    const han = /\p{Script=Han}/u;
+    // The flag anywhere on the line: a usage error of lint, in Chinese, still exit 2 on stderr.
+    const bad = run(['lint', '--lang', 'zh-tw', 'examples', '--format', 'xml']);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr, 'aml-doctor lint: --format 必須是 text, json 或 sarif，而不是「xml」\n');
+    // lint with the flag runs as without it (same findings, same exit code).
+    const zh = run(['lint', 'examples', '--format', 'json', '--lang=zh-tw']);
+    const en = run(['lint', 'examples', '--format', 'json']);
+    assert.equal(zh.status, 1, zh.stderr);
+    assert.deepEqual(JSON.parse(zh.stdout).map((f: { file: string; findings: { rule: string }[] }) => [f.file, f.findings.map((x) => x.rule)]), JSON.parse(en.stdout).map((f: { file: string; findings: { rule: string }[] }) => [f.file, f.findings.map((x) => x.rule)]));
+    // The help from the environment's locale (LANG=zh_TW.UTF-8), and English when LC_ALL says C.
+    const help = spawnSync(bin, ['help'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_TW.UTF-8' } });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^使用方式: aml-doctor/);
+    assert.match(help.stdout, /結束代碼:/);
+    const c = spawnSync(bin, ['help'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', LANG: 'zh_TW.UTF-8' } });
+    assert.ok(!han.test(c.stdout), 'LC_ALL=C: English');
+    // A language without a bundle says so and keeps English; a flag without a language is bad usage.
+    const fr = run(['--lang', 'fr', 'help']);
+    assert.equal(fr.status, 0);
+    assert.match(fr.stderr, /no translation for "fr".*available: en, zh-tw/);
+    assert.match(fr.stdout, /^Usage: aml-doctor/);
+    assert.equal(run(['lint', '--lang']).status, 2);
+  });
+
   it('returns the documented exit codes', () => {
     const cases: [string[], number][] = [
       [['lint', 'examples/score.py'], 0], // warnings only

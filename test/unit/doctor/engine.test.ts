@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as l10n from '../../../src/common/l10n';
 import { LocalDeployError, type LocalDeployConfig } from '../../../src/docker/localDeploy';
 import type { ContainerRunner, ImageStep, StartedContainer } from '../../../src/doctor/capabilities';
 import { runDoctor, type DoctorProgress } from '../../../src/doctor/engine';
@@ -61,6 +62,9 @@ class FakeRunner implements ContainerRunner {
 }
 
 const statuses = (r: { steps: { id: string; status: string }[] }) => Object.fromEntries(r.steps.map((s) => [s.id, s.status]));
+const HAN = /\p{Script=Han}/u;
+/** Three English words in a row, once code, paths and file names are taken out: a sentence left untranslated. */
+const englishProse = (text: string) => /\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\b/.test(text.replace(/`[^`]*`|\S*[./_(][^\s，。；:]*/g, ' '));
 
 describe('doctor engine (unit, stand-in capabilities)', () => {
   const scoring = new FakeScoring();
@@ -94,6 +98,49 @@ describe('doctor engine (unit, stand-in capabilities)', () => {
     assert.match(toText(report), /\[PASS\] 6\. Scoring: POST \/score with sample-request\.json answered 200/);
     assert.match(toMarkdown(report), /\| 7\. Capacity \| ✅ passed \|/);
     assert.deepEqual((toSarif(report) as { runs: { results: unknown[] }[] }).runs[0]!.results, []);
+  });
+
+  it('speaks the chosen language: with zh-tw the step titles, summaries and skip reasons are Traditional Chinese, ids and statuses unchanged; English by default', async () => {
+    const run = async () => {
+      const runner = new FakeRunner(async (c) => ({ id: 'c1', name: `${c.endpoint}.${c.deployment}`, scoringUri: uri }));
+      return runDoctor(await project(), { image: okImage, containers: runner }, { capacity: { requests: 4, concurrency: 2 }, runId: 'zh' });
+    };
+    const english = await run();
+    l10n.useLocale('zh-tw');
+    try {
+      const zh = await run();
+      assert.deepEqual(statuses(zh), statuses(english), 'the same findings, whatever the language');
+      assert.deepEqual(schemaErrors(zh), []);
+      assert.deepEqual(zh.steps.map((s) => s.title), ['輸入指令碼', '環境', '模型', '映像', '容器', '評分', '容量', 'Azure']);
+      for (const s of zh.steps) {
+        assert.match(s.summary, HAN, `${s.id}: ${s.summary}`);
+        assert.ok(!englishProse(s.summary), `${s.id} left in English: ${s.summary}`);
+        if (s.skip) assert.match(s.skip.message, HAN, `${s.id}: ${s.skip.message}`);
+      }
+      assert.match(zh.steps[0]!.summary, /^score\.py 有 init\(\) 與 run\(\)/);
+      assert.match(zh.steps[5]!.summary, /^以 sample-request\.json 發出 POST \/score，在 [\d.]+ 毫秒內回應 200/);
+      assert.ok(zh.project.notes.every((n) => HAN.test(n)), zh.project.notes.join('\n'));
+      // The renderings a user reads, in the same language; the text output's marks stay greppable.
+      const text = toText(zh);
+      assert.match(text, /\[PASS\] 1\. 輸入指令碼: score\.py 有 init\(\)/);
+      assert.match(text, /\[SKIP\] 8\. Azure: 已略過：未登入 Azure。/);
+      assert.match(text, /沒有步驟失敗。 \([\d.]+ 秒\)\n$/);
+      assert.match(toMarkdown(zh), /\| 7\. 容量 \| ✅ 通過 \|/);
+      // A failure's dependants name the failed step in the same language.
+      const noRun = HEALTHY_SCORE.slice(0, HEALTHY_SCORE.indexOf('def run('));
+      const failed = await runDoctor(await project({ score: noRun }), { image: okImage, containers: new FakeRunner(async () => assert.fail('no container after step 1 failed')) });
+      assert.deepEqual(failed.steps[4]!.skip, { kind: 'dependency', dependsOn: 'script', message: '步驟 1 (輸入指令碼) 失敗' });
+      assert.match(failed.steps[0]!.summary, /^score\.py：.+ \(1 個錯誤\)：推斷伺服器無法載入或呼叫它。$/);
+      assert.match(toText(failed), /步驟 1 \(輸入指令碼\) 失敗。/);
+    } finally {
+      l10n.useLocale('en');
+    }
+    // English by default, and again after the bundle is dropped.
+    assert.equal(english.steps[0]!.title, 'Entry script');
+    assert.match(english.steps[0]!.summary, /^score\.py has init\(\) and run\(\) and no error-level findings/);
+    const again = await run();
+    assert.deepEqual(again.steps.map((s) => s.title), english.steps.map((s) => s.title));
+    assert.ok(again.steps.every((s) => !HAN.test(s.summary)));
   });
 
   it('a failed step skips its dependants and names it; independent steps still run', async () => {

@@ -17,6 +17,7 @@ import { readTarget } from '../../../src/doctor/project';
 import { environmentHash, environmentTag, LABELS } from '../../../src/environment/dockerfile';
 import { HEALTHY_CONDA, writeProject } from '../../helpers/doctorProjects';
 import { schemaErrors } from '../../helpers/doctorSchema';
+import { buildStageFilter } from '../../../src/cli/doctor';
 
 const HARNESS = path.resolve(__dirname, '..', '..', '..', 'media', 'harness');
 const BASE = 'base:1';
@@ -117,7 +118,12 @@ describe('Run Doctor step 4: the environment build (unit, stand-in engine)', () 
     const { client, rec } = fakeDocker({ [BASE]: {} }, () => PIP_FAILURE);
     const runner = new RecordingRunner();
     const progress: string[] = [];
-    const report = await runDoctor(proj, { image: new EnvironmentImageStep(new LocalDeployer(client, nullLogger, { harnessDir: HARNESS })), containers: runner }, { onProgress: (e: DoctorProgress) => void (e.type === 'message' && e.step === 'image' && progress.push(e.message)) });
+    const events: DoctorProgress[] = [];
+    const onProgress = (e: DoctorProgress) => {
+      events.push(e);
+      if (e.type === 'message' && e.step === 'image') progress.push(e.message);
+    };
+    const report = await runDoctor(proj, { image: new EnvironmentImageStep(new LocalDeployer(client, nullLogger, { harnessDir: HARNESS })), containers: runner }, { onProgress });
     const s = report.steps[3]!;
     assert.equal(s.status, 'failed', s.summary);
     assert.equal(report.firstFailure, 'image');
@@ -132,6 +138,12 @@ describe('Run Doctor step 4: the environment build (unit, stand-in engine)', () 
     assert.deepEqual(report.steps[4]!.skip, { kind: 'dependency', dependsOn: 'image', message: 'step 4 (Image) failed' });
     assert.deepEqual(runner.started, [], 'no container after a failed build');
     assert.ok(progress.some((m) => /^Step 4\/5: RUN .*pip install/.test(m)), progress.join('\n'));
+    // The build's output lines are marked as such: the CLI shows the stages, never pip's lines.
+    const output = events.filter((e) => e.type === 'message' && e.output).map((e) => (e as { message: string }).message);
+    assert.ok(output.length > 0, 'output lines reach the progress, marked');
+    const shown = events.map(buildStageFilter()).filter((m): m is string => m !== undefined);
+    assert.ok(shown.some((m) => /^Step 4\/5: RUN .*pip install/.test(m)), shown.join('\n'));
+    assert.ok(!shown.some((m) => output.includes(m)), shown.join('\n'));
     assert.ok(rec.calls.includes('probe'), 'the base image was probed for conda before the build');
     assert.deepEqual(schemaErrors(report), []);
   });

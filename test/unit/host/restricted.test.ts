@@ -1,12 +1,12 @@
 // Restricted Mode as package.json declares it and as the code applies it: which settings an untrusted
 // workspace may not set, which commands and menus need trust, and what the Deployments view says.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { commandNeedsTrust, isOfType, restrictedMessage, RESTRICTED_SETTINGS, UNRESTRICTED_SETTINGS, UNTRUSTED_COMMANDS, untrustedSetting } from '../../../src/host/restricted';
+import { localizedManifest } from '../../helpers/manifest';
 
-const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+// The texts as VS Code shows them in English (package.json's %keys% resolved from package.nls.json).
+const pkg = localizedManifest();
 const untrusted = pkg.capabilities.untrustedWorkspaces;
 const settings = Object.keys(pkg.contributes.configuration.properties as Record<string, unknown>);
 const commands = (pkg.contributes.commands as { command: string }[]).map((c) => c.command);

@@ -23,7 +23,7 @@ describe('VSIX contents (vsce ls)', () => {
   });
 
   it('holds nothing but the bundles, media, README images and the top-level documents', () => {
-    const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w-]+\.(js|cjs|wasm)|media\/.+|docs\/screenshots\/[\w-]+\.png)$/;
+    const allowed = /^(package\.json|package\.nls(\.[a-z-]+)?\.json|l10n\/bundle\.l10n\.[a-z-]+\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w-]+\.(js|cjs|wasm)|media\/.+|docs\/screenshots\/[\w-]+\.png)$/;
     assert.deepEqual([...files].filter((f) => !allowed.test(f)), []);
     assert.deepEqual([...files].filter((f) => /\.(ts|map|svg)$/.test(f) && f !== 'media/activity.svg'), [], 'no sources, source maps or image sources');
     for (const f of NOT_SHIPPED) assert.ok(!files.has(f), `${f} is not needed by the extension`);
@@ -41,6 +41,14 @@ describe('VSIX contents (vsce ls)', () => {
     for (const v of pkg.contributes.views.amlDoctor) if (v.icon) named.push(v.icon);
     for (const w of pkg.contributes.walkthroughs) for (const s of w.steps) named.push(s.media.image);
     assert.deepEqual(named.filter((f) => !files.has(f)), []);
+  });
+
+  it('holds the translations VS Code loads: package.nls.json and every package.nls.<locale>.json, every l10n/bundle.l10n.<locale>.json', () => {
+    const locales = readdirSync(path.join(REPO, 'l10n')).map((f) => /^bundle\.l10n\.([a-z-]+)\.json$/.exec(f)?.[1]).filter((l): l is string => !!l);
+    assert.ok(locales.includes('zh-tw'));
+    const wanted = ['package.nls.json', ...locales.flatMap((l) => [`package.nls.${l}.json`, `${pkg.l10n.replace(/^\.\//, '')}/bundle.l10n.${l}.json`])];
+    assert.deepEqual(wanted.filter((f) => !files.has(f)), []);
+    assert.ok(!files.has('l10n/bundle.l10n.json'), 'the English bundle is the extraction\'s output, not needed at run time');
   });
 
   it('holds exactly the images the README shows, so its relative links work in the installed extension', () => {
