@@ -2,6 +2,7 @@
 // (engine.ts) orders them, skips the dependants of a failure and owns the container's clean-up.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inspectScoringScript } from '../analysis/analyze';
 import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
@@ -345,6 +346,23 @@ async function containerLog(runner: ContainerRunner, id: string, sourceDir: stri
   }
 }
 
+/** How long step 6 waits for the traceback of a failed request to reach the container's log. */
+const FAILED_REQUEST_LOG_MS = 2000;
+
+/**
+ * The server answers 500 while it writes the traceback, and Docker's log API may hand the log over a moment
+ * later: read it again (every 250 ms, at most FAILED_REQUEST_LOG_MS) until it holds a known failure.
+ */
+async function failedRequestLog(runner: ContainerRunner, id: string, sourceDir: string, signal: AbortSignal): Promise<LogDiagnosis | undefined> {
+  const deadline = performance.now() + FAILED_REQUEST_LOG_MS;
+  let diag = await containerLog(runner, id, sourceDir, 500);
+  while (!diag?.recognised && performance.now() < deadline && !signal.aborted) {
+    await sleep(250, undefined, { signal }).catch(() => undefined);
+    diag = await containerLog(runner, id, sourceDir, 500);
+  }
+  return diag;
+}
+
 async function whichServer(runner: ContainerRunner, id: string): Promise<'azmlinfsrv' | 'harness' | 'unknown'> {
   let head = '';
   try {
@@ -478,7 +496,7 @@ export async function scoringStep(ctx: StepContext, runner: ContainerRunner): Pr
       details,
     };
   }
-  const diag = await containerLog(runner, container.id, p.config.sourceDir, 500);
+  const diag = await failedRequestLog(runner, container.id, p.config.sourceDir, ctx.signal);
   const callerSees = r.status >= 500 || !r.status ? l10n.t('502 Bad Gateway (424 on managed endpoints)') : String(r.status);
   const status = r.status ? explainStatus(r.status) : r.explanation;
   const what = r.status ? `${r.status} ${status.title}` : l10n.t('no answer ({0})', r.networkError ?? '');
