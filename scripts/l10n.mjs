@@ -26,6 +26,8 @@ export const TRANSLATED = [
   'src/extension.ts',
   'src/cli/main.ts',
   'src/cli/args.ts',
+  'src/cli/explain.ts',
+  'src/logs/',
 ];
 
 function listTs(dir) {
