@@ -2,6 +2,7 @@
 // from the runtime catalogue: the local-deploy builder classifies its build output with
 // [...BUILD_SIGNATURES, ...SIGNATURES]. Literal keywords gate every pattern; patterns have no nested or
 // unbounded-overlapping repetition (linear time per line).
+// Texts are getters over l10n.t, translated when a diagnosis is made (see catalogue.ts).
 import * as l10n from '../common/l10n';
 import type { Signature } from './types';
 

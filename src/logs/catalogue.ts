@@ -8,6 +8,9 @@
 // Exceptions (tracebacks, exception lines) are not here: exceptions.ts reasons about them from their type,
 // message and the frames they were raised in. Phrases are kept for what has no traceback: platform and ARM
 // error codes, Kubernetes events, the server's own messages, HTTP answers, image builds.
+// What a user reads (title, explanation, fix, what to collect) is a getter over a literal l10n.t call: English
+// is the key `npm run l10n` extracts, and the text comes out in the language chosen when a diagnosis is made
+// (the CLI and the language server choose it after this module is loaded). Keywords and patterns stay English.
 import * as l10n from '../common/l10n';
 import { seq } from '../common/linearRegex';
 import type { CollectStep, Signature } from './types';
@@ -44,12 +47,18 @@ export const COLLECT = {
     },
     command: 'az ml online-deployment get-logs --name <deployment> --endpoint-name <endpoint> --lines 1000',
   },
-  localLog: { get what() {
-    return l10n.t('The log of a local container');
-  }, command: 'docker logs <container>' },
-  v1Log: { get what() {
-    return l10n.t('The container log of an SDK v1 web service (ACI / AKS)');
-  }, command: 'print(service.get_logs())' },
+  localLog: {
+    get what() {
+      return l10n.t('The log of a local container');
+    },
+    command: 'docker logs <container>',
+  },
+  v1Log: {
+    get what() {
+      return l10n.t('The container log of an SDK v1 web service (ACI / AKS)');
+    },
+    command: 'print(service.get_logs())',
+  },
   storageInitializer: {
     get what() {
       return l10n.t('The model download log (the storage initializer container)');
@@ -62,12 +71,18 @@ export const COLLECT = {
     },
     command: 'Azure ML studio: Endpoints > <endpoint> > <deployment> > Logs (image build); SDK v1: azureml-logs/20_image_build_log.txt',
   },
-  deployment: { get what() {
-    return l10n.t('The deployment state and its error details');
-  }, command: 'az ml online-deployment show --name <deployment> --endpoint-name <endpoint>' },
-  events: { get what() {
-    return l10n.t("The replica's Kubernetes events (scheduling, image pull, model download)");
-  }, command: 'kubectl describe pod <pod> -n <namespace>  (Kubernetes online endpoints)' },
+  deployment: {
+    get what() {
+      return l10n.t('The deployment state and its error details');
+    },
+    command: 'az ml online-deployment show --name <deployment> --endpoint-name <endpoint>',
+  },
+  events: {
+    get what() {
+      return l10n.t("The replica's Kubernetes events (scheduling, image pull, model download)");
+    },
+    command: 'kubectl describe pod <pod> -n <namespace>  (Kubernetes online endpoints)',
+  },
 } satisfies Record<string, CollectStep>;
 
 /** Signatures fired by the classifier's state machine rather than by a single line. */

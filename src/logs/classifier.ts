@@ -84,8 +84,8 @@ const DETECTOR_KEYWORDS: Record<keyof typeof GROUP, string[]> = {
   notFound: ['not found', '404'],
 };
 
-/** The marker that replaces the rest of a line longer than maxLineBytes. */
-export const CUT_MARKER = ' … [line cut: too long, the rest of it is skipped]';
+/** The marker that replaces the rest of a line longer than maxLineBytes (our words, so in the language in use). */
+export const cutMarker = () => ` … ${l10n.t('[line cut: too long, the rest of it is skipped]')}`;
 
 // Each runs in linear time on any line (test/unit/logs/linear-patterns.test.ts).
 const RE = {
@@ -324,7 +324,7 @@ export class LogClassifier {
     this.carry = [];
     this.carryLength = 0;
     this.skipping = true;
-    this.line(line.toString('utf8') + CUT_MARKER, this.keys(line, 0, line.length));
+    this.line(line.toString('utf8') + cutMarker(), this.keys(line, 0, line.length));
   }
 
   private flushCarry(): void {
@@ -376,7 +376,7 @@ export class LogClassifier {
   private lineBytes(buf: Buffer, start: number, end: number, scan: boolean): void {
     const stop = end - start <= this.maxLineBytes ? end : start + this.maxLineBytes;
     const text = buf.toString('utf8', start, stop);
-    this.line(stop === end ? text : text + CUT_MARKER, scan ? this.keys(buf, start, stop) : NO_KEYS);
+    this.line(stop === end ? text : text + cutMarker(), scan ? this.keys(buf, start, stop) : NO_KEYS);
   }
 
   /** The detector groups and the signatures the keywords of buf[start, end) call for. */

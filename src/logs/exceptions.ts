@@ -3,6 +3,7 @@
 // does not import, a missing model file, memory); the phase names the rest (any exception in run() is a
 // run failure, answered 502; one raised after run() returned is an answer that cannot be serialised).
 // Every pattern runs in linear time on any line (test/unit/logs/linear-patterns.test.ts).
+// Texts are translated when a diagnosis is made: the families' are getters over l10n.t (as in catalogue.ts).
 import * as l10n from '../common/l10n';
 import { seq } from '../common/linearRegex';
 import { COLLECT, DOCS } from './catalogue';
@@ -291,7 +292,41 @@ function pathIn(message: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
-const ENTRY_MISSING: Omit<Diagnosis, 'weight' | 'confidence'> = {
+/** What a diagnosis says, whatever the occurrence: its texts are getters over l10n.t. */
+type Cause = Pick<Diagnosis, 'id' | 'category' | 'title' | 'explanation' | 'fix' | 'docs'>;
+
+/**
+ * One occurrence's diagnosis. Its texts are getters over the cause's: a log can name an exception on every line,
+ * and the texts are translated only for the diagnoses shown, when they are shown (LogClassifier.explain()).
+ */
+function diagnosis(
+  cause: Cause,
+  fields: Pick<Diagnosis, 'weight' | 'confidence' | 'phase' | 'exception' | 'collect'>,
+  title: () => string = () => cause.title,
+): Diagnosis {
+  const out: Diagnosis = {
+    id: cause.id,
+    category: cause.category,
+    docs: cause.docs,
+    weight: fields.weight,
+    confidence: fields.confidence,
+    get title() {
+      return title();
+    },
+    get explanation() {
+      return cause.explanation;
+    },
+    get fix() {
+      return cause.fix;
+    },
+  };
+  if (fields.phase) out.phase = fields.phase;
+  if (fields.exception) out.exception = fields.exception;
+  if (fields.collect) out.collect = fields.collect;
+  return out;
+}
+
+const ENTRY_MISSING: Cause = {
   id: 'entry-script-not-found',
   category: 'entry_script_not_found',
   get title() {
@@ -311,10 +346,9 @@ const ENTRY_MISSING: Omit<Diagnosis, 'weight' | 'confidence'> = {
 };
 
 /** The cause an exception names by its family, given where it was raised. */
-function byFamily(e: ExceptionInfo, phase: Phase | undefined, ctx: ExceptionContext, userRun: boolean): Omit<Diagnosis, 'weight' | 'confidence'> | undefined {
+function byFamily(e: ExceptionInfo, phase: Phase | undefined, ctx: ExceptionContext, userRun: boolean): Cause | undefined {
   const f = familyOf(e);
   if (!f) return undefined;
-  const base = { id: f.id, category: f.category, title: f.title, explanation: f.explanation, fix: f.fix, docs: f.docs };
   if (f.id === 'missing-dependency' && isEntryModule(e, ctx)) return ENTRY_MISSING;
   if (f.id === 'model-not-found') {
     const p = pathIn(e.message);
@@ -324,80 +358,129 @@ function byFamily(e: ExceptionInfo, phase: Phase | undefined, ctx: ExceptionCont
     if (!modelish) return undefined;
   }
   if (f.id === 'return-not-serializable' && (phase === 'run' || userRun)) return undefined;
-  return base;
+  return f;
 }
 
+/** Generic exceptions, by where they were raised. */
+const PHASE_CAUSES: Partial<Record<Phase, Cause>> = {
+  import: {
+    id: 'entry-import-exception',
+    category: 'init_exception',
+    get title() {
+      return l10n.t('The entry script raised while it was imported');
+    },
+    get explanation() {
+      return l10n.t('Importing the entry script (its code at module level, before init()) raised, so the worker never started and the container restarts (CrashLoopBackOff). The last frame in your code shows where.');
+    },
+    get fix() {
+      return [
+        l10n.t('Open the frame shown under Where and fix the module-level code; move model loading into init().'),
+        l10n.t('Reproduce: python -c "import score" in the same environment.'),
+      ];
+    },
+    docs: DOCS.serviceLaunch,
+  },
+  init: {
+    id: 'init-exception-traceback',
+    category: 'init_exception',
+    get title() {
+      return l10n.t('init() raised an exception');
+    },
+    get explanation() {
+      return l10n.t("The entry script's init() raised, so the worker never became ready and the container restarts (CrashLoopBackOff). The last frame in your code shows where.");
+    },
+    get fix() {
+      return [
+        l10n.t('Open the frame shown under Where and fix the error in init(); run init() locally first (python -c "import score; score.init()").'),
+        l10n.t('Check the paths init() reads: the model is under AZUREML_MODEL_DIR.'),
+      ];
+    },
+    docs: DOCS.serviceLaunch,
+  },
+  run: {
+    id: 'run-exception-traceback',
+    category: 'run_exception_502',
+    get title() {
+      return l10n.t('run() raised an exception');
+    },
+    get explanation() {
+      return l10n.t("The entry script's run() raised while handling a request; the server answers 502 (or 500) to the client.");
+    },
+    get fix() {
+      return [l10n.t('Open the frame shown under Where and handle the error; validate the input in run().'), l10n.t('Send the failing request body locally to reproduce.')];
+    },
+    docs: DOCS.run,
+  },
+  response: FAMILIES.find((x) => x.id === 'return-not-serializable')!,
+  server_start: {
+    id: 'server-start-failure',
+    category: 'missing_dependency',
+    get title() {
+      return l10n.t("The inference server's own code failed to import");
+    },
+    get explanation() {
+      return l10n.t(
+        'The inference server failed while importing its own modules and libraries, before your entry script was loaded: a package of the environment is missing or has a version the server does not work with (for example Flask or one of its dependencies).',
+      );
+    },
+    get fix() {
+      return [
+        l10n.t('Pin the inference server and its web stack to versions that work together (azureml-inference-server-http or azureml-defaults, flask, itsdangerous, werkzeug).'),
+        l10n.t('Reproduce: docker run -it <image> python -c "import azureml_inference_server_http" (or start azmlinfsrv).'),
+      ];
+    },
+    docs: DOCS.serviceLaunch,
+  },
+  build: {
+    id: 'image-build-exception',
+    category: 'image_build_failure',
+    get title() {
+      return l10n.t('Building the environment image failed');
+    },
+    get explanation() {
+      return l10n.t('A step of the environment image build raised (conda or pip): the deployment never started a container.');
+    },
+    get fix() {
+      return [l10n.t('Read the image build log from its end: the first conda/pip error names the package.'), l10n.t('Build the environment locally (conda env create -f conda.yml) to iterate faster.')];
+    },
+    docs: DOCS.imageBuild,
+  },
+};
+
 /** A generic exception, by where it was raised. */
-function byPhase(phase: Phase | undefined): Omit<Diagnosis, 'weight' | 'confidence'> | undefined {
-  switch (phase) {
-    case 'import':
-      return {
-        id: 'entry-import-exception',
-        category: 'init_exception',
-        title: l10n.t('The entry script raised while it was imported'),
-        explanation: l10n.t('Importing the entry script (its code at module level, before init()) raised, so the worker never started and the container restarts (CrashLoopBackOff). The last frame in your code shows where.'),
-        fix: [
-          l10n.t('Open the frame shown under Where and fix the module-level code; move model loading into init().'),
-          l10n.t('Reproduce: python -c "import score" in the same environment.'),
-        ],
-        docs: DOCS.serviceLaunch,
-      };
-    case 'init':
-      return {
-        id: 'init-exception-traceback',
-        category: 'init_exception',
-        title: l10n.t('init() raised an exception'),
-        explanation: l10n.t("The entry script's init() raised, so the worker never became ready and the container restarts (CrashLoopBackOff). The last frame in your code shows where."),
-        fix: [
-          l10n.t('Open the frame shown under Where and fix the error in init(); run init() locally first (python -c "import score; score.init()").'),
-          l10n.t('Check the paths init() reads: the model is under AZUREML_MODEL_DIR.'),
-        ],
-        docs: DOCS.serviceLaunch,
-      };
-    case 'run':
-      return {
-        id: 'run-exception-traceback',
-        category: 'run_exception_502',
-        title: l10n.t('run() raised an exception'),
-        explanation: l10n.t("The entry script's run() raised while handling a request; the server answers 502 (or 500) to the client."),
-        fix: [
-          l10n.t('Open the frame shown under Where and handle the error; validate the input in run().'),
-          l10n.t('Send the failing request body locally to reproduce.'),
-        ],
-        docs: DOCS.run,
-      };
-    case 'response': {
-      const f = FAMILIES.find((x) => x.id === 'return-not-serializable')!;
-      return { id: f.id, category: f.category, title: f.title, explanation: f.explanation, fix: f.fix, docs: f.docs };
-    }
-    case 'server_start':
-      return {
-        id: 'server-start-failure',
-        category: 'missing_dependency',
-        title: l10n.t("The inference server's own code failed to import"),
-        explanation: l10n.t("The inference server failed while importing its own modules and libraries, before your entry script was loaded: a package of the environment is missing or has a version the server does not work with (for example Flask or one of its dependencies)."),
-        fix: [
-          l10n.t('Pin the inference server and its web stack to versions that work together (azureml-inference-server-http or azureml-defaults, flask, itsdangerous, werkzeug).'),
-          l10n.t('Reproduce: docker run -it <image> python -c "import azureml_inference_server_http" (or start azmlinfsrv).'),
-        ],
-        docs: DOCS.serviceLaunch,
-      };
-    case 'build':
-      return {
-        id: 'image-build-exception',
-        category: 'image_build_failure',
-        title: l10n.t('Building the environment image failed'),
-        explanation: l10n.t('A step of the environment image build raised (conda or pip): the deployment never started a container.'),
-        fix: [
-          l10n.t('Read the image build log from its end: the first conda/pip error names the package.'),
-          l10n.t('Build the environment locally (conda env create -f conda.yml) to iterate faster.'),
-        ],
-        docs: DOCS.imageBuild,
-      };
-    default:
-      return undefined;
-  }
+function byPhase(phase: Phase | undefined): Cause | undefined {
+  return phase ? PHASE_CAUSES[phase] : undefined;
 }
+
+/**
+ * An exception that names no known cause: in a traceback whose frames say nothing about the deployment (client
+ * code, a library alone), or on a line whose place is unknown.
+ */
+function unexplained(type: string, inTraceback: boolean): Cause {
+  return {
+    id: 'unexplained-exception',
+    category: 'other',
+    get title() {
+      return l10n.t('An exception was raised ({0})', lastName(type));
+    },
+    get explanation() {
+      return inTraceback
+        ? l10n.t('A Python exception is in the log, but neither its type nor where it was raised name a deployment failure.')
+        : l10n.t('A Python exception is in the text, but neither its type nor anything around it tells which part of the deployment raised it.');
+    },
+    get fix() {
+      return [inTraceback ? l10n.t('Read the exception message and the frames around it.') : l10n.t('Read the exception message; find its traceback in the full log to see where it was raised.')];
+    },
+    docs: DOCS.v1,
+  };
+}
+
+const REST_OF_TRACEBACK: CollectStep = {
+  get what() {
+    return l10n.t('The rest of this traceback: the log is cut before the exception line');
+  },
+  command: COLLECT.containerLog.command,
+};
 
 /** The exceptions of a chain, the earliest first (a cause before what it caused). */
 function chainOf(tb: Traceback): Traceback[] {
@@ -418,14 +501,16 @@ export function diagnoseTraceback(tb: Traceback, ctx: ExceptionContext): Diagnos
     const d = byFamily(t.exception, t.phase ?? phase, ctx, userRun);
     if (!d) continue;
     const client = phase === 'client';
-    return {
-      ...d,
-      title: withPhase(d.title, phase),
-      weight: d.id === 'entry-script-not-found' ? 97 : client ? 80 : tb.truncated ? 88 : 95,
-      confidence: client ? 0.7 : tb.truncated ? 0.75 : 0.9,
-      ...(phase ? { phase } : {}),
-      exception: t.exception,
-    };
+    return diagnosis(
+      d,
+      {
+        weight: d.id === 'entry-script-not-found' ? 97 : client ? 80 : tb.truncated ? 88 : 95,
+        confidence: client ? 0.7 : tb.truncated ? 0.75 : 0.9,
+        phase,
+        exception: t.exception,
+      },
+      () => withPhase(d.title, phase),
+    );
   }
   const d = byPhase(phase);
   if (d) {
@@ -434,32 +519,10 @@ export function diagnoseTraceback(tb: Traceback, ctx: ExceptionContext): Diagnos
     const exception = chain.find((t) => t.exception)?.exception;
     const complete = exception !== undefined && !tb.truncated;
     const weight = phase === 'response' ? 90 : phase === 'server_start' ? (complete ? 78 : 62) : complete ? (phase === 'run' ? 72 : 70) : 55;
-    return {
-      ...d,
-      weight,
-      confidence: complete ? 0.85 : 0.55,
-      phase: phase!,
-      ...(exception ? { exception } : {}),
-      ...(complete ? {} : { collect: [{ what: l10n.t('The rest of this traceback: the log is cut before the exception line'), command: COLLECT.containerLog.command }] }),
-    };
+    return diagnosis(d, { weight, confidence: complete ? 0.85 : 0.55, phase, exception, collect: complete ? undefined : [REST_OF_TRACEBACK] });
   }
   if (!tb.exception) return undefined;
-  // An exception whose frames say nothing about the deployment (client code, a library alone).
-  return {
-    id: 'unexplained-exception',
-    category: 'other',
-    title: l10n.t('An exception was raised ({0})', lastName(tb.exception.type)),
-    explanation: l10n.t('A Python exception is in the log, but neither its type nor where it was raised name a deployment failure.'),
-    fix: [
-      l10n.t('Read the exception message and the frames around it.'),
-    ],
-    docs: DOCS.v1,
-    weight: phase === 'client' ? 8 : 20,
-    confidence: 0.3,
-    ...(phase ? { phase } : {}),
-    exception: tb.exception,
-    collect: [COLLECT.containerLog],
-  };
+  return diagnosis(unexplained(tb.exception.type, true), { weight: phase === 'client' ? 8 : 20, confidence: 0.3, phase, exception: tb.exception, collect: [COLLECT.containerLog] });
 }
 
 /**
@@ -469,36 +532,24 @@ export function diagnoseTraceback(tb: Traceback, ctx: ExceptionContext): Diagnos
 export function diagnoseException(e: ExceptionInfo, phase: Phase | undefined, ctx: ExceptionContext): Diagnosis | undefined {
   const d = byFamily(e, phase, ctx, false);
   if (d) {
-    return {
-      ...d,
-      title: withPhase(d.title, phase),
-      // A bare message without its exception type is a little weaker than a typed exception line.
-      weight: d.id === 'entry-script-not-found' ? 96 : e.type ? 90 : 86,
-      confidence: e.type ? 0.8 : 0.7,
-      ...(phase ? { phase } : {}),
-      exception: e,
-    };
+    return diagnosis(
+      d,
+      {
+        // A bare message without its exception type is a little weaker than a typed exception line.
+        weight: d.id === 'entry-script-not-found' ? 96 : e.type ? 90 : 86,
+        confidence: e.type ? 0.8 : 0.7,
+        phase,
+        exception: e,
+      },
+      () => withPhase(d.title, phase),
+    );
   }
   if (!e.type) return undefined;
   // A warning is not a failure (FutureWarning, DeprecationWarning... fill ML logs).
   if (/Warning$/.test(e.type)) return undefined;
   const p = byPhase(phase === 'import' || phase === 'init' || phase === 'run' ? phase : undefined);
-  if (p) return { ...p, weight: 40, confidence: 0.5, phase: phase!, exception: e };
-  // An exception whose type says nothing and whose place is unknown: a failure, but not a known one.
-  return {
-    id: 'unexplained-exception',
-    category: 'other',
-    title: l10n.t('An exception was raised ({0})', lastName(e.type)),
-    explanation: l10n.t('A Python exception is in the text, but neither its type nor anything around it tells which part of the deployment raised it.'),
-    fix: [
-      l10n.t('Read the exception message; find its traceback in the full log to see where it was raised.'),
-    ],
-    docs: DOCS.v1,
-    weight: 20,
-    confidence: 0.35,
-    exception: e,
-    collect: [COLLECT.containerLog, COLLECT.localLog],
-  };
+  if (p) return diagnosis(p, { weight: 40, confidence: 0.5, phase, exception: e });
+  return diagnosis(unexplained(e.type, false), { weight: 20, confidence: 0.35, exception: e, collect: [COLLECT.containerLog, COLLECT.localLog] });
 }
 
 /** A bare message of a known family, without an exception type in front (exported for the classifier). */

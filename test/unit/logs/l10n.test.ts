@@ -13,7 +13,7 @@ import { LogClassifier, explainText } from '../../../src/logs/classifier';
 import { diagnoseException, diagnoseTraceback, type Diagnosis } from '../../../src/logs/exceptions';
 import { phaseLabel, reportText } from '../../../src/logs/report';
 import { runtimeMessage } from '../../../src/logs/runtimeFindings';
-import { PHASES, type Finding, type Phase, type Traceback } from '../../../src/logs/types';
+import { PHASES, type Finding, type LogLine, type Phase, type Traceback } from '../../../src/logs/types';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'logs');
@@ -81,18 +81,23 @@ describe('log diagnoses in zh-tw and English (unit)', () => {
     assert.match(runtimeMessage(zh.primary), /^init\(\) 擲回例外狀況：ValueError: weights\.npz is truncated/);
   });
 
-  it('translates when the diagnosis is made, not when the catalogue or the classifier was created', () => {
-    l10n.useLocale('en');
-    const c = new LogClassifier();
-    c.push(fixture('oom-reboot-loop.log'));
-    const en = c.explain();
-    l10n.useLocale('zh-tw');
-    const zh = c.explain();
-    assert.equal(zh.primary.id, en.primary.id);
-    assert.equal(zh.primary.title, ZH[en.primary.title]);
-    assertChinese('same classifier after the switch', zh.primary);
-    l10n.useLocale('en');
-    assert.equal(c.end().primary.title, en.primary.title);
+  it('translates when the diagnosis is made, not when the catalogue was loaded or the lines were read', () => {
+    // Signatures, a traceback, exception lines outside a traceback: all read in English, explained in zh-tw.
+    const logs = [fixture('oom-reboot-loop.log'), fixture('init-exception.log'), fixture('missing-dependency.log'), "ModuleNotFoundError: No module named 'sklearn'\n".repeat(50)];
+    for (const log of logs) {
+      l10n.useLocale('en');
+      const c = new LogClassifier();
+      c.push(log);
+      const en = c.explain();
+      l10n.useLocale('zh-tw');
+      const zh = c.explain();
+      assert.equal(zh.primary.id, en.primary.id);
+      assert.equal(zh.primary.title, ZH[en.primary.title] ?? zh.primary.title, en.primary.title);
+      assertChinese(`same classifier after the switch (${en.primary.id})`, zh.primary);
+      for (const f of zh.findings) assertChinese(`same classifier after the switch (${f.id})`, f);
+      l10n.useLocale('en');
+      assert.equal(c.end().primary.title, en.primary.title);
+    }
   });
 
   it('every signature of the catalogue and of image builds, and every honest answer, has its zh-tw text', () => {
@@ -163,6 +168,11 @@ describe('log diagnoses in zh-tw and English (unit)', () => {
 
   it('the honest answers (no failure, unrecognised, image built) and the notes the classifier adds are translated', () => {
     l10n.useLocale('zh-tw');
+    const lines: LogLine[] = [];
+    const cut = new LogClassifier({ maxLineBytes: 256, onLine: (l) => lines.push(l) });
+    cut.push('x'.repeat(1000) + '\n');
+    cut.end();
+    assert.equal(lines[0]!.text, `${'x'.repeat(256)} … [此行已截斷：太長，其餘部分已略過]`);
     const none = explainText('all good\nnothing to see\n');
     assert.equal(none.primary.category, 'no_failure');
     assert.equal(none.primary.title, '這段文字中沒有失敗');
