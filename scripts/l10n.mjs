@@ -31,6 +31,8 @@ export const TRANSLATED = [
   'src/views/registerDoctor.ts',
   'src/views/doctorPanel.ts',
   'src/views/doctorPageStrings.ts',
+  'src/cli/explain.ts',
+  'src/logs/',
 ];
 
 function listTs(dir) {

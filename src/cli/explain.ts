@@ -11,6 +11,7 @@
 // 2 on bad usage.
 import { parseFormatArgs } from './args';
 import { createReadStream } from 'node:fs';
+import * as l10n from '../common/l10n';
 import { redactSecrets } from '../common/redact';
 import { explainStream } from '../logs/classifier';
 import { reportText } from '../logs/report';
@@ -86,7 +87,7 @@ export async function runExplain(
   }
   const { format, targets } = parsed;
   if (targets.length > 1) {
-    stderr.write(`aml-doctor explain: give one log file (or - for stdin), not ${targets.length}\n`);
+    stderr.write(`aml-doctor explain: ${l10n.t('give one log file (or - for stdin), not {0}', targets.length)}\n`);
     return 2;
   }
   const target = targets[0] ?? '-';
@@ -101,7 +102,7 @@ export async function runExplain(
       stream.once('error', (err) => resolve(err));
     });
     if (opened) {
-      stderr.write(`aml-doctor explain: cannot read ${target}: ${opened.code ?? opened.message}\n`);
+      stderr.write(`aml-doctor explain: ${l10n.t('cannot read {0}: {1}', target, opened.code ?? opened.message)}\n`);
       return 2;
     }
     input = stream;
@@ -111,7 +112,7 @@ export async function runExplain(
     result = await explainStream(input);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    stderr.write(`aml-doctor explain: cannot read ${target === '-' ? 'stdin' : target}: ${e.code ?? e.message}\n`);
+    stderr.write(`aml-doctor explain: ${l10n.t('cannot read {0}: {1}', target === '-' ? 'stdin' : target, e.code ?? e.message)}\n`);
     return 2;
   }
   stdout.write(format === 'json' ? JSON.stringify(toJson(result), null, 2) + '\n' : toText(result, target === '-' ? 'stdin' : target));

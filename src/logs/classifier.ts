@@ -7,9 +7,11 @@
 // re-booted, init() started and never finished); phrases (catalogue.ts) cover what has no traceback. When
 // nothing in the text reports a failure it says so, with what to collect next, instead of guessing.
 import { redactSecrets } from '../common/redact';
+import * as l10n from '../common/l10n';
 import { COLLECT, DETECTED, IMAGE_BUILT, NO_FAILURE, SIGNATURES, UNRECOGNISED, signatureById } from './catalogue';
 import { diagnoseException, diagnoseTraceback, familyMessage, type Diagnosis } from './exceptions';
 import { KeywordScanner } from './keywords';
+import { appendSentence } from './report';
 import { DockerStreamDemuxer, decodeEntities, looksMultiplexed, normalizeLine, type StreamFormat } from './normalize';
 import { TracebackParser, exceptionIn, expandEscaped } from './traceback';
 import type { CollectStep, Evidence, Explanation, Finding, Frame, LogLine, Phase, Severity, Signature, Traceback } from './types';
@@ -82,8 +84,8 @@ const DETECTOR_KEYWORDS: Record<keyof typeof GROUP, string[]> = {
   notFound: ['not found', '404'],
 };
 
-/** The marker that replaces the rest of a line longer than maxLineBytes. */
-export const CUT_MARKER = ' … [line cut: too long, the rest of it is skipped]';
+/** The marker that replaces the rest of a line longer than maxLineBytes (our words, so in the language in use). */
+export const cutMarker = () => ` … ${l10n.t('[line cut: too long, the rest of it is skipped]')}`;
 
 // Each runs in linear time on any line (test/unit/logs/linear-patterns.test.ts).
 const RE = {
@@ -322,7 +324,7 @@ export class LogClassifier {
     this.carry = [];
     this.carryLength = 0;
     this.skipping = true;
-    this.line(line.toString('utf8') + CUT_MARKER, this.keys(line, 0, line.length));
+    this.line(line.toString('utf8') + cutMarker(), this.keys(line, 0, line.length));
   }
 
   private flushCarry(): void {
@@ -374,7 +376,7 @@ export class LogClassifier {
   private lineBytes(buf: Buffer, start: number, end: number, scan: boolean): void {
     const stop = end - start <= this.maxLineBytes ? end : start + this.maxLineBytes;
     const text = buf.toString('utf8', start, stop);
-    this.line(stop === end ? text : text + CUT_MARKER, scan ? this.keys(buf, start, stop) : NO_KEYS);
+    this.line(stop === end ? text : text + cutMarker(), scan ? this.keys(buf, start, stop) : NO_KEYS);
   }
 
   /** The detector groups and the signatures the keywords of buf[start, end) call for. */
@@ -619,7 +621,7 @@ export class LogClassifier {
     const startupExplained = startupTraceback || this.hits.has('init-worker-boot-failure') || findings.some((f) => f.exception && startup(f));
     if (this.initInvoked && !this.initDone && !open && !startupExplained) {
       const f = this.fromSignature(this.signatureFor(DETECTED.initNotCompleted), { count: 1, evidence: [this.initInvoked] });
-      if (f) findings.push({ ...f, collect: [{ what: 'The log lines after init() was invoked (the exception, or how long init() runs)', command: COLLECT.containerLog.command }] });
+      if (f) findings.push({ ...f, collect: [{ what: l10n.t('The log lines after init() was invoked (the exception, or how long init() runs)'), command: COLLECT.containerLog.command }] });
     }
     const bootFailure = this.hits.get('init-worker-boot-failure');
     if (this.mlflow && bootFailure && !startupTraceback) {
@@ -633,10 +635,14 @@ export class LogClassifier {
         ...answered424,
         id: 'model-route-not-found',
         category: 'other',
-        title: 'The scoring container does not serve the requested path (424 wrapping 404)',
-        explanation:
+        title: l10n.t('The scoring container does not serve the requested path (424 wrapping 404)'),
+        explanation: l10n.t(
           'The endpoint answered 424 because the scoring container answered 404 Not Found: the client called a path the container does not serve (for example a model-inference API route on a deployment that only has /score).',
-        fix: ['Call the scoring URI the endpoint shows (/score), or deploy a server that implements the route the client library calls.', 'Check the route and method of the request.'],
+        ),
+        fix: [
+          l10n.t('Call the scoring URI the endpoint shows (/score), or deploy a server that implements the route the client library calls.'),
+          l10n.t('Check the route and method of the request.'),
+        ],
         score: answered424.score + 2,
         confidence: 0.75,
       });
@@ -647,7 +653,7 @@ export class LogClassifier {
     if (pull && download) {
       for (const f of [pull, download]) {
         f.confidence = Math.max(f.confidence, 0.85);
-        f.explanation += ' Both the image pull and the model download failed: what they share is the identity the deployment runs as.';
+        f.explanation = appendSentence(f.explanation, l10n.t('Both the image pull and the model download failed: what they share is the identity the deployment runs as.'));
       }
     }
     findings.sort((a, b) => b.score - a.score || a.evidence[0]!.line - b.evidence[0]!.line);
@@ -723,20 +729,20 @@ export class LogClassifier {
     for (const e of [this.firstLine, this.lastLine]) if (e && !evidence.some((x) => x.line === e.line)) evidence.push({ line: e.line, text: redactSecrets(e.text) });
     const what = this.kinds.has('container')
       ? this.requestsOk > 0
-        ? ` It is the scoring container's log: the server is up and answers requests with 200 (${this.requestsOk} in its first ${SAMPLE_LINES} lines).`
-        : " It is the scoring container's log: the server's start, and nothing after it failed."
+        ? l10n.t("It is the scoring container's log: the server is up and answers requests with 200 ({0} in its first {1} lines).", this.requestsOk, SAMPLE_LINES)
+        : l10n.t("It is the scoring container's log: the server's start, and nothing after it failed.")
       : this.kinds.has('build')
-        ? ' It is an image build log without a failed step: its end, where a failure would be, is not here.'
+        ? l10n.t('It is an image build log without a failed step: its end, where a failure would be, is not here.')
         : this.kinds.has('events')
-          ? ' It holds Kubernetes events, none of them a failure.'
+          ? l10n.t('It holds Kubernetes events, none of them a failure.')
           : this.kinds.has('control')
-            ? ' It is tool or SDK output without an error code.'
+            ? l10n.t('It is tool or SDK output without an error code.')
             : this.lineNo === 0
-              ? ' The text is empty.'
-              : ' It does not look like a deployment log.';
+              ? l10n.t('The text is empty.')
+              : l10n.t('It does not look like a deployment log.');
     return {
       ...NO_FAILURE,
-      explanation: NO_FAILURE.explanation + what,
+      explanation: appendSentence(NO_FAILURE.explanation, what),
       fix: [...NO_FAILURE.fix],
       score: 0,
       confidence: this.kinds.size > 0 ? 0.6 : 0.5,
@@ -754,9 +760,14 @@ export class LogClassifier {
     const seen = this.unexplained.length;
     return {
       ...IMAGE_BUILT,
-      explanation:
-        IMAGE_BUILT.explanation +
-        (seen ? ` ${seen === 1 ? 'One line' : `${seen} lines`} on the way look${seen === 1 ? 's' : ''} like an error (line ${this.unexplained[0]!.line}), but the build went on past ${seen === 1 ? 'it' : 'them'}.` : ''),
+      explanation: !seen
+        ? IMAGE_BUILT.explanation
+        : appendSentence(
+            IMAGE_BUILT.explanation,
+            seen === 1
+              ? l10n.t('One line on the way looks like an error (line {0}), but the build went on past it.', this.unexplained[0]!.line)
+              : l10n.t('{0} lines on the way look like an error (line {1}), but the build went on past them.', seen, this.unexplained[0]!.line),
+          ),
       fix: [],
       score: 0,
       confidence: 0.9,

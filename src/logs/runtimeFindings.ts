@@ -6,6 +6,7 @@
 // compared, segment by segment, with the relative paths of files the caller already has (the entry script
 // a local deployment recorded, the workspace's entry scripts), and the line it names must still hold the
 // source line the traceback printed.
+import * as l10n from '../common/l10n';
 import { redactSecrets } from '../common/redact';
 import type { Explanation, Finding, Frame } from './types';
 
@@ -143,7 +144,7 @@ function oneLine(text: string, max: number): string {
 export function runtimeMessage(f: Pick<Finding, 'title' | 'exception' | 'traceback'>): string {
   const exc = f.exception ?? f.traceback?.exception;
   const what = exc ? oneLine(`${exc.type}${exc.message ? `: ${exc.message}` : ''}`, MAX_EXCEPTION) : '';
-  const text = what ? `${oneLine(f.title, 200)}: ${what}` : oneLine(f.title, 200);
+  const text = what ? l10n.t({ message: '{0}: {1}', args: [oneLine(f.title, 200), what], comment: ['a diagnosis title, then the exception it rests on'] }) : oneLine(f.title, 200);
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 }
 

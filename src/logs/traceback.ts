@@ -5,6 +5,7 @@
 // user's entry script, other user code, the inference server, a library) and what the server was doing
 // (importing the entry module, init(), run(), serialising run()'s answer, starting itself).
 // Every pattern runs in linear time on any line (test/unit/logs/linear-patterns.test.ts).
+import * as l10n from '../common/l10n';
 import { redactSecrets } from '../common/redact';
 import { unescapeText } from './normalize';
 import type { Evidence, ExceptionInfo, Frame, FrameOrigin, Phase, Traceback } from './types';
@@ -174,7 +175,7 @@ export class TracebackParser {
       // "During handling..." and then nothing: the earlier traceback stands alone.
       const tb = this.pendingChain.traceback;
       this.pendingChain = undefined;
-      this.onTraceback(tb, [{ line: tb.endLine, text: tb.exception ? exceptionText(tb.exception) : `Traceback cut after line ${tb.endLine}` }]);
+      this.onTraceback(tb, [{ line: tb.endLine, text: tb.exception ? exceptionText(tb.exception) : l10n.t('Traceback cut after line {0}', tb.endLine) }]);
     }
   }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { CUT_MARKER, LogClassifier, explainStream, explainText } from '../../../src/logs/classifier';
+import { cutMarker, LogClassifier, explainStream, explainText } from '../../../src/logs/classifier';
 import { RingBuffer } from '../../../src/logs/ringBuffer';
 import type { LogLine } from '../../../src/logs/types';
 
@@ -146,7 +146,7 @@ describe('streaming log classifier (unit)', () => {
     c.push(junk);
     c.push('aaaa\n');
     assert.equal(c.lines, 1, 'one line, cut');
-    assert.equal(lines[0]!.text, 'a'.repeat(1024) + CUT_MARKER);
+    assert.equal(lines[0]!.text, 'a'.repeat(1024) + cutMarker());
     for (let i = 0; i < 10000; i++) c.push(`Worker with pid ${i} was terminated due to signal 9\n`);
     const r = c.end();
     assert.equal(r.primary.category, 'out_of_memory');

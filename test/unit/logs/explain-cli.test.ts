@@ -7,10 +7,14 @@ import { describe, it } from 'node:test';
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'logs');
 
-function cli(args: string[], input?: string) {
+// Without a language chosen the CLI speaks English, whatever locale the machine running the tests has.
+const ENGLISH_ENV = { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C' };
+
+function cli(args: string[], input?: string, env: NodeJS.ProcessEnv = ENGLISH_ENV) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli', 'main.ts'), 'explain', ...args], {
     cwd: REPO,
     input,
+    env,
     encoding: 'utf8',
     timeout: 60000,
   });
@@ -64,6 +68,37 @@ describe('aml-doctor explain (unit, CLI process)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /SECRETSECRET/);
     assert.equal(JSON.parse(r.stdout).primary.category, 'identity_permission');
+  });
+
+  it('--lang zh-tw: the diagnosis and the report in Traditional Chinese; ids, categories, JSON keys and log text stay', () => {
+    const file = path.join(FIXTURES, 'missing-dependency.log');
+    const en = cli([file]);
+    const zh = cli(['--lang', 'zh-tw', file]);
+    assert.equal(zh.code, 0, zh.stderr);
+    assert.equal(zh.stderr, '');
+    assert.match(en.stdout, /: A Python package is missing or incompatible in the environment.* \[missing_dependency\]\nConfidence: /);
+    assert.match(zh.stdout, /: 環境中缺少某個 Python 套件，或其版本不相容.* \[missing_dependency\]\n信賴度：(高|中|低) \(0\.\d\d\)\n/);
+    assert.match(zh.stdout, /\n修正方式：\n  1\. 將缺少的套件（固定版本）加入環境的 conda\.yml \/ requirements，然後重新建置。\n/);
+    assert.match(zh.stdout, /\n指南：https:\/\/learn\.microsoft\.com\//);
+    assert.doesNotMatch(zh.stdout, /Confidence:|Fix:|Evidence:|lines? read/);
+    // JSON: the same ids, categories and keys as in English; the texts a person reads in Chinese.
+    const enJson = JSON.parse(cli(['--format', 'json', file]).stdout);
+    const zhJson = JSON.parse(cli(['--format', 'json', '--lang=zh-tw', file]).stdout);
+    assert.deepEqual(Object.keys(zhJson.primary).sort(), Object.keys(enJson.primary).sort());
+    assert.equal(zhJson.primary.id, enJson.primary.id);
+    assert.equal(zhJson.primary.category, 'missing_dependency');
+    assert.deepEqual(zhJson.findings.map((f: { id: string }) => f.id), enJson.findings.map((f: { id: string }) => f.id));
+    assert.deepEqual(zhJson.primary.evidence, enJson.primary.evidence);
+    assert.match(zhJson.primary.title, /^環境中缺少某個 Python 套件/);
+    assert.match(zhJson.primary.explanation, /\p{Script=Han}/u);
+    for (const f of zhJson.primary.fix) assert.match(f, /\p{Script=Han}/u);
+    // The environment's locale, when --lang is not given.
+    const fromEnv = cli([file], undefined, { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_TW.UTF-8' });
+    assert.equal(fromEnv.stdout, zh.stdout);
+    // Its own messages too.
+    const missing = cli(['--lang', 'zh-tw', '/nonexistent/deploy.log']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^aml-doctor explain: 無法讀取 \/nonexistent\/deploy\.log：ENOENT\n$/);
   });
 
   it('fails clearly on bad usage and unreadable files', () => {
