@@ -343,10 +343,11 @@ export function checkRunUnguarded(s: Script, out: Finding[]): void {
     );
     return;
   }
+  const message = guarded
+    ? l10n.t("only part of run() is inside try/except; this statement is not: when \"{0}\" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.", stmtText)
+    : l10n.t("run() has no try/except: when \"{0}\" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.", stmtText);
   out.push(
-    makeFinding('run-unguarded', guarded
-      ? l10n.t("only part of run() is inside try/except; this statement is not: when \"{0}\" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.", stmtText)
-      : l10n.t("run() has no try/except: when \"{0}\" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.", stmtText), firstLineRange(st, s.lines), {
+    makeFinding('run-unguarded', message, firstLineRange(st, s.lines), {
       fixes: [{ title: l10n.t("Wrap run()'s body in try/except (log + generic error)"), preferred: true, edits: wrapRunBody(s, run) }],
     }),
   );
