@@ -135,6 +135,8 @@ async function bench(name, command, args, workspace, file, initializationOptions
     workspaceFolders: [{ uri: rootUri, name: 'bench' }],
     capabilities: { textDocument: { publishDiagnostics: { versionSupport: true }, synchronization: { didSave: false } }, workspace: { configuration: true, workspaceFolders: true } },
     initializationOptions,
+    // The display language the client reports (BENCH_LOCALE=zh-tw: diagnostics worded in Traditional Chinese).
+    locale: process.env.BENCH_LOCALE,
   });
   await conn.sendNotification('initialized', {});
   const uri = pathToFileURL(file).href;

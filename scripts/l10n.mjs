@@ -33,6 +33,9 @@ export const TRANSLATED = [
   'src/views/doctorPageStrings.ts',
   'src/cli/explain.ts',
   'src/logs/',
+  'src/cli/lint.ts',
+  'src/analysis/',
+  'src/server/',
 ];
 
 function listTs(dir) {
@@ -79,6 +82,8 @@ const looksLikeProse = (text) => /[A-Za-z]{2,}[^\n]*\s[A-Za-z]{2,}/.test(text) &
 
 const USER_FACING_CALLS = /^(show(Error|Warning|Information)Message|setStatusBarMessage)$/;
 const USER_FACING_PROPS = new Set(['title', 'placeHolder', 'prompt', 'tooltip', 'description', 'detail', 'validationMessage']);
+/** Plain functions whose argument at this index is shown to the user: the analysis' findings (their message). */
+const USER_FACING_ARGS = new Map([['makeFinding', 1]]);
 
 /**
  * Every message in the code: key -> { message, comment?, places }. `errors` lists calls that cannot be extracted
@@ -141,6 +146,9 @@ export function extractMessages(root = REPO, files = listTs(path.join(root, 'src
         const prose = (n) => n && (literalText(n) !== undefined ? looksLikeProse(literalText(n)) : ts.isTemplateExpression(n) && looksLikeProse(n.head.text + n.templateSpans.map((s) => s.literal.text).join(' ')));
         if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && USER_FACING_CALLS.test(node.expression.name.text) && prose(node.arguments[0]))
           errors.push(`${where(node)}: untranslated message: ${node.arguments[0].getText(sf).slice(0, 80)}`);
+        const argIndex = ts.isCallExpression(node) && ts.isIdentifier(node.expression) ? USER_FACING_ARGS.get(node.expression.text) : undefined;
+        if (argIndex !== undefined && prose(node.arguments[argIndex]))
+          errors.push(`${where(node)}: untranslated message: ${node.arguments[argIndex].getText(sf).slice(0, 80)}`);
         if (ts.isPropertyAssignment(node) && USER_FACING_PROPS.has(node.name.getText(sf)) && prose(node.initializer))
           errors.push(`${where(node)}: untranslated ${node.name.getText(sf)}: ${node.initializer.getText(sf).slice(0, 80)}`);
         if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && USER_FACING_PROPS.has(node.left.name.text) && prose(node.right))

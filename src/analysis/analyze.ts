@@ -20,6 +20,7 @@ import {
 import { precheckSource, skipMessage, type SkipReason } from './bounds';
 import { acquireParser, deleteTree, discardRuntime, isLiveTree, isParserAbort, PARSE_BUDGET_RATIO, parseBudget, parseInSlices, type Parser, type SyntaxNode, type Tree } from './parser';
 import { endsWithColon, findAll, importAliases, indentOf, isJsSpace, named, nodeRange, splitLines, topLevelFunctions, withChildMemo, type FunctionInfo } from './pyast';
+import * as l10n from '../common/l10n';
 import type { Finding } from './types';
 
 export type { ScriptKind } from './checks';
@@ -74,10 +75,10 @@ function firstError(root: SyntaxNode): SyntaxNode | undefined {
 }
 
 /** IndentationError that tree-sitter tolerates: statements of one block (or the module) at different columns. */
-function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]): { node: SyntaxNode; message: string } | undefined {
+type IndentError = 'unexpected' | 'unindent';
+
+function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]): { node: SyntaxNode; kind: IndentError } | undefined {
   const ownLine = (n: SyntaxNode) => /^[ \t]*$/.test((lines[n.startPosition.row] ?? '').slice(0, n.startPosition.column));
-  const UNEXPECTED = 'unexpected indent (IndentationError)';
-  const UNINDENT = 'unindent does not match any outer indentation level (IndentationError)';
   for (const st of top) {
     const col = st.startPosition.column;
     if (col === 0 || !ownLine(st)) continue;
@@ -85,7 +86,7 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
     let above = st.startPosition.row - 1;
     while (above >= 0 && /^\s*(#.*)?$/.test(lines[above]!)) above--;
     const aboveIndent = above >= 0 ? indentOf(lines[above]!).length : 0;
-    return { node: st, message: col < aboveIndent ? UNINDENT : UNEXPECTED };
+    return { node: st, kind: col < aboveIndent ? 'unindent' : 'unexpected' };
   }
   // Lines whose indentation is suspicious on its own (deeper without a preceding ':', or a dedent to a
   // level never used): continuation lines and string contents land here too, so each is checked on the tree.
@@ -114,14 +115,25 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
     while (node && node.parent && node.parent.type !== 'block' && node.parent.type !== 'module') node = node.parent;
     if (!node?.parent || node.startPosition.row !== row || node.startPosition.column !== w || node.type === 'comment') continue;
     if (node.parent.type === 'module') {
-      if (w !== 0) return { node, message: dedent ? UNINDENT : UNEXPECTED };
+      if (w !== 0) return { node, kind: dedent ? 'unindent' : 'unexpected' };
       continue;
     }
     const first = named(node.parent).filter(ownLine)[0];
     const col = first?.startPosition.column ?? w;
-    if (col !== w) return { node, message: w > col ? UNEXPECTED : UNINDENT };
+    if (col !== w) return { node, kind: w > col ? 'unexpected' : 'unindent' };
   }
   return undefined;
+}
+
+/** Python's words for the error (as Python prints them), then what it does to a deployment: one sentence per case. */
+function syntaxErrorMessage(err: SyntaxNode | undefined, indent: IndentError | undefined): string {
+  if (err?.isMissing)
+    return l10n.t('missing "{0}": the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.', err.type);
+  if (err)
+    return l10n.t('invalid syntax: the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.');
+  if (indent === 'unindent')
+    return l10n.t('unindent does not match any outer indentation level (IndentationError): the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.');
+  return l10n.t('unexpected indent (IndentationError): the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.');
 }
 
 /** Import statements at module level (also inside top-level if/try/with) and inside init()/run(). */
@@ -200,7 +212,7 @@ const CANCELLED: ScriptAnalysis = { findings: [], hasInit: false, hasRun: false,
  * (parser.ts), and a parser runtime that aborts (out of memory) is replaced and the file tried once more.
  */
 export async function inspectScoringScript(text: string, options: AnalyzeOptions = {}): Promise<ScriptAnalysis> {
-  const label = options.fileName ?? 'The entry script';
+  const label = options.fileName ?? l10n.t('The entry script');
   const reason = precheckSource(text);
   if (reason) {
     deleteTree(options.oldTree);
@@ -273,10 +285,7 @@ async function parseAndCheck(text: string, options: AnalyzeOptions, oldTree: Tre
       const err = firstError(root);
       const indent = err ? undefined : indentationError(root, lines, top);
       if (err || indent) {
-        const what = err ? (err.isMissing ? `missing "${err.type}"` : 'invalid syntax') : indent!.message;
-        findings.push(
-          makeFinding('syntax-error', `${what}: the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Fix the syntax error.`, nodeRange(err ?? indent!.node)),
-        );
+        findings.push(makeFinding('syntax-error', syntaxErrorMessage(err, indent?.kind), nodeRange(err ?? indent!.node)));
       }
       // Each rule is isolated: a surprise in one (a half-typed construct) must not hide the others.
       const checks = [
@@ -317,7 +326,7 @@ async function parseAndCheck(text: string, options: AnalyzeOptions, oldTree: Tre
 
 /** The finding of a file too large to read at all (the CLI checks the size before reading). */
 export function tooLargeToRead(bytes: number, fileName?: string): Finding[] {
-  return skipped('', { kind: 'size', bytes }, fileName ?? 'The entry script').findings;
+  return skipped('', { kind: 'size', bytes }, fileName ?? l10n.t('The entry script')).findings;
 }
 
 export async function analyzeScoringScript(text: string, options: AnalyzeOptions = {}): Promise<Finding[]> {

@@ -3,6 +3,7 @@
 // These checks run before parsing, in one linear pass over the text; a file that fails one gets a single
 // finding that says why it was not analysed instead of diagnostics (see analyze.ts). The parser has its own
 // time and memory bounds on top (parser.ts), for whatever gets past these.
+import * as l10n from '../common/l10n';
 
 /** Characters (UTF-16 code units) the analysis parses at most. Entry scripts are a few KB; 1 Mi is a 20,000-line module. */
 export const MAX_SOURCE_CHARS = 1024 * 1024;
@@ -29,10 +30,17 @@ export type SkipReason =
   /** What CPython's tokenizer refuses too: syntax errors, reported without parsing. */
   | { kind: 'nesting'; line: number; character: number }
   | { kind: 'indent'; line: number; character: number }
-  | { kind: 'not-python'; line: number; character: number; badLines: number; codeLines: number; what: string }
+  | { kind: 'not-python'; line: number; character: number; badLines: number; codeLines: number; what: BadToken }
   /** Found while parsing (parser.ts): over the time budget, or the parser's memory limit reached twice. */
   | { kind: 'parse-time'; ratio: number }
   | { kind: 'parser-memory' };
+
+/**
+ * The first thing Python's tokenizer would reject: a character (its code unit), an unterminated string, a backslash
+ * that does not end the line, or an unmatched closing bracket. Data, not text: the scan meets it on every bad line
+ * and only the message (skipMessage) puts it into words, once.
+ */
+export type BadToken = { char: number } | { unmatched: string } | 'unterminated-string' | 'stray-backslash';
 
 /** Why the text must not be parsed, or undefined when it may be. Linear in the text's length. */
 export function precheckSource(text: string): SkipReason | undefined {
@@ -59,9 +67,13 @@ function codeCharOk(text: string, i: number, c: number): boolean {
   return isIdStart.test(String.fromCodePoint(cp));
 }
 
-function describe(c: number): string {
-  if (c < 32 || c === 127) return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (c === 0xfffd) return 'undecodable bytes (U+FFFD)';
+function describe(what: BadToken): string {
+  if (what === 'unterminated-string') return l10n.t('an unterminated string');
+  if (what === 'stray-backslash') return l10n.t("'\\' not at the end of a line");
+  if ('unmatched' in what) return l10n.t("an unmatched '{0}'", what.unmatched);
+  const c = what.char;
+  if (c < 32 || c === 127) return l10n.t('control character {0}', `U+${c.toString(16).toUpperCase().padStart(4, '0')}`);
+  if (c === 0xfffd) return l10n.t('undecodable bytes (U+FFFD)');
   return `'${String.fromCharCode(c)}'`;
 }
 
@@ -78,13 +90,13 @@ function scanSource(text: string): SkipReason | undefined {
   let badLines = 0;
   let lineIsCode = false;
   let lineIsBad = false;
-  let first: { line: number; character: number; what: string } | undefined;
+  let first: { line: number; character: number; what: BadToken } | undefined;
   let depth = 0;
   let quote = 0; // inside a string: its quote character
   let triple = false;
   let logicalStart = true; // the next token starts a statement (its indentation counts)
   const indents: number[] = [];
-  const bad = (i: number, what: string) => {
+  const bad = (i: number, what: BadToken) => {
     lineIsBad = true;
     first ??= { line, character: i - lineStart, what };
   };
@@ -121,7 +133,7 @@ function scanSource(text: string): SkipReason | undefined {
         quote = 0;
       } else if (c === 10) {
         if (!triple) {
-          bad(i, 'an unterminated string');
+          bad(i, 'unterminated-string');
           quote = 0;
         }
         endLine(i);
@@ -161,7 +173,7 @@ function scanSource(text: string): SkipReason | undefined {
       case 92: // a backslash outside a string only continues the line
         if (text.charCodeAt(i + 1) === 10) endLine(++i);
         else if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) endLine((i += 2));
-        else bad(i, "'\\' not at the end of a line");
+        else bad(i, 'stray-backslash');
         continue;
       case 40:
       case 91:
@@ -171,11 +183,11 @@ function scanSource(text: string): SkipReason | undefined {
       case 41:
       case 93:
       case 125:
-        if (depth === 0) bad(i, `an unmatched '${String.fromCharCode(c)}'`);
+        if (depth === 0) bad(i, { unmatched: String.fromCharCode(c) });
         else depth--;
         continue;
       default:
-        if (!codeCharOk(text, i, c)) bad(i, describe(c));
+        if (!codeCharOk(text, i, c)) bad(i, { char: c });
         if (c >= 0xd800 && c <= 0xdbff) i++; // the rest of a surrogate pair
     }
   }
@@ -187,28 +199,29 @@ function scanSource(text: string): SkipReason | undefined {
 }
 
 const MiB = 1024 * 1024;
-const CRASH = 'the inference server imports this file at start-up, so the container would crash before serving a request.';
 
 /** The message of the one finding a skipped file gets: why, and what to do. */
 export function skipMessage(reason: SkipReason, label: string): string {
   switch (reason.kind) {
     case 'size': {
-      const amount = reason.bytes !== undefined ? `${(reason.bytes / MiB).toFixed(1)} MiB` : `${reason.chars!.toLocaleString('en-US')} characters`;
-      return `${label} is ${amount} long, more than the ${MAX_SOURCE_CHARS.toLocaleString('en-US')} characters (1 MiB) the analysis reads: not analysed. An entry script is usually a few KB; keep data and generated code in separate files that init() loads.`;
+      const limit = MAX_SOURCE_CHARS.toLocaleString('en-US');
+      return reason.bytes !== undefined
+        ? l10n.t('{0} is {1} MiB long, more than the {2} characters (1 MiB) the analysis reads: not analysed. An entry script is usually a few KB; keep data and generated code in separate files that init() loads.', label, (reason.bytes / MiB).toFixed(1), limit)
+        : l10n.t('{0} is {1} characters long, more than the {2} characters (1 MiB) the analysis reads: not analysed. An entry script is usually a few KB; keep data and generated code in separate files that init() loads.', label, reason.chars!.toLocaleString('en-US'), limit);
     }
     case 'line':
-      return `Line ${reason.line + 1} of ${label} is ${reason.chars.toLocaleString('en-US')} characters long (minified or generated code; the analysis reads lines of up to ${MAX_LINE_CHARS.toLocaleString('en-US')}): not analysed.`;
+      return l10n.t('Line {0} of {1} is {2} characters long (minified or generated code; the analysis reads lines of up to {3}): not analysed.', reason.line + 1, label, reason.chars.toLocaleString('en-US'), MAX_LINE_CHARS.toLocaleString('en-US'));
     case 'nul':
-      return `source code cannot contain null bytes (SyntaxError): ${CRASH} The file holds binary data or was saved in UTF-16; save it as UTF-8 text.`;
+      return l10n.t('source code cannot contain null bytes (SyntaxError): the inference server imports this file at start-up, so the container would crash before serving a request. The file holds binary data or was saved in UTF-16; save it as UTF-8 text.');
     case 'nesting':
-      return `too many nested parentheses (SyntaxError; Python allows ${MAX_NESTING} levels of brackets): ${CRASH}`;
+      return l10n.t('too many nested parentheses (SyntaxError; Python allows {0} levels of brackets): the inference server imports this file at start-up, so the container would crash before serving a request.', MAX_NESTING);
     case 'indent':
-      return `too many levels of indentation (IndentationError; Python stops at ${MAX_INDENT_LEVELS}): ${CRASH}`;
+      return l10n.t('too many levels of indentation (IndentationError; Python stops at {0}): the inference server imports this file at start-up, so the container would crash before serving a request.', MAX_INDENT_LEVELS);
     case 'not-python':
-      return `${label} does not look like Python source: ${reason.badLines} of its ${reason.codeLines} code lines have characters Python's tokenizer rejects (first: ${reason.what} on line ${reason.line + 1}). Not analysed.`;
+      return l10n.t("{0} does not look like Python source: {1} of its {2} code lines have characters Python's tokenizer rejects (first: {3} on line {4}). Not analysed.", label, reason.badLines, reason.codeLines, describe(reason.what), reason.line + 1);
     case 'parse-time':
-      return `${label} does not look like Python source: parsing it took more than ${reason.ratio} times as long as ordinary Python of the same length, so it was stopped. Not analysed.`;
+      return l10n.t('{0} does not look like Python source: parsing it took more than {1} times as long as ordinary Python of the same length, so it was stopped. Not analysed.', label, reason.ratio);
     case 'parser-memory':
-      return `${label} needs more memory to parse than the analysis allows: not analysed.`;
+      return l10n.t('{0} needs more memory to parse than the analysis allows: not analysed.', label);
   }
 }

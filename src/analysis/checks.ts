@@ -19,6 +19,7 @@ import {
   walk,
   type FunctionInfo,
 } from './pyast';
+import * as l10n from '../common/l10n';
 import { KNOWN_MODULES, undefinedNames } from './names';
 import { RULES, type RuleId } from './rules';
 import type { Finding, Fix, Range, Severity, TextEdit } from './types';
@@ -104,8 +105,8 @@ export function checkEntryFunctions(s: Script, out: Finding[]): void {
       `${unit}global model\n${unit}model_dir = os.getenv("AZUREML_MODEL_DIR", "")\n` +
       `${unit}model = None  # TODO: load the model from model_dir\n`;
     out.push(
-      makeFinding('missing-init', `${s.label} has no top-level init() function. The Azure ML inference server calls init() once at start-up to load the model; without it the server refuses the script and the deployment fails. Add def init(): that loads the model into a global.`, top, {
-        fixes: [{ title: 'Add an init() skeleton', preferred: true, edits: [...ensureImport(s, 'os'), { range: endPos, newText: skeleton }] }],
+      makeFinding('missing-init', l10n.t('{0} has no top-level init() function. The Azure ML inference server calls init() once at start-up to load the model; without it the server refuses the script and the deployment fails. Add def init(): that loads the model into a global.', s.label), top, {
+        fixes: [{ title: l10n.t('Add an init() skeleton'), preferred: true, edits: [...ensureImport(s, 'os'), { range: endPos, newText: skeleton }] }],
       }),
     );
   }
@@ -118,8 +119,8 @@ export function checkEntryFunctions(s: Script, out: Finding[]): void {
           `${unit}except Exception:\n${unit}${unit}logging.exception("run() failed")\n${unit}${unit}return {"error": "Internal server error; see the deployment logs."}\n`;
     const imports = s.kind === 'batch' ? [] : [...ensureImport(s, 'json'), ...ensureImport(s, 'logging')];
     out.push(
-      makeFinding('missing-run', `${s.label} has no top-level run() function. The inference server calls run(data) for every POST /score; without it the server refuses the script and the deployment fails. Add def run(raw_data): that returns a JSON-serialisable result.`, top, {
-        fixes: [{ title: 'Add a run() skeleton', preferred: true, edits: [...mergeInserts(imports), { range: endPos, newText: skeleton }] }],
+      makeFinding('missing-run', l10n.t('{0} has no top-level run() function. The inference server calls run(data) for every POST /score; without it the server refuses the script and the deployment fails. Add def run(raw_data): that returns a JSON-serialisable result.', s.label), top, {
+        fixes: [{ title: l10n.t('Add a run() skeleton'), preferred: true, edits: [...mergeInserts(imports), { range: endPos, newText: skeleton }] }],
       }),
     );
   }
@@ -150,22 +151,28 @@ export function checkRunSignature(s: Script, out: Finding[]): void {
   const rawhttp = decos.includes('rawhttp');
   const schemas = run.decorators.filter((d) => decoratorName(d) === 'input_schema');
   if (run.params.length === 0) {
-    const what = s.kind === 'batch' ? 'the batch runner calls run(mini_batch) for every mini-batch' : rawhttp ? 'the server calls run(request) with the AMLRequest' : 'the server calls run(data) with the request body';
+    const message =
+      s.kind === 'batch'
+        ? l10n.t('run() takes no parameter, but the batch runner calls run(mini_batch) for every mini-batch: every call fails with TypeError (HTTP 500/502 for online endpoints). Add the input parameter.')
+        : rawhttp
+          ? l10n.t('run() takes no parameter, but the server calls run(request) with the AMLRequest: every call fails with TypeError (HTTP 500/502 for online endpoints). Add the input parameter.')
+          : l10n.t('run() takes no parameter, but the server calls run(data) with the request body: every call fails with TypeError (HTTP 500/502 for online endpoints). Add the input parameter.');
+    const param = s.kind === 'batch' ? 'mini_batch' : rawhttp ? 'request' : 'raw_data';
     out.push(
-      makeFinding('run-signature', `run() takes no parameter, but ${what}: every call fails with TypeError (HTTP 500/502 for online endpoints). Add the input parameter.`, nodeRange(paramsNode), {
-        fixes: [{ title: `Add the ${s.kind === 'batch' ? 'mini_batch' : rawhttp ? 'request' : 'raw_data'} parameter`, preferred: true, edits: [{ range: nodeRange(paramsNode), newText: s.kind === 'batch' ? '(mini_batch)' : rawhttp ? '(request)' : '(raw_data)' }] }],
+      makeFinding('run-signature', message, nodeRange(paramsNode), {
+        fixes: [{ title: l10n.t('Add the {0} parameter', param), preferred: true, edits: [{ range: nodeRange(paramsNode), newText: `(${param})` }] }],
       }),
     );
     return;
   }
   if (normal.length === 0 && variadic.length > 0 && schemas.length === 0) {
     out.push(
-      makeFinding('run-signature', `run() only takes ${variadic.map((p) => (p.kind === 'args' ? '*' : '**') + p.name).join(', ')}: the inference server inspects run()'s named parameters (to pass the input and, when declared, request_headers), and inference_schema and the generated OpenAPI/Swagger document need a named input, so the input is never validated and the schema is empty. Declare the input parameter explicitly, e.g. def run(raw_data).`, nodeRange(paramsNode), { severity: 'warning' }),
+      makeFinding('run-signature', l10n.t("run() only takes {0}: the inference server inspects run()'s named parameters (to pass the input and, when declared, request_headers), and inference_schema and the generated OpenAPI/Swagger document need a named input, so the input is never validated and the schema is empty. Declare the input parameter explicitly, e.g. def run(raw_data).", variadic.map((p) => (p.kind === 'args' ? '*' : '**') + p.name).join(', ')), nodeRange(paramsNode), { severity: 'warning' }),
     );
   }
   if (rawhttp && schemas.length > 0) {
     out.push(
-      makeFinding('run-signature', `run() is decorated with both @rawhttp and @input_schema. @rawhttp hands run() the raw AMLRequest while @input_schema expects a JSON body to parse into a named parameter: the decorators conflict and every request fails. Keep one: @rawhttp for raw/binary payloads, or the inference_schema decorators for JSON.`, nameRange),
+      makeFinding('run-signature', l10n.t('run() is decorated with both @rawhttp and @input_schema. @rawhttp hands run() the raw AMLRequest while @input_schema expects a JSON body to parse into a named parameter: the decorators conflict and every request fails. Keep one: @rawhttp for raw/binary payloads, or the inference_schema decorators for JSON.'), nameRange),
     );
   }
   if (variadic.every((p) => p.kind !== 'kwargs')) {
@@ -177,8 +184,8 @@ export function checkRunSignature(s: Script, out: Finding[]): void {
       const param = stringValue(first);
       if (param === undefined || names.has(param)) continue;
       out.push(
-        makeFinding('run-signature', `@input_schema names the parameter "${param}", but run() has no parameter of that name (${run.params.map((p) => p.name).join(', ')}): inference_schema calls run(${param}=...) and every request fails with TypeError (HTTP 500). Rename the parameter or the schema name so they match.`, nodeRange(first), {
-          fixes: normal[0] ? [{ title: `Rename run()'s parameter ${normal[0].name} to ${param}`, edits: renameInFunction(s, run, normal[0].name, param) }] : undefined,
+        makeFinding('run-signature', l10n.t('@input_schema names the parameter "{0}", but run() has no parameter of that name ({1}): inference_schema calls run({0}=...) and every request fails with TypeError (HTTP 500). Rename the parameter or the schema name so they match.', param, run.params.map((p) => p.name).join(', ')), nodeRange(first), {
+          fixes: normal[0] ? [{ title: l10n.t("Rename run()'s parameter {0} to {1}", normal[0].name, param), edits: renameInFunction(s, run, normal[0].name, param) }] : undefined,
         }),
       );
     }
@@ -326,17 +333,22 @@ export function checkRunUnguarded(s: Script, out: Finding[]): void {
   const st = firstUnguarded(s, run.body);
   if (!st) return;
   const guarded = findAll(run.body, 'try_statement').some(hasExcept);
-  const part = guarded ? 'only part of run() is inside try/except; this statement is not' : 'run() has no try/except';
-  const stmtText = (s.lines[st.startPosition.row] ?? '').trim();
+  const stmtText = clip((s.lines[st.startPosition.row] ?? '').trim());
   if (s.kind === 'batch') {
+    const message = guarded
+      ? l10n.t('only part of run() is inside try/except; this statement is not: when "{0}" raises, the whole mini-batch fails; the batch job retries it and then stops once error_threshold is exceeded. Catch errors per item and log them, or let failures count deliberately.', stmtText)
+      : l10n.t('run() has no try/except: when "{0}" raises, the whole mini-batch fails; the batch job retries it and then stops once error_threshold is exceeded. Catch errors per item and log them, or let failures count deliberately.', stmtText);
     out.push(
-      makeFinding('run-unguarded', `${part}: when "${clip(stmtText)}" raises, the whole mini-batch fails; the batch job retries it and then stops once error_threshold is exceeded. Catch errors per item and log them, or let failures count deliberately.`, firstLineRange(st, s.lines), { severity: 'information' }),
+      makeFinding('run-unguarded', message, firstLineRange(st, s.lines), { severity: 'information' }),
     );
     return;
   }
+  const message = guarded
+    ? l10n.t("only part of run() is inside try/except; this statement is not: when \"{0}\" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.", stmtText)
+    : l10n.t("run() has no try/except: when \"{0}\" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.", stmtText);
   out.push(
-    makeFinding('run-unguarded', `${part}: when "${clip(stmtText)}" raises (bad input, model error), the inference server answers HTTP 502 Bad Gateway in production and the caller learns nothing. Wrap run()'s body in try/except that logs the exception and returns a clear error.`, firstLineRange(st, s.lines), {
-      fixes: [{ title: "Wrap run()'s body in try/except (log + generic error)", preferred: true, edits: wrapRunBody(s, run) }],
+    makeFinding('run-unguarded', message, firstLineRange(st, s.lines), {
+      fixes: [{ title: l10n.t("Wrap run()'s body in try/except (log + generic error)"), preferred: true, edits: wrapRunBody(s, run) }],
     }),
   );
 }
@@ -477,9 +489,9 @@ export function checkErrorLeak(s: Script, out: Finding[]): void {
     }
     edits.push({ range: nodeRange(value), newText: '"Internal server error; see the deployment logs."' });
     out.push(
-      makeFinding('error-leak', `run() sends exception text (${clip(value.text)}) back to the client. Fine while debugging; in production it leaks internals (paths, model details, data) and the caller gets HTTP 200 with an error string instead of a failure. Log the exception and return a generic message.`, nodeRange(value), {
+      makeFinding('error-leak', l10n.t('run() sends exception text ({0}) back to the client. Fine while debugging; in production it leaks internals (paths, model details, data) and the caller gets HTTP 200 with an error string instead of a failure. Log the exception and return a generic message.', clip(value.text)), nodeRange(value), {
         severity: debugGuard ? 'information' : undefined,
-        fixes: [{ title: 'Log the exception and return a generic message', preferred: true, edits }],
+        fixes: [{ title: l10n.t('Log the exception and return a generic message'), preferred: true, edits }],
       }),
     );
   }
@@ -569,12 +581,12 @@ export function checkGlobalMissing(s: Script, out: Finding[]): void {
     const mod = (moduleLevel ??= moduleBindings(s));
     if (mod.imports.has(name) || mod.defs.has(name)) continue;
     if (node.parent?.type === 'function_definition' || node.parent?.type === 'class_definition') continue;
-    const consequence = mod.assigned.has(name)
-      ? `run() reads the module-level ${name}, which is still None (or its initial value): every request fails (AttributeError: 'NoneType' ... -> HTTP 502)`
-      : `run() reads a global ${name} that never exists: every request fails with NameError (HTTP 502)`;
+    const message = mod.assigned.has(name)
+      ? l10n.t('init() assigns {0} as a local variable (no "global {0}"), so run() reads the module-level {0}, which is still None (or its initial value): every request fails (AttributeError: \'NoneType\' ... -> HTTP 502). Declare global {0} at the top of init().', name)
+      : l10n.t('init() assigns {0} as a local variable (no "global {0}"), so run() reads a global {0} that never exists: every request fails with NameError (HTTP 502). Declare global {0} at the top of init().', name);
     out.push(
-      makeFinding('global-missing', `init() assigns ${name} as a local variable (no "global ${name}"), so ${consequence}. Declare global ${name} at the top of init().`, nodeRange(node), {
-        fixes: [{ title: `Add "global ${name}" to init()`, preferred: true, edits: addGlobal(s, init, name) }],
+      makeFinding('global-missing', message, nodeRange(node), {
+        fixes: [{ title: l10n.t('Add "global {0}" to init()', name), preferred: true, edits: addGlobal(s, init, name) }],
       }),
     );
   }
@@ -676,8 +688,7 @@ function helperLoad(s: Script, name: string, seen: Map<string, { call: SyntaxNod
 export function checkModelLoadInRun(s: Script, out: Finding[]): void {
   const run = s.fns.get('run');
   if (!run?.body) return;
-  const per = s.kind === 'batch' ? 'every mini-batch' : 'every request';
-  const effect = s.kind === 'batch' ? 'the job spends its time re-loading the model and can exceed run_invocation_timeout' : 'requests become slow and time out (HTTP 504, and 503 under load)';
+  const batch = s.kind === 'batch';
   const helpers = new Map<string, { call: SyntaxNode; loader: (typeof LOADERS)[number] } | undefined>();
   let rows: Map<string, number> | undefined;
   const definitionRows = () => (rows ??= topLevelDefinitionRows(s.lines));
@@ -686,10 +697,14 @@ export function checkModelLoadInRun(s: Script, out: Finding[]): void {
     const text = clip(callee(call)?.text ?? '');
     if (loader) {
       if (cachedLoad(call, run.body)) continue; // ancestors only here: every call's would be quadratic in the nesting
-      const what = loader.fetch ? `fetches the registered model or its files (${loader.what})` : 'loads the model';
-      out.push(
-        makeFinding('model-load-in-run', `${text}() ${what} on ${per} inside run(): ${effect}. Load the model once in init() into a global and only use it in run().`, nodeRange(call)),
-      );
+      const message = batch
+        ? loader.fetch
+          ? l10n.t('{0}() fetches the registered model or its files ({1}) on every mini-batch inside run(): the job spends its time re-loading the model and can exceed run_invocation_timeout. Load the model once in init() into a global and only use it in run().', text, loader.what)
+          : l10n.t('{0}() loads the model on every mini-batch inside run(): the job spends its time re-loading the model and can exceed run_invocation_timeout. Load the model once in init() into a global and only use it in run().', text)
+        : loader.fetch
+          ? l10n.t('{0}() fetches the registered model or its files ({1}) on every request inside run(): requests become slow and time out (HTTP 504, and 503 under load). Load the model once in init() into a global and only use it in run().', text, loader.what)
+          : l10n.t('{0}() loads the model on every request inside run(): requests become slow and time out (HTTP 504, and 503 under load). Load the model once in init() into a global and only use it in run().', text);
+      out.push(makeFinding('model-load-in-run', message, nodeRange(call)));
       continue;
     }
     // One level down: run() calling a helper of this module that loads the model each time.
@@ -697,10 +712,16 @@ export function checkModelLoadInRun(s: Script, out: Finding[]): void {
     if (fn?.type !== 'identifier' || s.fns.has(fn.text)) continue;
     const inner = helperLoad(s, fn.text, helpers, definitionRows);
     if (!inner || cachedLoad(call, run.body)) continue;
-    const where = `${clip(callee(inner.call)?.text ?? inner.loader.what)}() on line ${inner.call.startPosition.row + 1}`;
-    out.push(
-      makeFinding('model-load-in-run', `${fn.text}() ${inner.loader.fetch ? 'fetches the registered model' : 'loads the model'} (${where}) and run() calls it on ${per}: ${effect}. Load the model once in init() into a global and only use it in run().`, nodeRange(call)),
-    );
+    const loads = clip(callee(inner.call)?.text ?? inner.loader.what);
+    const line = inner.call.startPosition.row + 1;
+    const message = batch
+      ? inner.loader.fetch
+        ? l10n.t('{0}() fetches the registered model ({1}() on line {2}) and run() calls it on every mini-batch: the job spends its time re-loading the model and can exceed run_invocation_timeout. Load the model once in init() into a global and only use it in run().', fn.text, loads, line)
+        : l10n.t('{0}() loads the model ({1}() on line {2}) and run() calls it on every mini-batch: the job spends its time re-loading the model and can exceed run_invocation_timeout. Load the model once in init() into a global and only use it in run().', fn.text, loads, line)
+      : inner.loader.fetch
+        ? l10n.t('{0}() fetches the registered model ({1}() on line {2}) and run() calls it on every request: requests become slow and time out (HTTP 504, and 503 under load). Load the model once in init() into a global and only use it in run().', fn.text, loads, line)
+        : l10n.t('{0}() loads the model ({1}() on line {2}) and run() calls it on every request: requests become slow and time out (HTTP 504, and 503 under load). Load the model once in init() into a global and only use it in run().', fn.text, loads, line);
+    out.push(makeFinding('model-load-in-run', message, nodeRange(call)));
   }
 }
 
@@ -709,24 +730,34 @@ export function checkModelLoadInRun(s: Script, out: Finding[]): void {
 
 export function checkUndefinedNames(s: Script, out: Finding[]): void {
   for (const u of undefinedNames(s)) {
-    const what = u.mainOnly
-      ? `${u.name} is only defined under if __name__ == "__main__":, which does not run when the inference server imports the script`
-      : `${u.name} is not defined, imported or built in anywhere in this file`;
-    const when = u.atImport
-      ? `the server imports the script and evaluates ${u.fn}()'s decorators and defaults at start-up, so the container crashes with NameError before it is ready (CrashLoopBackOff / ResourceNotReady)`
-      : u.fn === 'init'
-        ? 'init() raises NameError when the container starts, so the deployment never becomes ready (CrashLoopBackOff / ResourceNotReady)'
-        : `run() raises NameError whenever it gets here, so those requests fail (HTTP 502, or whatever your except clause returns)`;
     // The obvious fix: a well-known module (or its usual alias) used as one, `np.array(...)`, and not imported.
     const module = Object.prototype.hasOwnProperty.call(KNOWN_MODULES, u.name) ? KNOWN_MODULES[u.name]! : undefined;
     const asModule = u.node.parent?.type === 'attribute' && u.node.parent.childForFieldName('object')?.id === u.node.id;
     const fix = module && asModule && !u.mainOnly ? ensureImport(s, module, u.name) : [];
+    const statement = fix[0]?.newText.trim();
+    const advice = statement ? l10n.t('Import it ({0}).', statement) : u.mainOnly ? l10n.t('Define it at module level or in init() (with global {0}).', u.name) : l10n.t('Import or define it, or fix the spelling.');
     out.push(
-      makeFinding('undefined-name', `${what}: ${when}. ${fix.length ? `Import it (${fix[0]!.newText.trim()}).` : u.mainOnly ? `Define it at module level or in init() (with global ${u.name}).` : 'Import or define it, or fix the spelling.'}`, nodeRange(u.node), {
-        fixes: fix.length ? [{ title: `Add "${fix[0]!.newText.trim()}"`, preferred: true, edits: fix }] : undefined,
+      makeFinding('undefined-name', undefinedNameMessage(u, advice), nodeRange(u.node), {
+        fixes: statement ? [{ title: l10n.t('Add "{0}"', statement), preferred: true, edits: fix }] : undefined,
       }),
     );
   }
+}
+
+/** What goes wrong, when, and `advice` (a sentence): one whole message per case, so translators see whole sentences. */
+function undefinedNameMessage(u: { name: string; fn: string; mainOnly?: boolean; atImport?: boolean }, advice: string): string {
+  if (u.mainOnly) {
+    if (u.atImport)
+      return l10n.t('{0} is only defined under if __name__ == "__main__":, which does not run when the inference server imports the script: the server imports the script and evaluates {1}()\'s decorators and defaults at start-up, so the container crashes with NameError before it is ready (CrashLoopBackOff / ResourceNotReady). {2}', u.name, u.fn, advice);
+    if (u.fn === 'init')
+      return l10n.t('{0} is only defined under if __name__ == "__main__":, which does not run when the inference server imports the script: init() raises NameError when the container starts, so the deployment never becomes ready (CrashLoopBackOff / ResourceNotReady). {1}', u.name, advice);
+    return l10n.t('{0} is only defined under if __name__ == "__main__":, which does not run when the inference server imports the script: run() raises NameError whenever it gets here, so those requests fail (HTTP 502, or whatever your except clause returns). {1}', u.name, advice);
+  }
+  if (u.atImport)
+    return l10n.t('{0} is not defined, imported or built in anywhere in this file: the server imports the script and evaluates {1}()\'s decorators and defaults at start-up, so the container crashes with NameError before it is ready (CrashLoopBackOff / ResourceNotReady). {2}', u.name, u.fn, advice);
+  if (u.fn === 'init')
+    return l10n.t('{0} is not defined, imported or built in anywhere in this file: init() raises NameError when the container starts, so the deployment never becomes ready (CrashLoopBackOff / ResourceNotReady). {1}', u.name, advice);
+  return l10n.t('{0} is not defined, imported or built in anywhere in this file: run() raises NameError whenever it gets here, so those requests fail (HTTP 502, or whatever your except clause returns). {1}', u.name, advice);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -737,7 +768,7 @@ export function checkGetModelPath(s: Script, out: Finding[]): void {
   for (const call of s.root.descendantsOfType('call')) {
     if (!call || lastName(callee(call)) !== 'get_model_path') continue;
     out.push(
-      makeFinding('get-model-path', `Model.get_model_path() needs azureml-core in the image and resolves the registered model by name and version from the v1 azureml-models folder: on managed online endpoints, Kubernetes and local Docker it raises (ModuleNotFoundError, or "Model not found in cache or in root") and init() fails, so the container never gets ready. Build the path from the AZUREML_MODEL_DIR environment variable instead: os.path.join(os.getenv("AZUREML_MODEL_DIR"), "<model file>").`, nodeRange(call)),
+      makeFinding('get-model-path', l10n.t('Model.get_model_path() needs azureml-core in the image and resolves the registered model by name and version from the v1 azureml-models folder: on managed online endpoints, Kubernetes and local Docker it raises (ModuleNotFoundError, or "Model not found in cache or in root") and init() fails, so the container never gets ready. Build the path from the AZUREML_MODEL_DIR environment variable instead: os.path.join(os.getenv("AZUREML_MODEL_DIR"), "<model file>").'), nodeRange(call)),
     );
   }
 }
@@ -814,8 +845,10 @@ export function checkNonSerializableReturn(s: Script, out: Finding[]): void {
       const conv = k === 'dataframe' ? '.to_dict(orient="records")' : '.tolist()';
       const wrap = c.type === 'binary_operator' || c.type === 'await';
       out.push(
-        makeFinding('non-serializable-return', `run() returns ${clip(c.text)}, a ${k === 'dataframe' ? 'pandas DataFrame/Series' : 'numpy array'}: the server cannot JSON-encode it ("Object of type ${k === 'dataframe' ? 'DataFrame' : 'ndarray'} is not JSON serializable") and the request fails with HTTP 500/502. Convert it with ${conv}.`, nodeRange(c), {
-          fixes: [{ title: `Add ${conv}`, preferred: true, edits: wrap ? [{ range: nodeRange(c), newText: `(${c.text})${conv}` }] : [{ range: at(c.endPosition.row, c.endPosition.column), newText: conv }] }],
+        makeFinding('non-serializable-return', k === 'dataframe'
+          ? l10n.t('run() returns {0}, a pandas DataFrame/Series: the server cannot JSON-encode it ("Object of type DataFrame is not JSON serializable") and the request fails with HTTP 500/502. Convert it with {1}.', clip(c.text), conv)
+          : l10n.t('run() returns {0}, a numpy array: the server cannot JSON-encode it ("Object of type ndarray is not JSON serializable") and the request fails with HTTP 500/502. Convert it with {1}.', clip(c.text), conv), nodeRange(c), {
+          fixes: [{ title: l10n.t('Add {0}', conv), preferred: true, edits: wrap ? [{ range: nodeRange(c), newText: `(${c.text})${conv}` }] : [{ range: at(c.endPosition.row, c.endPosition.column), newText: conv }] }],
         }),
       );
     }
@@ -835,12 +868,16 @@ export function checkDebugpy(s: Script, out: Finding[]): void {
     const blocks = /wait_for_(client|attach)|breakpoint/.test(q);
     const guarded = ancestors(call).some((a) => (a.type === 'if_statement' || a.type === 'elif_clause') && /environ|getenv|debug/i.test(a.childForFieldName('condition')?.text ?? ''));
     const msg = blocks
-      ? `${q}() blocks until a debugger attaches: a production container hangs here (init() never finishes -> the deployment times out, or every request hangs -> HTTP 504). Remove the debugpy lines before deploying.`
-      : `${q}() opens a debug port in the container: harmless only while debugging locally; in production it exposes a remote-code port and slows start-up. Remove the debugpy lines before deploying.`;
+      ? guarded
+        ? l10n.t('{0}() blocks until a debugger attaches: a production container hangs here (init() never finishes -> the deployment times out, or every request hangs -> HTTP 504). Remove the debugpy lines before deploying. (It is behind a condition; make sure that is off in production.)', q)
+        : l10n.t('{0}() blocks until a debugger attaches: a production container hangs here (init() never finishes -> the deployment times out, or every request hangs -> HTTP 504). Remove the debugpy lines before deploying.', q)
+      : guarded
+        ? l10n.t('{0}() opens a debug port in the container: harmless only while debugging locally; in production it exposes a remote-code port and slows start-up. Remove the debugpy lines before deploying. (It is behind a condition; make sure that is off in production.)', q)
+        : l10n.t('{0}() opens a debug port in the container: harmless only while debugging locally; in production it exposes a remote-code port and slows start-up. Remove the debugpy lines before deploying.', q);
     out.push(
-      makeFinding('debugpy-left-in', guarded ? `${msg} (It is behind a condition; make sure that is off in production.)` : msg, nodeRange(call), {
+      makeFinding('debugpy-left-in', msg, nodeRange(call), {
         severity: guarded ? 'information' : blocks ? 'error' : 'warning',
-        fixes: removal.length ? [{ title: 'Remove the debugpy lines', preferred: true, edits: removal }] : undefined,
+        fixes: removal.length ? [{ title: l10n.t('Remove the debugpy lines'), preferred: true, edits: removal }] : undefined,
       }),
     );
   }
@@ -890,8 +927,8 @@ export function checkSklearnJoblib(s: Script, out: Finding[]): void {
     const alias = imp.childrenForFieldName('name')[0];
     const asName = alias?.type === 'aliased_import' ? ` as ${alias.childForFieldName('alias')?.text}` : '';
     out.push(
-      makeFinding('sklearn-externals-joblib', `sklearn.externals.joblib was removed in scikit-learn 0.23: in any current image this import raises ModuleNotFoundError when the server loads the script, so the container crashes at start-up (CrashLoopBackOff / ResourceNotReady). Import joblib directly (and add joblib to the environment).`, nodeRange(imp), {
-        fixes: simple ? [{ title: 'Use "import joblib"', preferred: true, edits: [{ range: nodeRange(imp), newText: `import joblib${asName}` }] }] : undefined,
+      makeFinding('sklearn-externals-joblib', l10n.t('sklearn.externals.joblib was removed in scikit-learn 0.23: in any current image this import raises ModuleNotFoundError when the server loads the script, so the container crashes at start-up (CrashLoopBackOff / ResourceNotReady). Import joblib directly (and add joblib to the environment).'), nodeRange(imp), {
+        fixes: simple ? [{ title: l10n.t('Use "import joblib"'), preferred: true, edits: [{ range: nodeRange(imp), newText: `import joblib${asName}` }] }] : undefined,
       }),
     );
   }
@@ -902,7 +939,7 @@ export function checkHardcodedModelPath(s: Script, out: Finding[]): void {
   for (const str of s.root.descendantsOfType('string_content')) {
     if (!str || !/(^|[/\\])azureml-models[/\\]|\/var\/azureml-app\/azureml-models/.test(str.text)) continue;
     out.push(
-      makeFinding('hardcoded-model-path', `Hard-coded model location "${clip(str.text)}": the azureml-models/<name>/<version> layout only exists in v1 deployments and changes with every model version, so the file is not found after the next registration (init() fails). Use os.path.join(os.getenv("AZUREML_MODEL_DIR"), "<model file>").`, nodeRange(str)),
+      makeFinding('hardcoded-model-path', l10n.t('Hard-coded model location "{0}": the azureml-models/<name>/<version> layout only exists in v1 deployments and changes with every model version, so the file is not found after the next registration (init() fails). Use os.path.join(os.getenv("AZUREML_MODEL_DIR"), "<model file>").', clip(str.text)), nodeRange(str)),
     );
   }
 }
@@ -916,6 +953,6 @@ export function checkBatchReturn(s: Script, out: Finding[]): void {
   const returnsValue = findAll(run.body, 'return_statement').some((r) => r.namedChildCount > 0 && r.namedChild(0)?.text !== 'None');
   if (returnsValue || findAll(run.body, 'yield').length) return;
   out.push(
-    makeFinding('batch-run-return', `Batch run() returns nothing: the batch runner counts each mini-batch's results from the returned list or DataFrame, so every mini-batch counts as failed (and append_row output stays empty). Return one result per input item.`, nodeRange(run.def.childForFieldName('name') ?? run.def)),
+    makeFinding('batch-run-return', l10n.t("Batch run() returns nothing: the batch runner counts each mini-batch's results from the returned list or DataFrame, so every mini-batch counts as failed (and append_row output stays empty). Return one result per input item."), nodeRange(run.def.childForFieldName('name') ?? run.def)),
   );
 }

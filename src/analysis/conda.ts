@@ -1,5 +1,6 @@
 // Checks for conda environment files used by deployments (conda.yml / environment.yml): pure, YAML text in.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type YAMLSeq } from 'yaml';
+import * as l10n from '../common/l10n';
 import { MAX_SOURCE_CHARS } from './bounds';
 import { makeFinding } from './checks';
 import type { Finding, Range, TextEdit } from './types';
@@ -39,14 +40,14 @@ export function analyzeCondaEnv(text: string, options: { fileName?: string } = {
     const b = lc.linePos(r[1]);
     return { start: { line: a.line - 1, character: a.col - 1 }, end: { line: b.line - 1, character: b.col - 1 } };
   };
-  const label = options.fileName ?? 'This environment file';
+  const label = options.fileName ?? l10n.t('This environment file');
   if (!isCondaEnvDocument(doc)) {
     const looksConda = /^dependencies\s*:/m.test(text);
     if (doc.errors.length && looksConda) {
       const e = doc.errors[0]!;
       return {
         isCondaEnv: true,
-        findings: [makeFinding('conda-missing-inference-server', `${label} is not valid YAML (${e.code}: ${e.message.split('\n')[0]}): building the environment image fails before the deployment starts. Fix the YAML.`, toRange(e.pos as [number, number]), { severity: 'error' })],
+        findings: [makeFinding('conda-missing-inference-server', l10n.t('{0} is not valid YAML ({1}: {2}): building the environment image fails before the deployment starts. Fix the YAML.', label, e.code, e.message.split('\n')[0]!), toRange(e.pos as [number, number]), { severity: 'error' })],
       };
     }
     return { isCondaEnv: false, findings: [] };
@@ -69,13 +70,12 @@ export function analyzeCondaEnv(text: string, options: { fileName?: string } = {
       found ??= { name: 'azureml-inference-server-http', spec: item.value.trim(), node: item };
     }
   }
-  const advice = 'Add azureml-defaults>=1.0.45 (or azureml-inference-server-http) to the pip dependencies.';
   if (found) {
     const m = /^azureml-defaults\s*(==|<=|<|~=)\s*([\d.]+)/i.exec(found.spec);
     if (found.name === 'azureml-defaults' && m && (m[1] !== '<' ? versionLess(m[2]!, MIN_DEFAULTS) : !versionLess(MIN_DEFAULTS.join('.'), m[2]!.split('.').map(Number)))) {
       findings.push(
-        makeFinding('conda-missing-inference-server', `${label} pins ${found.spec}: versions before 1.0.45 do not include the current inference server, so the image builds but the container does not serve /score. Require azureml-defaults>=1.0.45.`, toRange(found.node.range as [number, number, number]), {
-          fixes: [{ title: 'Require azureml-defaults>=1.0.45', preferred: true, edits: [{ range: toRange(found.node.range as [number, number, number]), newText: 'azureml-defaults>=1.0.45' }] }],
+        makeFinding('conda-missing-inference-server', l10n.t('{0} pins {1}: versions before 1.0.45 do not include the current inference server, so the image builds but the container does not serve /score. Require azureml-defaults>=1.0.45.', label, found.spec), toRange(found.node.range as [number, number, number]), {
+          fixes: [{ title: l10n.t('Require {0}', 'azureml-defaults>=1.0.45'), preferred: true, edits: [{ range: toRange(found.node.range as [number, number, number]), newText: 'azureml-defaults>=1.0.45' }] }],
         }),
       );
     }
@@ -102,11 +102,11 @@ export function analyzeCondaEnv(text: string, options: { fileName?: string } = {
     return [];
   };
   const fixes = [
-    { title: 'Add azureml-defaults>=1.0.45 to the pip dependencies', preferred: true, edits: addEdits('azureml-defaults>=1.0.45') },
-    { title: 'Add azureml-inference-server-http to the pip dependencies', edits: addEdits('azureml-inference-server-http') },
+    { title: l10n.t('Add {0} to the pip dependencies', 'azureml-defaults>=1.0.45'), preferred: true, edits: addEdits('azureml-defaults>=1.0.45') },
+    { title: l10n.t('Add {0} to the pip dependencies', 'azureml-inference-server-http'), edits: addEdits('azureml-inference-server-http') },
   ].filter((f) => f.edits.length);
   findings.push(
-    makeFinding('conda-missing-inference-server', `${label} has no azureml-defaults or azureml-inference-server-http in its pip dependencies: the image builds, but the container has no inference server, so it exits or never answers /score (ResourceNotReady, or "azmlinfsrv: command not found" in the logs). ${advice}`, range, { fixes }),
+    makeFinding('conda-missing-inference-server', l10n.t('{0} has no azureml-defaults or azureml-inference-server-http in its pip dependencies: the image builds, but the container has no inference server, so it exits or never answers /score (ResourceNotReady, or "azmlinfsrv: command not found" in the logs). Add azureml-defaults>=1.0.45 (or azureml-inference-server-http) to the pip dependencies.', label), range, { fixes }),
   );
   return { isCondaEnv: true, findings };
 }

@@ -1,7 +1,8 @@
 // `aml-doctor lint`: JSON output shape is a stable contract:
 // [{ "file", "findings": [{ "rule", "severity", "message", "line", "column", "endLine", "endColumn" }] }], 1-based.
 // SARIF 2.1.0 for code-scanning uploads. Files: score*.py (and scripts named by deployment YAML /
-// InferenceConfig), conda environment YAML files.
+// InferenceConfig), conda environment YAML files. Messages, rule titles and the text output are in the language
+// main.ts chose (--lang, else the environment); rule ids, severities and JSON/SARIF keys never change.
 import { parseFormatArgs } from './args';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +11,8 @@ import { MAX_SOURCE_BYTES } from '../analysis/bounds';
 import { analyzeCondaEnv } from '../analysis/conda';
 import { resolveReference, yamlReferences } from '../analysis/references';
 import { RULES } from '../analysis/rules';
-import type { Finding } from '../analysis/types';
+import type { Finding, Severity } from '../analysis/types';
+import * as l10n from '../common/l10n';
 
 export interface FileReport {
   file: string;
@@ -61,6 +63,31 @@ export function toReport(file: string, findings: Finding[]): FileReport {
 
 const SARIF_LEVEL: Record<string, string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
+/** SARIF's run.language: the messages' language as an RFC 5646 tag (zh-tw -> zh-TW). */
+const sarifLanguage = (locale: string) => (locale === 'en' ? 'en-US' : locale.replace(/-([a-z]{2})$/, (_, region: string) => `-${region.toUpperCase()}`));
+
+/** A severity as the text output names it (the JSON and SARIF keep the ids). */
+function severityLabel(severity: string): string {
+  switch (severity as Severity) {
+    case 'error':
+      return l10n.t({ message: 'error', comment: ['severity of a finding in `aml-doctor lint` text output'] });
+    case 'warning':
+      return l10n.t({ message: 'warning', comment: ['severity of a finding in `aml-doctor lint` text output'] });
+    case 'information':
+      return l10n.t({ message: 'information', comment: ['severity of a finding in `aml-doctor lint` text output'] });
+    case 'hint':
+      return l10n.t({ message: 'hint', comment: ['severity of a finding in `aml-doctor lint` text output'] });
+    default:
+      return severity;
+  }
+}
+
+/** The text output's last line, a whole sentence per plural case. */
+function summary(findings: number, files: number): string {
+  if (findings === 1) return files === 1 ? l10n.t('1 finding in 1 file') : l10n.t('1 finding in {0} files', files);
+  return files === 1 ? l10n.t('{0} findings in 1 file', findings) : l10n.t('{0} findings in {1} files', findings, files);
+}
+
 export function toSarif(reports: FileReport[], cwd = process.cwd()): unknown {
   const used = new Set(reports.flatMap((r) => r.findings.map((f) => f.rule)));
   const rules = Object.values(RULES).filter((r) => used.has(r.id));
@@ -69,6 +96,7 @@ export function toSarif(reports: FileReport[], cwd = process.cwd()): unknown {
     version: '2.1.0',
     runs: [
       {
+        language: sarifLanguage(l10n.currentLocale()),
         tool: {
           driver: {
             name: 'aml-doctor',
@@ -135,7 +163,7 @@ export async function runLint(args: string[], stdout: NodeJS.WritableStream, std
     try {
       await collect(t, files);
     } catch (err) {
-      stderr.write(`aml-doctor lint: cannot read ${t}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      stderr.write(`aml-doctor lint: ${l10n.t('cannot read {0}: {1}', t, (err as NodeJS.ErrnoException).code ?? (err as Error).message)}\n`);
       return 2;
     }
   }
@@ -149,12 +177,12 @@ export async function runLint(args: string[], stdout: NodeJS.WritableStream, std
       const { size } = await fs.stat(file);
       if (size > MAX_SOURCE_BYTES) {
         if (!YAML.test(file)) reports.push(toReport(file, tooLargeToRead(size, path.basename(file))));
-        else stderr.write(`aml-doctor lint: ${file} is ${size} bytes, too large for a conda environment; skipped\n`);
+        else stderr.write(`aml-doctor lint: ${l10n.t('{0} is {1} bytes, too large for a conda environment; skipped', file, size)}\n`);
         continue;
       }
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
-      stderr.write(`aml-doctor lint: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      stderr.write(`aml-doctor lint: ${l10n.t('cannot read {0}: {1}', file, (err as NodeJS.ErrnoException).code ?? (err as Error).message)}\n`);
       return 2;
     }
     if (YAML.test(file)) {
@@ -162,7 +190,7 @@ export async function runLint(args: string[], stdout: NodeJS.WritableStream, std
       // YAML files that are not conda environments (deployment specs, CI files) are only followed, not reported.
       if (conda.isCondaEnv) reports.push(toReport(file, conda.findings));
       else if (explicit.has(path.normalize(file)) && !yamlReferences(text).scripts.length) {
-        stderr.write(`aml-doctor lint: ${file} is neither a conda environment (no dependencies: list) nor a deployment file naming a scoring_script; skipped\n`);
+        stderr.write(`aml-doctor lint: ${l10n.t('{0} is neither a conda environment (no dependencies: list) nor a deployment file naming a scoring_script; skipped', file)}\n`);
       }
       continue;
     }
@@ -177,10 +205,10 @@ export async function runLint(args: string[], stdout: NodeJS.WritableStream, std
     for (const r of reports) {
       for (const f of r.findings) {
         n++;
-        stdout.write(`${r.file}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${f.message}\n`);
+        stdout.write(`${r.file}:${f.line}:${f.column}: ${severityLabel(f.severity)} [${f.rule}] ${f.message}\n`);
       }
     }
-    stdout.write(`${n} finding${n === 1 ? '' : 's'} in ${reports.length} file${reports.length === 1 ? '' : 's'}\n`);
+    stdout.write(`${summary(n, reports.length)}\n`);
   }
   return reports.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
 }

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { runLint } from '../../../src/cli/lint';
+import * as l10n from '../../../src/common/l10n';
 
 async function lint(args: string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
   const out = new PassThrough();
@@ -100,5 +102,61 @@ describe('aml-doctor lint (unit)', () => {
     ]);
     assert.match(reports[1]!.findings[0]!.message, /score_huge\.py is 3072\.0 MiB long/);
     assert.ok(grew < 100, `RSS grew by ${grew.toFixed(0)} MB`);
+  });
+
+  describe('in Traditional Chinese (zh-tw)', () => {
+    before(() => assert.equal(l10n.useLocale('zh-tw').locale, 'zh-tw'));
+    after(() => l10n.useLocale('en'));
+
+    it('text: messages, severities and the summary in Chinese; rule ids and positions as they are', async () => {
+      const r = await lint(['app'], dir);
+      assert.equal(r.code, 1, r.err);
+      const lines = r.out.trimEnd().split('\n');
+      const conda = lines.find((l) => l.includes('[conda-missing-inference-server]'));
+      assert.match(conda ?? '', /^app\/env\/requirements\.yaml:\d+:\d+: 錯誤 \[conda-missing-inference-server\] requirements\.yaml 釘選了 azureml-defaults==1\.0\.10：/);
+      assert.match(lines.find((l) => l.includes('[error-leak]')) ?? '', /: 警告 \[error-leak\] run\(\) 將例外狀況文字 \(str\(e\)\) 傳回給用戶端。/);
+      assert.equal(lines.at(-1), `2 個檔案中有 ${lines.length - 1} 個發現項目`);
+      assert.equal((await lint(['score_ok.py'], dir)).out, '1 個檔案中有 0 個發現項目\n');
+    });
+
+    it('JSON keeps its keys, rule ids and severities; only the message is translated', async () => {
+      const reports = JSON.parse((await lint(['app', '--format', 'json'], dir)).out) as { findings: Record<string, unknown>[] }[];
+      const findings = reports.flatMap((x) => x.findings);
+      assert.ok(findings.length >= 2);
+      for (const f of findings) {
+        assert.deepEqual(Object.keys(f).sort(), ['column', 'endColumn', 'endLine', 'line', 'message', 'rule', 'severity']);
+        assert.ok(['error', 'warning', 'information', 'hint'].includes(String(f.severity)));
+        assert.match(String(f.message), /\p{Script=Han}/u);
+      }
+    });
+
+    it('SARIF: the run says its language; rule titles and messages in Chinese, ids and levels as they are', async () => {
+      const run = JSON.parse((await lint(['app', '--format=sarif'], dir)).out).runs[0];
+      assert.equal(run.language, 'zh-TW');
+      const conda = run.tool.driver.rules.find((x: { id: string }) => x.id === 'conda-missing-inference-server');
+      assert.equal(conda.shortDescription.text, '環境缺少推斷伺服器');
+      assert.ok(run.results.every((x: { message: { text: string } }) => /\p{Script=Han}/u.test(x.message.text)));
+      assert.ok(run.results.some((x: { ruleId: string; level: string }) => x.ruleId === 'conda-missing-inference-server' && x.level === 'error'));
+    });
+
+    it('errors on stderr in Chinese, the command name as it is', async () => {
+      const missing = await lint(['nope/'], dir);
+      assert.equal(missing.code, 2);
+      assert.match(missing.err, /^aml-doctor lint: 無法讀取 nope\/：ENOENT/);
+    });
+
+    it('the aml-doctor command picks zh-tw from LANG; English without it', () => {
+      const repo = path.resolve(__dirname, '..', '..', '..');
+      const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'lint', path.join(dir, 'score_ok.py')], { cwd: repo, env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', ...env }, encoding: 'utf8', timeout: 60_000 });
+      const zh = run({ LANG: 'zh_TW.UTF-8' });
+      assert.equal(zh.status, 0, zh.stderr);
+      assert.equal(zh.stdout, '1 個檔案中有 0 個發現項目\n');
+      const en = run({ LANG: 'C.UTF-8' });
+      assert.equal(en.stdout, '0 findings in 1 file\n');
+    });
+  });
+
+  it('SARIF in English says so (en-US)', async () => {
+    assert.equal(JSON.parse((await lint(['app', '--format=sarif'], dir)).out).runs[0].language, 'en-US');
   });
 });

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(REPO, 'dist', 'cli.js');
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO });
+// English unless a test asks for another language: the machine's locale must not choose the messages.
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO, env: { ...process.env, LC_ALL: 'C' } });
 
 describe('aml-doctor lint (bundled CLI)', () => {
   it('finds missing-run in the examples draft and exits 1, in the stable JSON shape', () => {
@@ -39,5 +40,12 @@ describe('aml-doctor lint (bundled CLI)', () => {
     const r = cli('lint', 'examples', '--format', 'xml');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--format/);
+  });
+  it('--lang zh-tw: the finding, its severity and the summary in Traditional Chinese; rule id and position as they are', () => {
+    const r = cli('--lang', 'zh-tw', 'lint', 'examples/drafts/score_draft.py');
+    assert.equal(r.status, 1, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines.find((l) => l.includes('[missing-run]')) ?? '', /^examples\/drafts\/score_draft\.py:1:1: 錯誤 \[missing-run\] score_draft\.py 沒有最上層的 run\(\) 函式。/);
+    assert.match(lines.at(-1)!, /^1 個檔案中有 \d+ 個發現項目$/);
   });
 });

@@ -106,6 +106,24 @@ describe('translations: the checks catch each mistake (fixtures)', () => {
     assert.match(errors.join('\n'), /x\.ts:8: untranslated message: 'Docker is not running here'/);
   });
 
+  it('extraction: in a translated area, a finding message passed to makeFinding as raw text is an error', () => {
+    const file = source(
+      'src/analysis/x.ts',
+      [
+        "import * as l10n from '../common/l10n';",
+        "makeFinding('missing-run', `${label} has no run() function`, range);",
+        "makeFinding('missing-init', 'The script has no init() function', range);",
+        "makeFinding('missing-init', l10n.t('{0} has no init() function', label), range);",
+        "makeFinding('syntax-error', message, range);",
+      ].join('\n'),
+    );
+    const { messages, errors } = s.extractMessages(dir, [file], ['src/analysis/']);
+    assert.deepEqual([...messages.keys()], ['{0} has no init() function']);
+    assert.equal(errors.length, 2, errors.join('\n'));
+    assert.match(errors[0]!, /x\.ts:2: untranslated message: `\$\{label\} has no run\(\) function`/);
+    assert.match(errors[1]!, /x\.ts:3: untranslated message: 'The script has no init\(\) function'/);
+  });
+
   it('bundles: a missing key, a key nothing uses, different placeholders, English left as is, a term the glossary avoids', () => {
     const english = { 'Restart {0}': 'Restart {0}', 'Stop the container': 'Stop the container', 'Show the logs': 'Show the logs', 'Read the log': 'Read the log', Docker: 'Docker' };
     const problems = s.checkTranslation(
