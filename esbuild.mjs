@@ -10,9 +10,11 @@ const production = !process.argv.includes('--dev');
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
-// The Python grammar and the tree-sitter runtime are WebAssembly files loaded at run time.
+// The Python grammar and the tree-sitter runtime are WebAssembly files loaded at run time. The runtime's
+// JavaScript is a file of its own too (not bundled): after an abort it is loaded afresh (src/analysis/parser.ts).
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');
+copyFileSync(require.resolve('web-tree-sitter'), 'dist/web-tree-sitter.cjs');
 
 const common = {
   bundle: true,

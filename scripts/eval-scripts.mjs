@@ -4,7 +4,9 @@
 // them yourself into DIR, one file per row, named like the tsv's `file` column. Rows without a text are
 // listed as skipped. Label -> rule: has_init=n -> missing-init, has_run=n -> missing-run, run_has_try in
 // (n, partial) -> run-unguarded (only where a run() exists), returns_exception_text_to_client=y -> error-leak,
-// uses_get_model_path=y -> get-model-path, loads_model_in_run=y -> model-load-in-run.
+// uses_get_model_path=y -> get-model-path, loads_model_in_run=y -> model-load-in-run. Rules without a label
+// (undefined-name) are listed finding by finding, with the line, for a person to judge.
+// The corpus is looked for in shared/corpus next to the checkout or next to any folder above it (worktrees).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -17,7 +19,13 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const tsv = arg('--tsv', path.resolve(repo, '..', 'shared', 'corpus', 'scripts-public.tsv'));
+const defaultTsv = () => {
+  for (let dir = repo; ; dir = path.dirname(dir)) {
+    const candidate = path.join(path.dirname(dir), 'shared', 'corpus', 'scripts-public.tsv');
+    if (existsSync(candidate) || path.dirname(dir) === dir) return candidate;
+  }
+};
+const tsv = arg('--tsv', defaultTsv());
 const textsDir = arg('--texts', undefined);
 if (!existsSync(tsv)) {
   console.error(`eval:scripts: no corpus at ${tsv} (pass --tsv FILE)`);
@@ -48,12 +56,16 @@ try {
   const { copyFileSync } = await import('node:fs');
   copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(tmp, 'tree-sitter.wasm'));
   copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), path.join(tmp, 'tree-sitter-python.wasm'));
+  copyFileSync(require.resolve('web-tree-sitter'), path.join(tmp, 'web-tree-sitter.cjs'));
   const { analyzeScoringScript } = require(out);
 
   const [header, ...lines] = readFileSync(tsv, 'utf8').split('\n').filter((l) => l.trim());
   const cols = header.split('\t');
   const rows = lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
   const stats = Object.fromEntries(Object.keys(LABELS).map((k) => [k, { tp: 0, fp: 0, fn: 0, tn: 0, misses: [], false: [] }]));
+  /** Rules with no label in the corpus: every finding is printed for review. */
+  const UNLABELLED = ['undefined-name'];
+  const unlabelled = [];
   let read = 0;
   const skipped = [];
   for (const row of rows) {
@@ -63,7 +75,11 @@ try {
       continue;
     }
     read++;
-    const rules = new Set((await analyzeScoringScript(readFileSync(file, 'utf8'), { fileName: row.file })).map((f) => f.rule));
+    const text = readFileSync(file, 'utf8');
+    const findings = await analyzeScoringScript(text, { fileName: row.file });
+    const rules = new Set(findings.map((f) => f.rule));
+    const lines = text.split('\n');
+    for (const f of findings) if (UNLABELLED.includes(f.rule)) unlabelled.push(`${f.rule} ${row.file}:${f.range.start.line + 1}  ${lines[f.range.start.line].trim().slice(0, 100)}\n    -> ${f.message.slice(0, 160)}`);
     for (const [rule, expect] of Object.entries(LABELS)) {
       const want = expect(row);
       const got = rules.has(rule);
@@ -86,6 +102,8 @@ try {
     if (s.false.length) console.log(`\n${rule} false positives: ${s.false.join(', ')}`);
     if (s.misses.length) console.log(`${rule} misses: ${s.misses.join(', ')}`);
   }
+  console.log(`\nUnlabelled rules (${UNLABELLED.join(', ')}): ${unlabelled.length} finding${unlabelled.length === 1 ? '' : 's'}; judge each by reading the script:`);
+  for (const u of unlabelled) console.log(`  ${u}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

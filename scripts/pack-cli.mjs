@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Packs the `aml-doctor` CLI as its own npm package, build/aml-doctor-<version>.tgz, for CI machines: no VS Code,
 // no devDependencies. dist/cli.js is one bundle with its dependencies inside, so the package has no dependencies
-// at all: the bundle, the two WebAssembly files the parser loads from next to it, and the translations
-// (l10n/bundle.l10n.<locale>.json, read for --lang or the environment's locale). cli/ holds the package's
+// at all: the bundle, the parser runtime (web-tree-sitter.cjs), the two WebAssembly files it loads from next to
+// it, and the translations (l10n/bundle.l10n.<locale>.json, read for --lang or the environment's locale). cli/ holds the package's
 // manifest and README; its version is the extension's. `node scripts/pack-cli.mjs [--no-build]` (npm run pack:cli);
 // the last line printed is the tarball's path.
 import { execFileSync } from 'node:child_process';

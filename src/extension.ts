@@ -14,6 +14,7 @@ import { registerAzureFeatures } from './views/registerAzure';
 import { registerDockerFeatures } from './views/registerDocker';
 import { registerDoctorFeatures } from './views/registerDoctor';
 import { registerLogFeatures } from './views/registerLogs';
+import { RuntimeDiagnostics } from './views/runtimeDiagnostics';
 
 let client: LanguageClient | undefined;
 
@@ -26,7 +27,9 @@ export function activate(context: vscode.ExtensionContext): void {
     const tree = new DeploymentsTreeProvider();
     const view = vscode.window.createTreeView('amlDoctor.views.deployments', { treeDataProvider: tree, showCollapseAll: true });
     context.subscriptions.push(tree, view, registerCommand(log, 'amlDoctor.log.show', () => log.show()));
-    const services: ExtensionServices = { context, log, tree, view };
+    const runtime = new RuntimeDiagnostics(log);
+    context.subscriptions.push(runtime);
+    const services: ExtensionServices = { context, log, tree, view, runtime };
     registerDockerFeatures(services);
     registerAzureFeatures(services);
     registerLogFeatures(services);

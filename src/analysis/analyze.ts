@@ -12,12 +12,13 @@ import {
   checkRunSignature,
   checkRunUnguarded,
   checkSklearnJoblib,
+  checkUndefinedNames,
   makeFinding,
   type Script,
   type ScriptKind,
 } from './checks';
-import { getPythonParser, type SyntaxNode } from './parser';
-import type { Parser, Tree } from 'web-tree-sitter';
+import { precheckSource, skipMessage, type SkipReason } from './bounds';
+import { acquireParser, deleteTree, discardRuntime, isLiveTree, isParserAbort, PARSE_BUDGET_RATIO, parseBudget, parseInSlices, type Parser, type SyntaxNode, type Tree } from './parser';
 import { endsWithColon, findAll, importAliases, indentOf, isJsSpace, named, nodeRange, splitLines, topLevelFunctions, withChildMemo, type FunctionInfo } from './pyast';
 import type { Finding } from './types';
 
@@ -37,6 +38,11 @@ export interface AnalyzeOptions {
   oldTree?: Tree;
   /** Return the new tree in the result instead of deleting it; the caller owns it then. */
   keepTree?: boolean;
+  /**
+   * Checked while a long parse pauses (see parseInSlices): true stops the analysis, which then resolves with
+   * `cancelled` (the language server: a newer version of the document arrived, or it was closed).
+   */
+  isCancelled?: () => boolean;
 }
 
 export interface ScriptAnalysis {
@@ -47,6 +53,10 @@ export interface ScriptAnalysis {
   kind: ScriptKind;
   /** Only with keepTree: the syntax tree of `text`, for the next incremental parse. */
   tree?: Tree;
+  /** isCancelled() said stop: no findings were computed. */
+  cancelled?: boolean;
+  /** The text was not parsed (too large, a line too long, not Python, or the parser's bounds): `findings` says why. */
+  skipped?: boolean;
 }
 
 function firstError(root: SyntaxNode): SyntaxNode | undefined {
@@ -134,12 +144,14 @@ const ENTRY_DEF = /^(?:async[ \t]+)?def[ \t]+(init|run)[ \t]*\(/;
  * other rules still see the functions.
  */
 function recoverFunctions(parser: Parser, lines: string[], fns: Map<string, FunctionInfo>, trees: Tree[]): void {
-  for (let row = 0; row < lines.length; row++) {
+  const tried = new Set<string>(); // one re-parse per name: a file of 10,000 broken `def run(` lines stays linear
+  for (let row = 0; row < lines.length && tried.size < 2; row++) {
     const m = ENTRY_DEF.exec(lines[row]!);
     if (!m) continue;
     const name = m[1]!;
     const known = fns.get(name);
-    if (known && !known.def.hasError) continue;
+    if ((known && !known.def.hasError) || tried.has(name)) continue;
+    tried.add(name);
     let start = row;
     while (start > 0 && /^@/.test(lines[start - 1]!)) start--;
     let end = row + 1;
@@ -162,22 +174,79 @@ export function detectKind(text: string, fns: Map<string, FunctionInfo>): Script
   return 'online';
 }
 
-/** Full analysis with the facts the language server needs to decide whether a file is an entry script. */
+/** Top-level `def init(` / `def run(` lines, for a text that is not parsed (the language server's recognition by content). */
+function entryDefsByText(text: string): { hasInit: boolean; hasRun: boolean } {
+  return { hasInit: /^(?:async[ \t]+)?def[ \t]+init[ \t]*\(/m.test(text), hasRun: /^(?:async[ \t]+)?def[ \t]+run[ \t]*\(/m.test(text) };
+}
+
+/** The single finding of a file that is not analysed, and what the rest of the result says about it. */
+function skipped(text: string, reason: SkipReason, label: string): ScriptAnalysis {
+  const line = 'line' in reason ? reason.line : 0;
+  const character = 'character' in reason ? reason.character : 0;
+  // What CPython's tokenizer itself refuses (NUL bytes, nesting limits) is a syntax error, not only a file left unanalysed.
+  const finding = reason.kind === 'nul' || reason.kind === 'nesting' || reason.kind === 'indent'
+    ? makeFinding('syntax-error', skipMessage(reason, label), { start: { line, character }, end: { line, character: character + 1 } })
+    : makeFinding('analysis-skipped', skipMessage(reason, label), { start: { line, character }, end: { line, character } });
+  // Over the size limit not even scanned: such a file is an entry script by name or not at all.
+  const defs = reason.kind === 'size' ? { hasInit: false, hasRun: false } : entryDefsByText(text);
+  return { findings: [finding], ...defs, kind: 'online', skipped: true };
+}
+
+const CANCELLED: ScriptAnalysis = { findings: [], hasInit: false, hasRun: false, kind: 'online', cancelled: true };
+
+/**
+ * Full analysis with the facts the language server needs to decide whether a file is an entry script. Bounded:
+ * the text is checked before parsing (bounds.ts), the parse has a time budget and pauses for cancellation
+ * (parser.ts), and a parser runtime that aborts (out of memory) is replaced and the file tried once more.
+ */
 export async function inspectScoringScript(text: string, options: AnalyzeOptions = {}): Promise<ScriptAnalysis> {
-  let parser: Parser;
+  const label = options.fileName ?? 'The entry script';
+  const reason = precheckSource(text);
+  if (reason) {
+    deleteTree(options.oldTree);
+    return skipped(text, reason, label);
+  }
+  let oldTree = options.oldTree;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await parseAndCheck(text, options, oldTree && isLiveTree(oldTree) ? oldTree : undefined, label);
+    } catch (err) {
+      if (!isParserAbort(err)) throw err;
+      // The WebAssembly instance is unusable from here on (and its trees with it): load a new one, try again.
+      discardRuntime();
+      oldTree = undefined;
+      if (attempt > 0) return skipped(text, { kind: 'parser-memory' }, label);
+    }
+  }
+}
+
+async function parseAndCheck(text: string, options: AnalyzeOptions, oldTree: Tree | undefined, label: string): Promise<ScriptAnalysis> {
+  let lease;
   try {
-    parser = await getPythonParser();
+    lease = await acquireParser();
   } catch (err) {
-    options.oldTree?.delete();
+    deleteTree(oldTree);
     throw err;
   }
-  let tree: Tree | null;
+  const { parser } = lease;
+  let parsed: Tree | 'cancelled' | 'over-budget';
   try {
-    tree = parser.parse(text, options.oldTree);
+    parsed = await parseInSlices(parser, text, oldTree, { isCancelled: options.isCancelled, overBudget: parseBudget(text.length) });
+  } catch (err) {
+    lease.release();
+    throw err;
   } finally {
-    options.oldTree?.delete();
+    deleteTree(oldTree);
   }
-  if (!tree) return { findings: [], hasInit: false, hasRun: false, kind: 'online' };
+  if (parsed === 'cancelled') {
+    lease.release();
+    return CANCELLED;
+  }
+  if (parsed === 'over-budget') {
+    lease.release();
+    return skipped(text, { kind: 'parse-time', ratio: PARSE_BUDGET_RATIO }, label);
+  }
+  const tree = parsed;
   const extraTrees: Tree[] = [];
   let keep = false;
   try {
@@ -198,7 +267,7 @@ export async function inspectScoringScript(text: string, options: AnalyzeOptions
         top,
         aliases: importAliases(imports),
         kind: options.kind ?? detectKind(text, fns),
-        label: options.fileName ?? 'The entry script',
+        label,
       };
       const findings: Finding[] = [];
       const err = firstError(root);
@@ -223,11 +292,14 @@ export async function inspectScoringScript(text: string, options: AnalyzeOptions
         checkSklearnJoblib,
         checkHardcodedModelPath,
         checkBatchReturn,
+        checkUndefinedNames,
       ];
       for (const check of checks) {
         try {
           check(s, findings);
         } catch (err) {
+          // The runtime aborted: not a rule's surprise, the whole analysis starts again on a new runtime.
+          if (isParserAbort(err)) throw err;
           // A rule that cannot make sense of a broken tree reports nothing; the others still run.
           if (options.strict) throw err;
         }
@@ -237,9 +309,15 @@ export async function inspectScoringScript(text: string, options: AnalyzeOptions
       return { findings, hasInit: fns.has('init'), hasRun: fns.has('run'), kind: s.kind, tree: keep ? tree : undefined };
     });
   } finally {
-    if (!keep) tree.delete();
-    for (const t of extraTrees) t.delete();
+    if (!keep) deleteTree(tree);
+    for (const t of extraTrees) deleteTree(t);
+    lease.release();
   }
+}
+
+/** The finding of a file too large to read at all (the CLI checks the size before reading). */
+export function tooLargeToRead(bytes: number, fileName?: string): Finding[] {
+  return skipped('', { kind: 'size', bytes }, fileName ?? 'The entry script').findings;
 }
 
 export async function analyzeScoringScript(text: string, options: AnalyzeOptions = {}): Promise<Finding[]> {

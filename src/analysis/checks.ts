@@ -15,9 +15,11 @@ import {
   qualifiedName,
   statements,
   targetNames,
+  topLevelDefinitionRows,
   walk,
   type FunctionInfo,
 } from './pyast';
+import { KNOWN_MODULES, undefinedNames } from './names';
 import { RULES, type RuleId } from './rules';
 import type { Finding, Fix, Range, Severity, TextEdit } from './types';
 
@@ -58,8 +60,8 @@ function indentUnit(s: Script): string {
 }
 
 /** An edit that adds `import <module>` when the script lacks it (after a module docstring / __future__ imports). */
-function ensureImport(s: Script, module: string): TextEdit[] {
-  const already = [...s.aliases.entries()].some(([local, origin]) => local === module && origin === module);
+function ensureImport(s: Script, module: string, alias = module): TextEdit[] {
+  const already = [...s.aliases.entries()].some(([local, origin]) => local === alias && origin === module);
   if (already) return [];
   let row = 0;
   for (const st of s.top) {
@@ -74,7 +76,7 @@ function ensureImport(s: Script, module: string): TextEdit[] {
     if (st.type === 'import_statement' || st.type === 'import_from_statement') row = Math.max(row, st.startPosition.row);
     break;
   }
-  return [{ range: at(row, 0), newText: `import ${module}\n` }];
+  return [{ range: at(row, 0), newText: alias === module ? `import ${module}\n` : `import ${module} as ${alias}\n` }];
 }
 
 function blockIndent(s: Script, block: SyntaxNode): string {
@@ -518,13 +520,12 @@ function localBindings(body: SyntaxNode): Map<string, SyntaxNode> {
 /** Identifiers read in a function (including nested functions), excluding attribute names and keyword names. */
 function readNames(body: SyntaxNode): Set<string> {
   const out = new Set<string>();
-  walk(body, (n) => {
-    if (n.type !== 'identifier') return;
+  for (const n of findAll(body, 'identifier', true)) {
     const p = n.parent;
-    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return;
-    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return;
+    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) continue;
+    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) continue;
     out.add(n.text);
-  }, true);
+  }
   return out;
 }
 
@@ -594,12 +595,14 @@ function addGlobal(s: Script, init: FunctionInfo, name: string): TextEdit[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// model-load-in-run
+// model-load-in-run: a model loaded or fetched on every call
 
-const LOADERS: { test: (q: string, call: SyntaxNode) => boolean; what: string }[] = [
+/** Calls that load a model, a session or a tokenizer from disk, or fetch a registered model or hub files. */
+const LOADERS: { test: (q: string, call: SyntaxNode, s: Script) => boolean; what: string; fetch?: boolean }[] = [
   { what: 'joblib.load', test: (q) => /(^|\.)joblib\.load$/.test(q) },
   { what: 'pickle.load', test: (q) => /^(c?pickle|cloudpickle|dill|_pickle)\.load$/.test(q) },
   { what: 'torch.load', test: (q) => /^torch\.(jit\.)?load$/.test(q) },
+  { what: 'torch.hub.load', test: (q) => /^torch\.hub\.load$/.test(q), fetch: true },
   { what: 'load_model', test: (q) => /(^|\.)load_model$/.test(q) },
   { what: 'saved_model.load', test: (q) => /(^|\.)saved_model\.load(_v2)?$/.test(q) },
   { what: 'import_meta_graph', test: (q) => /(^|\.)import_meta_graph$/.test(q) },
@@ -609,22 +612,119 @@ const LOADERS: { test: (q: string, call: SyntaxNode) => boolean; what: string }[
   { what: 'transformers.pipeline', test: (q) => /^transformers\.pipeline$/.test(q) },
   { what: 'Booster(model_file=...)', test: (q, c) => /^(xgboost|lightgbm|xgb|lgb)\.Booster$/.test(q) && /model_file/.test(c.text) },
   { what: 'spacy.load', test: (q) => /^spacy\.load$/.test(q) },
+  // Fetching: the registered model or hub files downloaded (or looked up in the workspace) per call.
+  { what: 'Model.get_model_path', test: (q) => /(^|\.)Model\.get_model_path$/.test(q), fetch: true },
+  { what: 'Model.list', test: (q) => /(^|\.)Model\.list$/.test(q), fetch: true },
+  { what: 'Model(...).download', test: (q, c, s) => q.endsWith('.download') && isModelDownload(c, s), fetch: true },
+  { what: 'models.download', test: (q) => /\.models\.download$/.test(q), fetch: true },
+  { what: 'huggingface_hub download', test: (q) => /(^|\.)(hf_hub_download|snapshot_download)$/.test(q), fetch: true },
 ];
+
+/** `Model(ws, name).download(...)`, or `.download(...)` on a name assigned from `Model(...)`. */
+function isModelDownload(call: SyntaxNode, s: Script): boolean {
+  const fn = callee(call);
+  if (fn?.type !== 'attribute' || lastName(fn) !== 'download') return false;
+  const isModelCall = (n: SyntaxNode | null | undefined) => n?.type === 'call' && /(^|\.)Model$/.test(qualifiedName(callee(n), s.aliases));
+  const obj = fn.childForFieldName('object');
+  if (isModelCall(obj)) return true;
+  if (obj?.type !== 'identifier') return false;
+  const scope = ancestors(call).find((a) => a.type === 'function_definition') ?? s.root;
+  return findAll(scope, 'assignment').some((a) => a.childForFieldName('left')?.text === obj.text && isModelCall(a.childForFieldName('right')));
+}
+
+/** A lazy load-once cache: `if model is None:`, `if not model:`, `if key not in cache:` around the call. */
+function cachedLoad(call: SyntaxNode, within: SyntaxNode): boolean {
+  return ancestors(call, within).some((a) => a.type === 'if_statement' && /\bis None\b|^not\s+[\w.]+$|\bnot in\b/.test(a.childForFieldName('condition')?.text ?? ''));
+}
+
+function loaderOf(s: Script, call: SyntaxNode) {
+  const q = qualifiedName(callee(call), s.aliases);
+  return LOADERS.find((l) => l.test(q, call, s));
+}
+
+/** The top-level statement (a function definition, decorated or not) that defines `name`, found from its line. */
+function moduleFunction(s: Script, rows: Map<string, number>, name: string): SyntaxNode | undefined {
+  const row = rows.get(name);
+  if (row === undefined) return undefined;
+  let node: SyntaxNode | null = s.root.descendantForPosition({ row, column: 0 });
+  while (node?.parent && node.parent.type !== 'module') node = node.parent;
+  const def = node?.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+  return def?.type === 'function_definition' && def.childForFieldName('name')?.text === name ? node! : undefined;
+}
+
+/** The first uncached loader call in a module-level helper function (one level: what run() calls directly). */
+function helperLoad(s: Script, name: string, seen: Map<string, { call: SyntaxNode; loader: (typeof LOADERS)[number] } | undefined>, rows: () => Map<string, number>) {
+  if (seen.has(name)) return seen.get(name);
+  seen.set(name, undefined);
+  const def = moduleFunction(s, rows(), name);
+  if (!def) return undefined;
+  // A memoised helper (functools.lru_cache / cache) loads once.
+  if (def.type === 'decorated_definition' && named(def).some((d) => d.type === 'decorator' && /\b(lru_cache|cache|cached)\b/.test(d.text))) return undefined;
+  const fn = def.type === 'decorated_definition' ? def.childForFieldName('definition')! : def;
+  const body = fn.childForFieldName('body');
+  if (!body) return undefined;
+  for (const call of findAll(body, 'call')) {
+    const loader = loaderOf(s, call);
+    if (loader && !cachedLoad(call, body)) {
+      seen.set(name, { call, loader });
+      return seen.get(name);
+    }
+  }
+  return undefined;
+}
 
 export function checkModelLoadInRun(s: Script, out: Finding[]): void {
   const run = s.fns.get('run');
   if (!run?.body) return;
+  const per = s.kind === 'batch' ? 'every mini-batch' : 'every request';
+  const effect = s.kind === 'batch' ? 'the job spends its time re-loading the model and can exceed run_invocation_timeout' : 'requests become slow and time out (HTTP 504, and 503 under load)';
+  const helpers = new Map<string, { call: SyntaxNode; loader: (typeof LOADERS)[number] } | undefined>();
+  let rows: Map<string, number> | undefined;
+  const definitionRows = () => (rows ??= topLevelDefinitionRows(s.lines));
   for (const call of findAll(run.body, 'call')) {
-    const q = qualifiedName(callee(call), s.aliases);
-    const loader = LOADERS.find((l) => l.test(q, call));
-    if (!loader) continue;
-    // Lazy load-once caches (if model is None: model = load(...)) are fine.
-    const cached = ancestors(call, run.body).some((a) => a.type === 'if_statement' && /\bis None\b|^not\s+[\w.]+$|\bnot in\b/.test(a.childForFieldName('condition')?.text ?? ''));
-    if (cached) continue;
-    const per = s.kind === 'batch' ? 'every mini-batch' : 'every request';
-    const effect = s.kind === 'batch' ? 'the job spends its time re-loading the model and can exceed run_invocation_timeout' : 'requests become slow and time out (HTTP 504, and 503 under load)';
+    const loader = loaderOf(s, call);
+    const text = clip(callee(call)?.text ?? '');
+    if (loader) {
+      if (cachedLoad(call, run.body)) continue; // ancestors only here: every call's would be quadratic in the nesting
+      const what = loader.fetch ? `fetches the registered model or its files (${loader.what})` : 'loads the model';
+      out.push(
+        makeFinding('model-load-in-run', `${text}() ${what} on ${per} inside run(): ${effect}. Load the model once in init() into a global and only use it in run().`, nodeRange(call)),
+      );
+      continue;
+    }
+    // One level down: run() calling a helper of this module that loads the model each time.
+    const fn = callee(call);
+    if (fn?.type !== 'identifier' || s.fns.has(fn.text)) continue;
+    const inner = helperLoad(s, fn.text, helpers, definitionRows);
+    if (!inner || cachedLoad(call, run.body)) continue;
+    const where = `${clip(callee(inner.call)?.text ?? inner.loader.what)}() on line ${inner.call.startPosition.row + 1}`;
     out.push(
-      makeFinding('model-load-in-run', `${clip(callee(call)?.text ?? q)}() runs on ${per} inside run(): ${effect}. Load the model once in init() into a global and only use it in run().`, nodeRange(call)),
+      makeFinding('model-load-in-run', `${fn.text}() ${inner.loader.fetch ? 'fetches the registered model' : 'loads the model'} (${where}) and run() calls it on ${per}: ${effect}. Load the model once in init() into a global and only use it in run().`, nodeRange(call)),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// undefined-name
+
+export function checkUndefinedNames(s: Script, out: Finding[]): void {
+  for (const u of undefinedNames(s)) {
+    const what = u.mainOnly
+      ? `${u.name} is only defined under if __name__ == "__main__":, which does not run when the inference server imports the script`
+      : `${u.name} is not defined, imported or built in anywhere in this file`;
+    const when = u.atImport
+      ? `the server imports the script and evaluates ${u.fn}()'s decorators and defaults at start-up, so the container crashes with NameError before it is ready (CrashLoopBackOff / ResourceNotReady)`
+      : u.fn === 'init'
+        ? 'init() raises NameError when the container starts, so the deployment never becomes ready (CrashLoopBackOff / ResourceNotReady)'
+        : `run() raises NameError whenever it gets here, so those requests fail (HTTP 502, or whatever your except clause returns)`;
+    // The obvious fix: a well-known module (or its usual alias) used as one, `np.array(...)`, and not imported.
+    const module = Object.prototype.hasOwnProperty.call(KNOWN_MODULES, u.name) ? KNOWN_MODULES[u.name]! : undefined;
+    const asModule = u.node.parent?.type === 'attribute' && u.node.parent.childForFieldName('object')?.id === u.node.id;
+    const fix = module && asModule && !u.mainOnly ? ensureImport(s, module, u.name) : [];
+    out.push(
+      makeFinding('undefined-name', `${what}: ${when}. ${fix.length ? `Import it (${fix[0]!.newText.trim()}).` : u.mainOnly ? `Define it at module level or in init() (with global ${u.name}).` : 'Import or define it, or fix the spelling.'}`, nodeRange(u.node), {
+        fixes: fix.length ? [{ title: `Add "${fix[0]!.newText.trim()}"`, preferred: true, edits: fix }] : undefined,
+      }),
     );
   }
 }

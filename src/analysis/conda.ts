@@ -1,5 +1,6 @@
 // Checks for conda environment files used by deployments (conda.yml / environment.yml): pure, YAML text in.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type YAMLSeq } from 'yaml';
+import { MAX_SOURCE_CHARS } from './bounds';
 import { makeFinding } from './checks';
 import type { Finding, Range, TextEdit } from './types';
 
@@ -28,6 +29,7 @@ export function isCondaEnvDocument(doc: Document): boolean {
 }
 
 export function analyzeCondaEnv(text: string, options: { fileName?: string } = {}): CondaAnalysis {
+  if (text.length > MAX_SOURCE_CHARS) return { isCondaEnv: false, findings: [] }; // nobody's conda file; not parsed
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const lines = text.split(/\r?\n/);

@@ -12,7 +12,7 @@ export function nodeRange(node: SyntaxNode): Range {
 /** The range of a node cut to its first line (for multi-line statements: a readable squiggle). */
 export function firstLineRange(node: SyntaxNode, lines: string[]): Range {
   const row = node.startPosition.row;
-  const end = node.endPosition.row === row ? node.endPosition.column : (lines[row] ?? '').replace(/\s+$/, '').length;
+  const end = node.endPosition.row === row ? node.endPosition.column : (lines[row] ?? '').trimEnd().length; // not /\s+$/: quadratic on a long run of blanks
   return { start: { line: row, character: node.startPosition.column }, end: { line: row, character: Math.max(end, node.startPosition.column) } };
 }
 
@@ -21,12 +21,12 @@ export function firstLineRange(node: SyntaxNode, lines: string[]): Range {
  * init()/run() bodies several times, and every child read crosses into WebAssembly and allocates a node.
  * Keyed by node id, which is unique among the nodes of the trees alive during that analysis.
  */
-let memo: { all: Map<number, SyntaxNode[]>; code: Map<number, SyntaxNode[]> } | undefined;
+let memo: { all: Map<number, SyntaxNode[]>; code: Map<number, SyntaxNode[]>; subtree: Map<number, SyntaxNode[]>; subtreeWithScopes: Map<number, SyntaxNode[]> } | undefined;
 
 /** Runs `fn` with children memoised; only for synchronous work on trees that stay alive meanwhile. */
 export function withChildMemo<T>(fn: () => T): T {
   const outer = memo;
-  memo = { all: new Map(), code: new Map() };
+  memo = { all: new Map(), code: new Map(), subtree: new Map(), subtreeWithScopes: new Map() };
   try {
     return fn();
   } finally {
@@ -84,13 +84,26 @@ export function walk(node: SyntaxNode, visit: (n: SyntaxNode) => boolean | void,
   }
 }
 
+/** The node and its descendants in walk() order (pre-order, scopes as walk() treats them). */
+function subtree(node: SyntaxNode, enterScopes: boolean): SyntaxNode[] {
+  const cache = enterScopes ? memo?.subtreeWithScopes : memo?.subtree;
+  let list = cache?.get(node.id);
+  if (!list) {
+    const nodes: SyntaxNode[] = [];
+    walk(node, (n) => void nodes.push(n), enterScopes);
+    list = nodes;
+    cache?.set(node.id, list);
+  }
+  return list;
+}
+
+/**
+ * Every node of a type (or of a set of types) under `node`, in pre-order. Within an analysis the rules ask this of
+ * the same bodies again and again (calls, assignments, returns of run()): the subtree is listed once and filtered.
+ */
 export function findAll(node: SyntaxNode, type: string | Set<string>, enterScopes = false): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
   const match = typeof type === 'string' ? (t: string) => t === type : (t: string) => type.has(t);
-  walk(node, (n) => {
-    if (match(n.type)) out.push(n);
-  }, enterScopes);
-  return out;
+  return subtree(node, enterScopes).filter((n) => match(n.type));
 }
 
 export function ancestors(node: SyntaxNode, stop?: SyntaxNode): SyntaxNode[] {
@@ -229,6 +242,45 @@ export function isDocstring(stmt: SyntaxNode): boolean {
 /** Leading whitespace of a line. */
 export function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)![0];
+}
+
+/** One scan per analysis: the lines array is the analysis' own (both rules that need the rows share it). */
+const definitionRows = new WeakMap<string[], Map<string, number>>();
+
+const ID_CHAR = /[\p{ID_Continue}]/u;
+function isIdentifierChar(c: number, line: string, i: number): boolean {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+  return ID_CHAR.test(line[i]!);
+}
+
+/**
+ * Names of the module's top-level `def`/`async def`/`class` statements and their rows, from the lines (a
+ * top-level definition starts at column 0). Reading each definition's name from the tree crosses into
+ * WebAssembly twice per definition, about 1 ms per keystroke on a module with 600 functions. A `def` at
+ * column 0 inside a multi-line string is listed too: callers only use this to know a name is defined.
+ */
+export function topLevelDefinitionRows(lines: string[]): Map<string, number> {
+  let out = definitionRows.get(lines);
+  if (out) return out;
+  out = new Map<string, number>();
+  definitionRows.set(lines, out);
+  for (let row = 0; row < lines.length; row++) {
+    const line = lines[row]!;
+    const c = line.charCodeAt(0);
+    if (c !== 100 /* d */ && c !== 97 /* a */ && c !== 99 /* c */) continue;
+    let i = line.startsWith('async ') ? 6 : 0;
+    while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+    const kw = line.startsWith('def', i) ? 3 : line.startsWith('class', i) ? 5 : 0;
+    if (!kw || (kw === 5 && i > 0)) continue;
+    i += kw;
+    const start = i;
+    while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+    if (i === start) continue; // `define`, `classes`: not the keyword
+    const nameStart = i;
+    while (i < line.length && isIdentifierChar(line.charCodeAt(i), line, i)) i++;
+    if (i > nameStart && !out.has(line.slice(nameStart, i))) out.set(line.slice(nameStart, i), row);
+  }
+  return out;
 }
 
 /** text.split(/\r?\n/), without the regular expression (about a fifth of the allocation, several times faster). */

@@ -4,7 +4,8 @@
 // a deployment YAML uses. Pure: text in, relative paths out; resolveReference() makes them absolute.
 import * as path from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import { getPythonParser } from './parser';
+import { MAX_SOURCE_CHARS, precheckSource } from './bounds';
+import { acquireParser, deleteTree, discardRuntime, isParserAbort, parseBudget, parseInSlices, type Tree } from './parser';
 import { named } from './pyast';
 import { stringValue } from './checks';
 
@@ -24,11 +25,15 @@ const DIR_KEYS = new Set(['source_directory', 'code', 'sourceDirectory']);
 
 export async function pythonReferences(text: string): Promise<References> {
   const out: References = { scripts: [], condaFiles: [] };
+  if (text.length > MAX_SOURCE_CHARS) return out; // the analysis' own bounds (below: minified, not Python)
   if (!/entry_script|scoring_script|conda_file/.test(text)) return out; // cheap pre-check: most files name neither
-  const parser = await getPythonParser();
-  const tree = parser.parse(text);
-  if (!tree) return out;
+  if (precheckSource(text)) return out;
+  const lease = await acquireParser();
+  let tree: Tree | undefined;
   try {
+    const parsed = await parseInSlices(lease.parser, text, undefined, { overBudget: parseBudget(text.length) });
+    if (typeof parsed === 'string') return out; // over the time budget: not Python
+    tree = parsed;
     for (const args of tree.rootNode.descendantsOfType('argument_list')) {
       if (!args) continue;
       let script: string | undefined;
@@ -45,10 +50,15 @@ export async function pythonReferences(text: string): Promise<References> {
       }
       if (script) out.scripts.push({ script, codeDir });
     }
+    return out;
+  } catch (err) {
+    if (!isParserAbort(err)) throw err;
+    discardRuntime(); // the next parse loads a new runtime
+    return { scripts: [], condaFiles: [] };
   } finally {
-    tree.delete();
+    deleteTree(tree);
+    lease.release();
   }
-  return out;
 }
 
 /** Code cells of a Jupyter notebook as one Python text (magics and shell lines blanked). */
@@ -57,7 +67,8 @@ export function notebookPython(text: string): string {
     const nb = JSON.parse(text) as { cells?: { cell_type?: string; source?: string | string[] }[] };
     return (nb.cells ?? [])
       .filter((c) => c.cell_type === 'code')
-      .map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source ?? '').replace(/^\s*[%!].*$/gm, ''))
+      // [ \t]*, not \s*: \s crosses line breaks, and from every line start it would scan all the blank lines after it.
+      .map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source ?? '').replace(/^[ \t]*[%!].*$/gm, ''))
       .join('\n\n');
   } catch {
     return '';

@@ -15,7 +15,8 @@ export const RULES = {
   'run-unguarded': { id: 'run-unguarded', severity: 'warning', title: 'run() can raise outside try/except', docsUrl: `${GUIDE}#error-502-bad-gateway` },
   'error-leak': { id: 'error-leak', severity: 'warning', title: 'Exception text returned to the client', docsUrl: `${GUIDE_V1}#function-fails-runinput_data` },
   'global-missing': { id: 'global-missing', severity: 'error', title: 'init() assigns a local instead of the global run() reads', docsUrl: `${GUIDE}#error-resourcenotready` },
-  'model-load-in-run': { id: 'model-load-in-run', severity: 'warning', title: 'Model loaded on every request', docsUrl: `${GUIDE}#http-status-codes` },
+  'model-load-in-run': { id: 'model-load-in-run', severity: 'warning', title: 'Model loaded or fetched on every request', docsUrl: `${GUIDE}#http-status-codes` },
+  'undefined-name': { id: 'undefined-name', severity: 'error', title: 'Name in init()/run() that nothing defines (NameError)', docsUrl: `${GUIDE}#error-resourcenotready` },
   'get-model-path': { id: 'get-model-path', severity: 'warning', title: 'Model.get_model_path() in the container', docsUrl: `${GUIDE_V1}#function-fails-get_model_path` },
   'non-serializable-return': { id: 'non-serializable-return', severity: 'warning', title: 'run() returns a value JSON cannot encode', docsUrl: `${GUIDE_V1}#function-fails-runinput_data` },
   'debugpy-left-in': { id: 'debugpy-left-in', severity: 'warning', title: 'debugpy left in the script', docsUrl: `${INFERENCE_SERVER}` },
@@ -23,6 +24,7 @@ export const RULES = {
   'hardcoded-model-path': { id: 'hardcoded-model-path', severity: 'warning', title: 'Hard-coded azureml-models path', docsUrl: `${SCORING}#understand-the-scoring-script` },
   'conda-missing-inference-server': { id: 'conda-missing-inference-server', severity: 'error', title: 'Environment lacks the inference server', docsUrl: `${GUIDE}#error-resourcenotready` },
   'batch-run-return': { id: 'batch-run-return', severity: 'warning', title: 'Batch run() returns nothing', docsUrl: `${BATCH}` },
+  'analysis-skipped': { id: 'analysis-skipped', severity: 'information', title: 'File not analysed (too large, minified or not Python)', docsUrl: `${SCORING}#understand-the-scoring-script` },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;

@@ -10,9 +10,12 @@ import { lazyRequire } from '../common/lazyRequire';
 import { createStderrLogger } from '../common/logger';
 import { DockerodeClient } from '../docker/client';
 import type { AzureAccess } from '../doctor/azureStep';
-import { BaseImageStep, LocalContainerRunner } from '../doctor/capabilities';
+import { localCapabilities } from '../doctor/capabilities';
 import { runDoctor, type DoctorCapabilities } from '../doctor/engine';
+import type { EnvironmentOptions } from '../environment/builder';
+import type { EnvironmentLookup } from '../environment/types';
 import { DoctorInputError, readTarget } from '../doctor/project';
+import { workspaceEnvironmentLookup } from '../environment/azureEnvironment';
 import { exitCodeFor } from '../doctor/report';
 import { toMarkdown, toSarif, toText } from '../doctor/render';
 
@@ -23,7 +26,9 @@ export const DOCTOR_USAGE = `  doctor <deployment.yml|score.py|deploy.py> [optio
                                          2 on bad usage, 130 when interrupted.
       --format text|json|markdown|sarif  Output (json: docs/doctor-report.schema.json).
       --static                           Steps 1-3 only (no Docker), as in VS Code's Restricted Mode.
-      --image IMAGE                      Image to run (default: environment.image of the deployment).
+      --image IMAGE                      Base image of the environment instead of environment.image (its conda
+                                         file / requirements.txt are still built on it; a build context or an
+                                         azureml: environment is replaced by IMAGE as it is).
       --model PATH                       Model file or folder (default: model.path, or model/ next to score.py).
       --sample FILE                      Request body for the test request (default: sample*.json nearby,
                                          else the @input_schema sample of run()).
@@ -33,8 +38,21 @@ export const DOCTOR_USAGE = `  doctor <deployment.yml|score.py|deploy.py> [optio
                                          Step 7: a short burst against the local container, and the
                                          replicas needed for N requests/s.
       --keep                             Leave the doctor's container running afterwards.
+    Step 4 builds the deployment's environment as Deploy Locally does (found by its content hash when
+    unchanged). Behind a firewall (each also read from the environment variable named after it):
+      --image-map FROM=TO                Use a mirror for images starting with FROM (repeatable;
+                                         AML_DOCTOR_IMAGE_MAP="FROM=TO,FROM2=TO2").
+      --pip-index-url URL                pip index of the build (AML_DOCTOR_PIP_INDEX_URL).
+      --pip-extra-index-url URL          Extra pip index (repeatable; AML_DOCTOR_PIP_EXTRA_INDEX_URLS, space-separated).
+      --pip-trusted-host HOST            (repeatable; AML_DOCTOR_PIP_TRUSTED_HOSTS, space-separated).
+      --conda-channel-alias URL          (AML_DOCTOR_CONDA_CHANNEL_ALIAS).
+      --http-proxy URL, --https-proxy URL, --no-proxy LIST
+                                         Proxies of the build's RUN steps (AML_DOCTOR_HTTP_PROXY,
+                                         AML_DOCTOR_HTTPS_PROXY, AML_DOCTOR_NO_PROXY).
+                                         Credentials inside URLs never reach the output.
       --docker-host URL                  Docker engine (default: DOCKER_HOST, then the local socket).
-      --azure-workspace RESOURCE_ID      Step 8 in this workspace (/subscriptions/.../workspaces/<name>).
+      --azure-workspace RESOURCE_ID      Step 8 in this workspace (/subscriptions/.../workspaces/<name>); also
+                                         where step 4 reads an azureml:<name>:<version> environment.
       --azure                            Step 8, searching the account's workspaces.
       --azure-credential azureCli|default  How to sign in for step 8 (default azureCli: az login).
       --arm-endpoint URL                 Resource manager (sovereign clouds).`;
@@ -65,7 +83,49 @@ function number(name: string, v: string | undefined, min: number): number | stri
   return Number.isFinite(n) && n >= min ? n : `aml-doctor doctor: --${name} must be a number >= ${min}, not "${v}"`;
 }
 
-export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, signal?: AbortSignal): Promise<number> {
+const FIREWALL_OPTIONS = {
+  'image-map': { type: 'string', multiple: true },
+  'pip-index-url': { type: 'string' },
+  'pip-extra-index-url': { type: 'string', multiple: true },
+  'pip-trusted-host': { type: 'string', multiple: true },
+  'conda-channel-alias': { type: 'string' },
+  'http-proxy': { type: 'string' },
+  'https-proxy': { type: 'string' },
+  'no-proxy': { type: 'string' },
+} as const;
+
+type FirewallValues = { [K in keyof typeof FIREWALL_OPTIONS]?: (typeof FIREWALL_OPTIONS)[K] extends { multiple: true } ? string[] : string };
+
+/**
+ * The firewall settings of the build (as amlDoctor.localDeploy.* in VS Code): options, else the environment
+ * variable named after each. A bad image map entry is a usage error (its text holds no credentials).
+ */
+export function environmentOptions(values: FirewallValues, env: NodeJS.ProcessEnv): EnvironmentOptions | { error: string } {
+  const one = (option: string | undefined, name: string) => (option ?? env[name] ?? '').trim() || undefined;
+  const many = (option: string[] | undefined, name: string, sep: RegExp) => (option?.length ? option : (env[name] ?? '').split(sep)).map((x) => x.trim()).filter(Boolean);
+  const imageMap: Record<string, string> = {};
+  for (const entry of many(values['image-map'], 'AML_DOCTOR_IMAGE_MAP', /,/)) {
+    const at = entry.indexOf('=');
+    const from = entry.slice(0, at).trim();
+    const to = entry.slice(at + 1).trim();
+    if (at < 1 || !from || !to) return { error: `aml-doctor doctor: --image-map takes FROM=TO (e.g. mcr.microsoft.com/azureml/=mirror.corp/azureml/), not "${entry}"` };
+    imageMap[from] = to;
+  }
+  return {
+    imageMap,
+    network: {
+      pipIndexUrl: one(values['pip-index-url'], 'AML_DOCTOR_PIP_INDEX_URL'),
+      pipExtraIndexUrls: many(values['pip-extra-index-url'], 'AML_DOCTOR_PIP_EXTRA_INDEX_URLS', /\s+/),
+      pipTrustedHosts: many(values['pip-trusted-host'], 'AML_DOCTOR_PIP_TRUSTED_HOSTS', /\s+/),
+      condaChannelAlias: one(values['conda-channel-alias'], 'AML_DOCTOR_CONDA_CHANNEL_ALIAS'),
+      httpProxy: one(values['http-proxy'], 'AML_DOCTOR_HTTP_PROXY'),
+      httpsProxy: one(values['https-proxy'], 'AML_DOCTOR_HTTPS_PROXY'),
+      noProxy: one(values['no-proxy'], 'AML_DOCTOR_NO_PROXY'),
+    },
+  };
+}
+
+export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -89,6 +149,7 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
         azure: { type: 'boolean', default: false },
         'azure-credential': { type: 'string', default: 'azureCli' },
         'arm-endpoint': { type: 'string' },
+        ...FIREWALL_OPTIONS,
       },
     });
   } catch (err) {
@@ -114,6 +175,8 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
   if (o['azure-credential'] !== 'azureCli' && o['azure-credential'] !== 'default') return usage('aml-doctor doctor: --azure-credential must be azureCli or default');
   const workspace = o['azure-workspace'] ? parseWorkspaceId(o['azure-workspace']) : undefined;
   if (o['azure-workspace'] && !workspace) return usage('aml-doctor doctor: --azure-workspace must be a workspace resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>)');
+  const environment = environmentOptions(o, env);
+  if ('error' in environment) return usage(environment.error);
 
   let project;
   try {
@@ -131,21 +194,24 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
 
   const log = createStderrLogger('warn');
   const caps: DoctorCapabilities = { log };
-  if (!o.static) {
-    const docker = new DockerodeClient({ host: o['docker-host'] });
-    caps.image = new BaseImageStep(docker);
-    caps.containers = new LocalContainerRunner(docker, log, { harnessDir: harnessDir(), readinessTimeoutMs: (n.initTimeout ?? 120) * 1000 });
-  }
+  let environmentLookup: EnvironmentLookup | undefined;
   if (!o.static && (workspace || o.azure)) {
     const azure = lazyRequire<AzureModule>('azure.js', '../azure/index');
     const credential = azure.createIdentityCredential(o['azure-credential'] as 'azureCli' | 'default');
     const access: AzureAccess = { client: azure.createAzureClient({ credential, resourceManagerEndpoint: o['arm-endpoint'], logger: log }), workspace };
     caps.azure = access;
+    // An azureml: environment is read from the workspace named (a search could find it in the wrong one).
+    if (workspace) environmentLookup = workspaceEnvironmentLookup(access.client, workspace);
+  }
+  if (!o.static) {
+    const docker = new DockerodeClient({ host: o['docker-host'] });
+    Object.assign(caps, localCapabilities(docker, log, { harnessDir: harnessDir(), readinessTimeoutMs: (n.initTimeout ?? 120) * 1000, environment, environmentLookup }));
   }
   // Ctrl+C cancels the run: the current step stops, the container is removed, the partial report printed.
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   if (!signal) process.once('SIGINT', onSigint);
+  let stage = '';
   const report = await runDoctor(project, caps, {
     mode: o.static ? 'static' : 'full',
     staticReason: 'static run (--static): steps 1-3 only, no containers',
@@ -156,7 +222,14 @@ export async function runDoctorCli(args: string[], stdout: NodeJS.WritableStream
     signal: signal ?? interrupt.signal,
     version: packageVersion(),
     onProgress: (e) => {
-      if (o.format === 'text' && e.type === 'start') stderr.write(`[${e.number}/${e.total}] ${e.title}...\n`);
+      if (o.format !== 'text') return;
+      if (e.type === 'start') stderr.write(`[${e.number}/${e.total}] ${e.title}...\n`);
+      // A build takes minutes: its stages (not every output line or layer update, which extend a stage's
+      // message) show that it moves.
+      else if (e.type === 'message' && e.step === 'image' && /^(Step \d+\/\d+|Pulling|Building)/.test(e.message) && !(stage && e.message.startsWith(stage))) {
+        stage = e.message;
+        stderr.write(`      ${e.message.slice(0, 160)}\n`);
+      }
     },
   });
   process.removeListener('SIGINT', onSigint);

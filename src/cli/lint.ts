@@ -5,7 +5,8 @@
 import { parseFormatArgs } from './args';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeScoringScript } from '../analysis/analyze';
+import { analyzeScoringScript, tooLargeToRead } from '../analysis/analyze';
+import { MAX_SOURCE_BYTES } from '../analysis/bounds';
 import { analyzeCondaEnv } from '../analysis/conda';
 import { resolveReference, yamlReferences } from '../analysis/references';
 import { RULES } from '../analysis/rules';
@@ -144,6 +145,13 @@ export async function runLint(args: string[], stdout: NodeJS.WritableStream, std
   for (const file of [...files].sort()) {
     let text: string;
     try {
+      // Not even read when it cannot be analysed (analysis/bounds.ts): a multi-GiB file must not fill memory.
+      const { size } = await fs.stat(file);
+      if (size > MAX_SOURCE_BYTES) {
+        if (!YAML.test(file)) reports.push(toReport(file, tooLargeToRead(size, path.basename(file))));
+        else stderr.write(`aml-doctor lint: ${file} is ${size} bytes, too large for a conda environment; skipped\n`);
+        continue;
+      }
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
       stderr.write(`aml-doctor lint: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);

@@ -94,6 +94,8 @@ export interface DockerEvent {
 export interface LogOptions {
   follow?: boolean;
   tail?: number;
+  /** Only what was written from this time on (seconds since the epoch, fractions allowed): one run's log. */
+  since?: number;
   timestamps?: boolean;
   signal?: AbortSignal;
 }
@@ -477,7 +479,14 @@ export class DockerodeClient implements DockerClient {
 
   async *logs(id: string, options: LogOptions = {}): AsyncIterable<Buffer> {
     const container = this.streaming.getContainer(id);
-    const opts = { stdout: true, stderr: true, follow: options.follow ?? false, tail: options.tail ?? 'all', timestamps: options.timestamps ?? false } as const;
+    const opts = {
+      stdout: true,
+      stderr: true,
+      follow: options.follow ?? false,
+      tail: options.tail ?? 'all',
+      timestamps: options.timestamps ?? false,
+      ...(options.since !== undefined ? { since: options.since.toFixed(9) } : {}),
+    } as const;
     const result = await this.call(() => (container.logs as any)(opts) as Promise<unknown>);
     const demux = new DockerStreamDemuxer();
     if (Buffer.isBuffer(result)) {

@@ -80,7 +80,13 @@ export class DeploymentRecords {
 
   /** The recorded source folder of a container, when there is one (for mapping log paths; never for copying). */
   sourceDirOf(containerId: string): string | undefined {
-    return this.all()[containerId]?.config.sourceDir;
+    return this.entryOf(containerId)?.sourceDir;
+  }
+
+  /** The recorded source folder and entry script of a container (for mapping log paths; never for copying). */
+  entryOf(containerId: string): { sourceDir: string; entryScript: string } | undefined {
+    const config = this.all()[containerId]?.config;
+    return config && typeof config.sourceDir === 'string' && typeof config.entryScript === 'string' ? { sourceDir: config.sourceDir, entryScript: config.entryScript } : undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 // Local deployments, what SDK v1's LocalWebservice gave users: deploy / reload / update / delete a
 // scoring container from a project folder. The code goes to /var/azureml-app (AML_APP_ROOT), the model
-// to /var/azureml-app/azureml-models/<name>/<version> (AZUREML_MODEL_DIR); the container serves GET /
+// under /var/azureml-app/azureml-models/<name>/<version> (AZUREML_MODEL_DIR) laid out as Azure ML lays it
+// out (a file at <dir>/<file>, a folder at <dir>/<folder>/...); the container serves GET /
 // and POST /score on port 5001 through azmlinfsrv when the image has it, else the bundled harness.
 // Files are copied into the container (not bind-mounted): works with remote engines and never writes
 // into the user's folder. The image comes from the deployment's environment (src/environment: pulled,
@@ -272,7 +273,11 @@ export class LocalDeployer {
       add(parentDirs(modelDir));
       const tooLarge = (max: number) => new LocalDeployError(l10n.t('The model {0} is larger than {1} GB, more than a local deployment copies into a container.', config.modelPath ?? '', max / 1024 ** 3), 'invalid-config');
       if ((await fs.promises.stat(config.modelPath)).isDirectory()) {
-        const model = await walkFolder(config.modelPath, modelDir.slice(1), { signal, maxBytes: MAX_MODEL_BYTES, tooLarge });
+        // Azure ML keeps a model folder's name: AZUREML_MODEL_DIR/<folder>/... (azure-ai-ml's local endpoints
+        // mount the folder's parent at AZUREML_MODEL_DIR), so score.py builds the same paths here as there.
+        const folderDir = `${modelDir}/${path.basename(path.resolve(config.modelPath))}`;
+        add(parentDirs(folderDir));
+        const model = await walkFolder(config.modelPath, folderDir.slice(1), { signal, maxBytes: MAX_MODEL_BYTES, tooLarge });
         add(model.entries);
         skipped.push(...model.skipped);
       } else {
@@ -332,12 +337,19 @@ export class LocalDeployer {
     return all.filter((c) => c.labels[AML_DOCTOR_LABEL] === deployment && c.labels[ENDPOINT_LABEL] === endpoint);
   }
 
-  async deploy(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal, hooks: DeployHooks = {}): Promise<DeployedInfo> {
+  /**
+   * `prepared`: the image prepareImage() already made for this configuration (Run Doctor's step 4): run as
+   * it is, nothing resolved, pulled or built again; the configuration keeps describing the environment.
+   */
+  async deploy(config: LocalDeployConfig, progress: Progress = () => undefined, signal?: AbortSignal, hooks: DeployHooks = {}, prepared?: Pick<PreparedImage, 'image' | 'runPrefix'>): Promise<DeployedInfo> {
     const problems = validateConfig(config);
     if (problems.length) throw new LocalDeployError(problems.join(' '), 'invalid-config');
-    // The image first: a build that fails leaves the previous container serving.
-    const prepared = await this.prepareImage(config, progress, signal, hooks.output ?? (() => undefined));
-    hooks.image?.(prepared);
+    if (!prepared) {
+      // The image first: a build that fails leaves the previous container serving.
+      const made = await this.prepareImage(config, progress, signal, hooks.output ?? (() => undefined));
+      hooks.image?.(made);
+      prepared = made;
+    }
     if (signal?.aborted) throw new LocalDeployError(l10n.t('Cancelled before the container was created.'), 'cancelled');
     const plan = await this.buildArchive(config, { code: true, model: true, harness: true }, signal);
     if (signal?.aborted) throw new LocalDeployError(l10n.t('Cancelled before the container was created.'), 'cancelled');

@@ -21,6 +21,8 @@ export interface ContainerNodeModel {
   scoringUri?: string;
   kind: ScoringKind;
   container: ScoringContainer;
+  /** When the container last started (inspect data; undefined before it arrived or when it never ran). */
+  startedAt?: string;
 }
 
 export interface GroupNodeModel {
@@ -97,6 +99,7 @@ export function containerNode(c: ScoringContainer, details: ContainerDetails | u
     scoringUri: uri,
     kind: c.kind,
     container: c,
+    startedAt: started,
   };
 }
 

@@ -4,9 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { APP_ROOT } from '../docker/localDeploy';
+import { BUILD_SIGNATURES } from '../logs/buildSignatures';
+import { SIGNATURES } from '../logs/catalogue';
 import { explainStream, explainText } from '../logs/classifier';
 import type { Explanation, Finding } from '../logs/types';
-import { evidence, type EvidenceItem, type Location } from './report';
+import { cleanText, evidence, type EvidenceItem, type Location, type RaisedAt } from './report';
 
 export interface LogDiagnosis {
   /** False when the log holds no known failure (the classifier's "unrecognised", or "no failure in this text"). */
@@ -20,6 +22,8 @@ export interface LogDiagnosis {
   evidence: EvidenceItem[];
   /** The deepest user-code frame, mapped to the local file. */
   link?: Location;
+  /** The deepest frame in the entry script, mapped to the local file (the editor's runtime finding). */
+  raised?: RaisedAt;
   lines: number;
 }
 
@@ -41,6 +45,20 @@ export function localPathForFrame(framePath: string, sourceDir: string, remoteRo
 function fromFinding(f: Finding, e: Explanation, sourceDir: string): LogDiagnosis {
   const localFile = f.location ? localPathForFrame(f.location.path, sourceDir) : undefined;
   const link = localFile && f.location ? { file: localFile, line: f.location.line } : undefined;
+  const entry = f.entryFrame;
+  const entryFile = entry ? localPathForFrame(entry.path, sourceDir) : undefined;
+  const exc = f.exception ?? f.traceback?.exception;
+  const raised: RaisedAt | undefined =
+    entry && entryFile
+      ? {
+          file: entryFile,
+          line: entry.line,
+          function: entry.function,
+          ...(entry.source ? { source: cleanText(entry.source, 500) } : {}),
+          title: f.title,
+          ...(exc ? { exception: cleanText(`${exc.type}${exc.message ? `: ${exc.message}` : ''}`) } : {}),
+        }
+      : undefined;
   return {
     recognised: f.id !== 'unrecognised' && f.category !== 'no_failure',
     id: f.id,
@@ -51,6 +69,7 @@ function fromFinding(f: Finding, e: Explanation, sourceDir: string): LogDiagnosi
     docs: f.docs,
     evidence: f.evidence.slice(0, 5).map((ev) => evidence(ev.text, 'log', { logLine: ev.line })),
     link,
+    raised,
     lines: e.lines,
   };
 }
@@ -66,3 +85,11 @@ export function diagnoseText(text: string, sourceDir: string): LogDiagnosis {
   const e = explainText(text);
   return fromFinding(e.primary, e, sourceDir);
 }
+
+/** Build or pull output (the tail a failed image step kept), with the build signatures as the environment code reads it. */
+export function diagnoseBuildLog(text: string, sourceDir: string): LogDiagnosis {
+  const e = explainText(text, { signatures: BUILD_LOG_SIGNATURES, format: 'raw' });
+  return fromFinding(e.primary, e, sourceDir);
+}
+
+const BUILD_LOG_SIGNATURES = [...BUILD_SIGNATURES, ...SIGNATURES];

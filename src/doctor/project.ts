@@ -9,6 +9,8 @@ import { isCondaEnvDocument } from '../analysis/conda';
 import { pythonReferences, resolveReference } from '../analysis/references';
 import { LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
 import { configFromDeploymentYaml } from '../environment/deploymentYaml';
+import { readSdkV1Deployment } from '../environment/sdkv1';
+import type { EnvironmentSpec } from '../environment/types';
 import type { TargetKind } from './report';
 
 /** Azure ML managed online endpoints' defaults (request_settings). */
@@ -38,9 +40,13 @@ export interface DoctorProject {
 }
 
 export interface ProjectDefaults {
-  /** Image override (the amlDoctor.localDeploy.baseImage setting, --image); empty: what the deployment names. */
+  /**
+   * Image override (aml-doctor doctor --image): the image the environment starts from instead of the one the
+   * deployment names (its conda file / requirements.txt are still built on it); a Docker build context or a
+   * registered environment is replaced by this image as it is. Empty: what the deployment names.
+   */
   baseImage?: string;
-  /** Image when neither the override nor the deployment names one. */
+  /** Image when neither the override nor the deployment names one (the amlDoctor.localDeploy.baseImage setting). */
   fallbackImage?: string;
   modelPath?: string;
   sampleFile?: string;
@@ -147,12 +153,32 @@ function rel(root: string, file: string): string {
   return path.relative(root, file) || path.basename(file);
 }
 
+/**
+ * --image: the environment starts from `image` (its conda file / requirements.txt still built on it); a build
+ * context or a registered environment gives way to the image as it is.
+ */
+function overrideImage(config: LocalDeployConfig, image: string | undefined, notes: string[]): void {
+  if (!image) return;
+  config.baseImage = image;
+  const env = config.environment;
+  if (!env) return; // the legacy fields (base image + conda file) are what environmentOf() builds
+  if (env.build || env.azureml) {
+    notes.push(`image: ${image} (--image) instead of the ${env.build ? 'Docker build context' : `registered environment ${env.azureml!.raw}`}`);
+    config.environment = { origin: `${env.origin}, --image`, image };
+    config.condaFile = undefined;
+  } else {
+    if (env.image && env.image !== image) notes.push(`image: ${image} (--image) instead of ${env.image}`);
+    config.environment = { ...env, image };
+  }
+}
+
 /** Reads a CLI v2 online-deployment YAML. */
 export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {}): DoctorProject {
   const text = readText(file);
   let config: LocalDeployConfig;
   try {
-    config = configFromDeploymentYaml(text, file, { baseImage: defaults.baseImage ?? '', port: 0, memoryGb: defaults.memoryGb });
+    // What the deployment names wins over the fallback (as for Deploy Locally); --image overrides both.
+    config = configFromDeploymentYaml(text, file, { baseImage: defaults.fallbackImage ?? '', port: 0, memoryGb: defaults.memoryGb });
   } catch (err) {
     if (err instanceof LocalDeployError) throw new DoctorInputError(err.message);
     throw err;
@@ -164,7 +190,9 @@ export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {})
   const notes: string[] = [];
   const env = doc.environment;
   const model = doc.model;
-  if (!config.baseImage) config.baseImage = defaults.fallbackImage ?? '';
+  // A registered environment (not a path to an environment YAML, which is read like an inline one).
+  const environmentRef = config.environment?.azureml?.raw;
+  overrideImage(config, defaults.baseImage, notes);
   if (defaults.modelPath) config.modelPath = path.resolve(defaults.modelPath);
   const dir = path.dirname(file);
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([dir, config.sourceDir]);
@@ -173,7 +201,7 @@ export function readDeploymentYaml(file: string, defaults: ProjectDefaults = {})
     target: { kind: 'deployment-yaml', file, name: `${config.endpoint}/${config.deployment}` },
     config,
     entryScript: path.resolve(config.sourceDir, config.entryScript),
-    environmentRef: typeof env === 'string' ? env : undefined,
+    environmentRef,
     environmentBuild: typeof env === 'object' && env && typeof env.build === 'object' && env.build ? path.resolve(dir, String(env.build.path ?? '.')) : undefined,
     modelRef: typeof model === 'string' ? model : undefined,
     sampleFile,
@@ -200,6 +228,8 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([dir]);
   if (sampleFile && !defaults.sampleFile) notes.push(`sample request: ${rel(dir, sampleFile)} (found next to ${path.basename(file)})`);
   const name = path.basename(dir).replace(/[^a-zA-Z0-9_.-]/g, '-') || 'local-endpoint';
+  const baseImage = defaults.baseImage || defaults.fallbackImage || '';
+  const requirementsFile = condaFile ? undefined : requirements;
   const config: LocalDeployConfig = {
     endpoint: /^[a-zA-Z0-9]/.test(name) ? name : `ep-${name}`,
     deployment: 'local',
@@ -208,7 +238,9 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
     modelPath,
     modelName: modelPath ? path.basename(modelPath).replace(/\.[^.]+$/, '') : undefined,
     condaFile,
-    baseImage: defaults.baseImage || defaults.fallbackImage || '',
+    baseImage,
+    // Step by step, as Deploy Locally asks it: the base image + the conda file or requirements.txt found here.
+    environment: { origin: `${path.basename(file)} (step by step)`, image: baseImage || undefined, condaFile, requirementsFile },
     port: 0,
     memoryGb: defaults.memoryGb,
   };
@@ -216,7 +248,7 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
     target: { kind, file, name: path.basename(file) },
     config,
     entryScript: file,
-    requirementsFile: condaFile ? undefined : requirements,
+    requirementsFile,
     sampleFile,
     requestTimeoutMs: defaults.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -225,10 +257,11 @@ export function readEntryScript(file: string, defaults: ProjectDefaults = {}, ki
 }
 
 /**
- * SDK v1 deployment script (InferenceConfig(entry_script=..., source_directory=...)). Today's reader takes
- * the entry script and source folder the script names (tree-sitter, analysis/references.ts) and a
- * `conda_file=` it passes; the rest is found next to the entry script. This is the seam where the full
- * SDK v1 reader (Environment.from_conda_specification / from_pip_requirements / base_image) plugs in.
+ * SDK v1 deployment script (InferenceConfig(entry_script=..., source_directory=...)): the entry script and
+ * source folder the script names (tree-sitter, analysis/references.ts), and its environment as Deploy
+ * Locally reads it (environment/sdkv1.ts: Environment.from_conda_specification / from_pip_requirements /
+ * from_dockerfile / Environment.get, CondaDependencies.create, env.docker.base_image, conda_file=); what
+ * the script does not name is found next to the entry script.
  */
 export async function readSdkV1Script(file: string, text: string, defaults: ProjectDefaults = {}): Promise<DoctorProject | undefined> {
   const refs = await pythonReferences(text);
@@ -248,9 +281,28 @@ export async function readSdkV1Script(file: string, text: string, defaults: Proj
   const conda = refs.condaFiles.map((c) => resolveReference(file, c)).find((c): c is string => !!c && isFile(c));
   if (conda) {
     project.config.condaFile = conda;
+    project.config.environment = { ...project.config.environment!, condaFile: conda, requirementsFile: undefined };
     project.requirementsFile = undefined;
     project.notes = project.notes.filter((n) => !n.startsWith('conda file') && !n.startsWith('requirements'));
     project.notes.unshift(`conda file: ${rel(path.dirname(file), conda)} (named by ${path.basename(file)})`);
+  }
+  const v1 = (await readSdkV1Deployment(text, file))?.environment;
+  if (v1 && (v1.image || v1.condaFile || v1.condaText !== undefined || v1.requirementsFile || v1.build || v1.azureml)) {
+    // The script's environment is the deployment's (step 4 builds it; --image still replaces its image). A
+    // script that names only a base image keeps the files found next to the entry script.
+    const named = !!(v1.condaFile || v1.requirementsFile || v1.condaText !== undefined || v1.build || v1.azureml);
+    const spec: EnvironmentSpec = named ? { ...v1 } : { ...project.config.environment!, origin: v1.origin, image: v1.image };
+    if (!spec.build && !spec.azureml) spec.image = spec.image || defaults.fallbackImage || undefined;
+    const c = project.config;
+    c.environment = spec;
+    c.condaFile = spec.condaFile;
+    c.baseImage = spec.image || defaults.fallbackImage || '';
+    project.requirementsFile = spec.requirementsFile;
+    project.environmentRef = spec.azureml?.raw;
+    project.environmentBuild = spec.build?.context;
+    if (named) project.notes = project.notes.filter((n) => !/^(conda file|requirements): .*found next to/.test(n));
+    project.notes.push(`environment: ${spec.origin}`);
+    overrideImage(c, defaults.baseImage, project.notes);
   }
   project.notes.unshift(`entry script ${rel(path.dirname(file), entry)} named by InferenceConfig in ${path.basename(file)}`);
   return project;
@@ -261,14 +313,17 @@ export function projectFromLocalConfig(config: LocalDeployConfig, defaults: Proj
   const entry = path.resolve(config.sourceDir, config.entryScript);
   if (!isFile(entry)) throw new DoctorInputError(`The local deployment ${config.endpoint}/${config.deployment} was made from ${entry}, which is gone.`);
   const sampleFile = defaults.sampleFile ? path.resolve(defaults.sampleFile) : findSample([config.sourceDir]);
+  const notes = ['configuration recorded by the local deployment'];
+  const recorded: LocalDeployConfig = { ...config, baseImage: config.baseImage || defaults.fallbackImage || '', port: 0, debug: false };
+  overrideImage(recorded, defaults.baseImage, notes);
   return {
     target: { kind: 'local-deployment', name: `${config.endpoint}/${config.deployment}` },
-    config: { ...config, baseImage: defaults.baseImage || config.baseImage, port: 0, debug: false },
+    config: recorded,
     entryScript: entry,
     sampleFile,
     requestTimeoutMs: defaults.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
-    notes: ['configuration recorded by the local deployment'],
+    notes,
   };
 }
 

@@ -28,6 +28,18 @@ export interface Location {
   column?: number;
 }
 
+/** The deepest frame of a traceback in the entry script, mapped to the local file, with the log's diagnosis. */
+export interface RaisedAt {
+  file: string;
+  line: number;
+  function: string;
+  /** The source line the traceback printed (redacted). */
+  source?: string;
+  title: string;
+  /** "Type: message", redacted and clipped. */
+  exception?: string;
+}
+
 export interface EvidenceItem {
   text: string;
   /** Where the text comes from: a project file, a container or Azure log, a scoring response, Azure's API, the doctor itself. */
@@ -77,6 +89,10 @@ export interface ImageDetails {
   image: string;
   built: boolean;
   fromCache: boolean;
+  /** The base image the environment image was made from (after the image map). */
+  baseImage?: string;
+  /** The base image was missing and this run pulled it. */
+  pulled?: boolean;
 }
 
 export interface ContainerDetails {
@@ -139,6 +155,8 @@ export interface StepResult {
   fix: string[];
   /** The file line a failure concerns (score.py, the conda file...). */
   link?: Location;
+  /** The entry script's line a traceback in the step's log ran through (the editor's runtime finding). */
+  raised?: RaisedAt;
   docs?: string;
   /** Remarks on a passed step (warnings, what the local run could not reproduce). */
   notes: string[];

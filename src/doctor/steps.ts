@@ -10,7 +10,7 @@ import { LocalDeployError, modelDirFor, type LocalDeployConfig } from '../docker
 import { InvalidSampleError, jsonErrorOffset, sendTestRequest, validateSample } from '../docker/testRequest';
 import { clampBurst, runBurst } from './burst';
 import type { ContainerRunner, ImageResult, ImageStep, ImageStepError, StartedContainer, StepProgress } from './capabilities';
-import { diagnoseLog, diagnoseText, type LogDiagnosis } from './diagnosis';
+import { diagnoseBuildLog, diagnoseLog, diagnoseText, type LogDiagnosis } from './diagnosis';
 import { checkCondaFile, checkRequirementsFile, type EnvironmentCheck } from './environment';
 import { checkModelPath, findModelReferences, MODEL_DIR_VAR, modelLayout, type ModelLayout } from './modelPaths';
 import type { DoctorProject } from './project';
@@ -18,7 +18,7 @@ import { cleanBlock, evidence, type EvidenceItem, type StepResult } from './repo
 import { entryFunctionLines, sampleFromSchema } from './sample';
 
 /** What a step reports; the engine adds id, number, title and timing. */
-export type StepOutcome = Pick<StepResult, 'status' | 'summary'> & Partial<Pick<StepResult, 'skip' | 'evidence' | 'fix' | 'link' | 'docs' | 'notes' | 'details'>>;
+export type StepOutcome = Pick<StepResult, 'status' | 'summary'> & Partial<Pick<StepResult, 'skip' | 'evidence' | 'fix' | 'link' | 'raised' | 'docs' | 'notes' | 'details'>>;
 
 export interface CapacityRequest {
   /** Requests per second the deployment must serve (the replica calculator's input). */
@@ -101,8 +101,8 @@ export async function environmentStep(ctx: StepContext): Promise<StepOutcome> {
   if (p.environmentRef) {
     return {
       status: 'skipped',
-      summary: `The deployment uses the registered environment ${p.environmentRef}: its conda file is in Azure, not in this project.`,
-      skip: { kind: 'unavailable', message: `registered environment ${p.environmentRef} (resolving it through Azure is not part of this run)` },
+      summary: `The deployment uses the registered environment ${p.environmentRef}: its conda file is in Azure, not in this project (step 4 reads it from the workspace to build the image when you are signed in).`,
+      skip: { kind: 'unavailable', message: `registered environment ${p.environmentRef} (its files are in Azure)` },
       fix: ['To check it here, download its conda file (az ml environment show) and point environment.conda_file at it.'],
       details: { kind: 'environment', source: 'registered', reference: p.environmentRef, problems: [] },
     };
@@ -243,19 +243,48 @@ export async function modelStep(ctx: StepContext): Promise<StepOutcome> {
 // 4. Image
 
 export async function imageStep(ctx: StepContext, images: ImageStep): Promise<StepOutcome> {
+  const config = ctx.project.config;
   try {
-    const r = await images.ensureImage(ctx.project.config, ctx.progress, ctx.signal);
+    const r = await images.ensureImage(config, ctx.progress, ctx.signal);
     ctx.state.image = r;
+    const from = r.baseImage && r.baseImage !== r.image ? ` from ${r.baseImage}${r.pulled ? ' (pulled)' : ''}` : '';
+    const summary = r.built
+      ? `Built ${r.image}${from} with ${r.kind === 'user-build' ? 'the Docker build context' : environmentFiles(ctx.project)}.`
+      : r.kind && r.kind !== 'as-is'
+        ? `${r.image} was found by the hash of its ${r.kind === 'user-build' ? 'build context' : 'base image and environment files'}: nothing to build.`
+        : r.pulled
+          ? `Pulled ${r.image}; the environment has nothing to build on it.`
+          : `${r.image} is on the Docker engine; the environment has nothing to build on it.`;
+    const notes = r.runPrefix?.length ? [`The server runs in the image's conda environment: ${r.runPrefix.join(' ')}.`] : [];
     return {
       status: 'passed',
-      summary: r.built ? `Built ${r.image}.` : r.fromCache ? `${r.image} is on the Docker engine.` : `Pulled ${r.image}.`,
-      details: { kind: 'image', image: r.image, built: r.built, fromCache: r.fromCache },
+      summary,
+      notes,
+      details: { kind: 'image', image: r.image, built: r.built, fromCache: r.fromCache, ...(r.baseImage ? { baseImage: r.baseImage } : {}), ...(r.pulled !== undefined ? { pulled: r.pulled } : {}) },
     };
   } catch (caught) {
     // By name: an ImageStep plugged in from another bundle throws its own copy of the class.
     if ((caught as Error)?.name !== 'ImageStepError') throw caught;
     const err = caught as ImageStepError;
-    const diag = err.log ? diagnoseText(err.log, ctx.project.config.sourceDir) : undefined;
+    const details = { kind: 'image' as const, image: config.environment?.image || config.baseImage, built: false, fromCache: false };
+    const build = err.diagnosis;
+    if (build) {
+      // The build's own diagnosis: its output went through the classifier with the build signatures as it
+      // streamed, and the packages pip/conda named are mapped to their lines in the environment files.
+      const marks = build.marks.map((m) => evidence(m.message, 'file', { location: { file: m.file, line: m.line } }));
+      const logLines = build.finding.evidence.slice(0, 5).map((e) => evidence(e.text, 'log', { logLine: e.line }));
+      const step = build.step ? [evidence(build.step, 'log')] : [];
+      return {
+        status: 'failed',
+        summary: err.message,
+        evidence: [...marks, ...logLines, ...step],
+        fix: [...build.finding.fix, ...err.fix],
+        link: build.marks[0] ? { file: build.marks[0].file, line: build.marks[0].line } : undefined,
+        docs: build.finding.docs,
+        details,
+      };
+    }
+    const diag = err.log ? diagnoseBuildLog(err.log, config.sourceDir) : undefined;
     return {
       status: 'failed',
       summary: err.message,
@@ -263,21 +292,23 @@ export async function imageStep(ctx: StepContext, images: ImageStep): Promise<St
       fix: [...(diag?.recognised ? diag.fix : []), ...err.fix],
       link: diag?.link,
       docs: diag?.docs,
-      details: { kind: 'image', image: ctx.project.config.baseImage, built: false, fromCache: false },
+      details,
     };
   }
 }
 
+/** "the conda file conda.yml" / "requirements.txt", for the image step's summary. */
+function environmentFiles(p: DoctorProject): string {
+  const env = p.config.environment;
+  const conda = env?.condaFile ?? p.config.condaFile;
+  if (conda) return `the conda file ${path.basename(conda)}`;
+  const req = env?.requirementsFile ?? p.requirementsFile;
+  if (req) return path.basename(req);
+  return env?.condaText !== undefined ? "the registered environment's conda file" : 'its environment';
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Container
-
-function modelFolderName(modelPath: string | undefined): string | undefined {
-  try {
-    return modelPath && fs.statSync(modelPath).isDirectory() ? path.basename(modelPath) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function containerLog(runner: ContainerRunner, id: string, sourceDir: string, tail = 2000): Promise<LogDiagnosis | undefined> {
   try {
@@ -303,21 +334,13 @@ async function whichServer(runner: ContainerRunner, id: string): Promise<'azmlin
 
 export async function containerStep(ctx: StepContext, runner: ContainerRunner, names: { deployment: string }, readinessTimeoutMs: number, keep: boolean): Promise<StepOutcome> {
   const p = ctx.project;
-  const image = ctx.state.image!.image;
-  const config: LocalDeployConfig = { ...p.config, baseImage: image, deployment: names.deployment, port: 0, debug: false };
-  // Azure ML keeps a model folder's name under AZUREML_MODEL_DIR (<dir>/<folder>/...), which step 3 checks;
-  // the local deployer copies a folder's contents directly into its model directory. Placing the folder one
-  // level down makes the doctor's container match what Azure (and step 3) see.
-  const folder = modelFolderName(p.config.modelPath);
-  if (folder) {
-    const azureDir = modelDirFor(p.config);
-    config.modelVersion = `${p.config.modelVersion || '1'}/${folder}`;
-    config.env = { ...p.config.env, AZUREML_MODEL_DIR: azureDir };
-  }
+  // The configuration keeps describing the deployment's environment (it is recorded on the container); the
+  // image step 4 made is handed over as it is, so nothing is resolved or built twice.
+  const config: LocalDeployConfig = { ...p.config, deployment: names.deployment, port: 0, debug: false };
   const started = performance.now();
   const entry = path.basename(p.entryScript);
   try {
-    const c = await runner.start(config, ctx.progress, ctx.signal);
+    const c = await runner.start(config, ctx.progress, ctx.signal, ctx.state.image!);
     ctx.state.containerToRemove = c.id;
     const readyMs = Math.round(performance.now() - started);
     ctx.state.container = { ...c, readyMs };
@@ -353,6 +376,7 @@ export async function containerStep(ctx: StepContext, runner: ContainerRunner, n
           ? ['Make init() faster (load the model once, avoid downloads at start-up), or give it more time (amlDoctor.localDeploy.readinessTimeoutSeconds / --init-timeout; readiness_probe in the deployment YAML).']
           : ['Read the container log (aml-doctor doctor --keep, then docker logs) for the first error.'],
       link: diag?.link ?? (timeout || err.kind === 'exited' ? initLink : undefined),
+      raised: diag?.recognised ? diag.raised : undefined,
       docs: diag?.docs ?? `${GUIDE}#error-resourcenotready`,
       details: { kind: 'container', container: err.containerId ? `${config.endpoint}.${config.deployment}` : undefined, server: 'unknown', kept: keep },
     };
@@ -439,6 +463,7 @@ export async function scoringStep(ctx: StepContext, runner: ContainerRunner): Pr
     evidence: ev,
     fix: [...(diag?.recognised ? diag.fix : []), status.local ? `${status.action} (${status.local})` : status.action],
     link: diag?.link ?? runLink,
+    raised: diag?.recognised ? diag.raised : undefined,
     docs: diag?.docs ?? `${GUIDE}#http-status-codes`,
     notes: [`${entry}'s run() raised or failed on this request: on Azure the caller sees ${r.status >= 500 || !r.status ? '502 Bad Gateway (424 on managed endpoints)' : `${r.status}`}.`],
     details,

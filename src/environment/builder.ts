@@ -74,6 +74,8 @@ export interface PreparedImage {
   files: EnvironmentFiles;
   /** The base image after the image map. */
   baseImage?: string;
+  /** True when the base image was missing and this call pulled it. */
+  pulled?: boolean;
 }
 
 const CONDA_PROBE = 'for t in mamba micromamba conda; do if command -v "$t" >/dev/null 2>&1; then echo "$t"; exit 0; fi; done; echo none';
@@ -150,15 +152,15 @@ export class EnvironmentBuilder {
     const baseImage = applyImageMap(named, this.options.imageMap);
     // Said with the first pull or build output only: a cache hit opens no build log.
     if (baseImage !== named) sink = withPreamble(sink, `Image map: ${named} -> ${baseImage}\n`);
-    const base = await this.ensureImage(baseImage, sink, signal);
-    if (!inputs.conda && !inputs.requirements) return { image: baseImage, built: false, kind: 'as-is', files, baseImage };
+    const { details: base, pulled } = await this.ensureBase(baseImage, sink, signal);
+    if (!inputs.conda && !inputs.requirements) return { image: baseImage, built: false, kind: 'as-is', files, baseImage, pulled };
 
     const hash = environmentHash({ kind: 'generated', baseImageId: base.id, condaText: inputs.conda?.text, requirementsText: inputs.requirements?.text });
     const tag = environmentTag(inputs.conda?.deps.name ?? spec.origin.split(/[ .]/)[0], hash);
     const existing = await this.docker.inspectImage(tag);
     if (existing) {
       sink.progress(`Environment image ${tag} is up to date`);
-      return { image: tag, built: false, kind: 'generated', runPrefix: runPrefixOf(existing), files, baseImage };
+      return { image: tag, built: false, kind: 'generated', runPrefix: runPrefixOf(existing), files, baseImage, pulled };
     }
     sink.progress(`Probing ${baseImage} for conda`);
     const tool = await this.probeConda(baseImage, base.id, signal);
@@ -178,7 +180,7 @@ export class EnvironmentBuilder {
     const labels: Record<string, string> = { [LABELS.hash]: hash, [LABELS.origin]: spec.origin.slice(0, 200) };
     if (gen.runPrefix) labels[LABELS.run] = JSON.stringify(gen.runPrefix);
     await this.build(context, { tag, dockerfile: 'Dockerfile', buildargs: gen.buildargs, labels }, files, sink, signal);
-    return { image: tag, built: true, kind: 'generated', runPrefix: gen.runPrefix, files, baseImage };
+    return { image: tag, built: true, kind: 'generated', runPrefix: gen.runPrefix, files, baseImage, pulled };
   }
 
   private async prepareUserBuild(spec: EnvironmentSpec, sink: BuildSink, signal: AbortSignal | undefined): Promise<PreparedImage> {
@@ -214,15 +216,20 @@ export class EnvironmentBuilder {
 
   /** The image on the engine, pulled when missing (per-layer progress to the sink), for the engine's platform. */
   async ensureImage(image: string, sink: BuildSink = nullSink, signal?: AbortSignal): Promise<ImageDetails> {
+    return (await this.ensureBase(image, sink, signal)).details;
+  }
+
+  private async ensureBase(image: string, sink: BuildSink, signal: AbortSignal | undefined): Promise<{ details: ImageDetails; pulled: boolean }> {
     sink.progress(`Checking the base image ${image}`);
     let details = await this.docker.inspectImage(image);
+    const pulled = !details;
     if (!details) {
       await this.pull(image, sink, signal);
       details = await this.docker.inspectImage(image);
       if (!details) throw new EnvironmentError(`Pulling ${image} finished but the engine does not list it.`, 'pull', { pull: 'other' });
     }
     await this.checkPlatform(image, details);
-    return details;
+    return { details, pulled };
   }
 
   /** An amd64-only image on an arm64 engine (or the reverse) would fail later with "exec format error". */

@@ -51,6 +51,8 @@ export const UNTRUSTED_COMMANDS: ReadonlySet<string> = new Set([
   'amlDoctor.deployments.refresh',
   'amlDoctor.logs.openFile',
   'amlDoctor.logs.explainSelection',
+  // The quick fix of a runtime finding: shows the log panel it came from again (Docker findings exist only when trusted).
+  'amlDoctor.logs.showRuntimeLog',
   'amlDoctor.azure.calculateReplicas',
   'amlDoctor.azure.explainFailure',
   'amlDoctor.azure.stopFollowingLogs',

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { AzureClient } from '../azure/client';
 import type { OnlineDeploymentInfo } from '../azure/types';
 import type { DeploymentsTreeProvider } from '../views/deploymentsTree';
+import type { RuntimeDiagnostics } from '../views/runtimeDiagnostics';
 import type { HostLog } from './log';
 
 export interface ExtensionServices {
@@ -10,6 +11,8 @@ export interface ExtensionServices {
   log: HostLog;
   tree: DeploymentsTreeProvider;
   view: vscode.TreeView<unknown>;
+  /** Runtime findings: tracebacks from logs placed on the local entry script's line (Problems panel). */
+  runtime: RuntimeDiagnostics;
   /** Set by the Azure area: what other areas (Run Doctor) may use of it. */
   azure?: AzureAccessService;
 }

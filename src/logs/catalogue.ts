@@ -577,6 +577,7 @@ export const SIGNATURES: Signature[] = [
     keywords: ['step ', 'build context', 'acb_step'],
     patterns: [/^\s*Step \d+\/\d+ : /, /Sending build context to Docker daemon/, /Executing step ID: acb_step/],
     weight: 20,
+    context: true,
     explanation:
       'This log is the environment image build (Dockerfile steps). When a deployment fails here no container ran: the failure is in building the environment.',
     fix: ['Scroll to the last step of the build log: the error is right after it.', 'Build the environment locally (docker build / conda env create) to reproduce.'],
@@ -783,6 +784,17 @@ export const NO_FAILURE = {
   explanation:
     'Nothing in this text reports a failure: no exception, no error code, no failed state, no killed or timed-out worker. The failure is in a part of the logs that is not here.',
   fix: ['Collect what is listed below, from the time of the failure, and explain it again.'],
+  docs: `${V2}#get-container-logs`,
+} as const;
+
+/** A build log that ends with the image built (a "no failure" answer: a neutral note in the panel). */
+export const IMAGE_BUILT = {
+  id: 'image-built',
+  category: 'no_failure',
+  title: 'The image was built',
+  phase: 'build',
+  explanation:
+    'This is an image build log, and the build ended well: the image was built and no step failed. If the deployment still fails, the failure comes after the build: in the container\'s start-up or its requests (their logs say).',
   docs: `${V2}#get-container-logs`,
 } as const;
 

@@ -7,7 +7,7 @@
 // re-booted, init() started and never finished); phrases (catalogue.ts) cover what has no traceback. When
 // nothing in the text reports a failure it says so, with what to collect next, instead of guessing.
 import { redactSecrets } from '../common/redact';
-import { COLLECT, DETECTED, NO_FAILURE, SIGNATURES, UNRECOGNISED, signatureById } from './catalogue';
+import { COLLECT, DETECTED, IMAGE_BUILT, NO_FAILURE, SIGNATURES, UNRECOGNISED, signatureById } from './catalogue';
 import { diagnoseException, diagnoseTraceback, familyMessage, type Diagnosis } from './exceptions';
 import { KeywordScanner } from './keywords';
 import { DockerStreamDemuxer, decodeEntities, looksMultiplexed, normalizeLine, type StreamFormat } from './normalize';
@@ -75,6 +75,7 @@ const DETECTOR_KEYWORDS: Record<keyof typeof GROUP, string[]> = {
   kind: [
     'listening at', 'starting gunicorn', 'server settings', 'initializing logger', 'inference server', 'step ', 'acb_step', 'collecting package',
     'solving environment', 'build context', 'kind: pod', 'instance status', 'az ml', 'webservice', 'httpresponseerror', 'operation id',
+    'successfully built', 'successfully tagged', 'naming to', 'writing image',
   ],
   // Failures no signature explains.
   failure: ['error', 'fail', 'fatal', 'critical', 'exception', 'non-successful', 'crashed'],
@@ -107,6 +108,8 @@ const RE = {
   containerText: /Booting worker|Listening at:|Starting gunicorn|Server Settings|Entry Script Name|Initializing logger|Inference Server|azmlinfsrv|Starting up app insights|"(?:GET|POST) \/\S{0,200} HTTP\/[\d.]{1,5}\\?"/i,
   requestOk: /"(?:GET|POST) \/\S{0,200} HTTP\/[\d.]{1,5}\\?" 200\b/,
   buildText: /^\s*Step \d{1,5}\/\d{1,5} : |acb_step|Sending build context|Collecting package metadata|Solving environment/,
+  // The image build ended well: the classic builder's last lines, BuildKit's export step.
+  buildDone: /^\s*Successfully built [0-9a-f]{12}\b|^\s*Successfully tagged \S|^#\d{1,6} (?:naming to \S{1,1024}|writing image sha256:[0-9a-f]{64}) (?:\d{1,6}\.\d{1,3}s )?done\b/,
   controlText: /\baz ml\b|HttpResponseError|WebserviceException|"code":|Operation ID|provisioning/i,
   eventsText: /Kind: Pod|\bkubelet\b|Instance status/,
   notFound404: /\{"detail":\s{0,4}"Not Found"\}|(?:status|code)\W{0,4}404\b|\b404 Not Found\b/i,
@@ -196,6 +199,8 @@ export class LogClassifier {
   private lastLine: Evidence | undefined;
   private notFound404 = false;
   private buildSeen = false;
+  /** The image build's success line, when the log has one. */
+  private buildDone: Evidence | undefined;
   // Worker lifecycle.
   private readonly timedOutPids = new Set<string>();
   private deathSeen = false;
@@ -460,10 +465,11 @@ export class LogClassifier {
       }
       this.record(sig.id, n, text);
       if (sig.category === 'image_build_failure') this.buildSeen = true;
-      signature ??= sig.id;
+      // What kind of log this is is not a failure: the line keeps its own severity.
+      if (!sig.context) signature ??= sig.id;
     }
     if (g & GROUP.lifecycle) signature = this.detect(text, n) ?? signature;
-    if (g & GROUP.kind || n <= SAMPLE_LINES) this.notice(text);
+    if (g & GROUP.kind || n <= SAMPLE_LINES) this.notice(text, n);
     if (g & GROUP.notFound && RE.notFound404.test(text)) this.notFound404 = true;
     if (noise) return { signature, noise };
     // An exception named outside a traceback, or a message of a known exception family.
@@ -492,8 +498,9 @@ export class LogClassifier {
   }
 
   /** What kind of text this is. */
-  private notice(text: string): void {
+  private notice(text: string, n: number): void {
     if (RE.requestOk.test(text)) this.requestsOk++;
+    if (!this.buildDone && RE.buildDone.test(text)) this.buildDone = { line: n, text: redactSecrets(text.trim().slice(0, 2000)) };
     if (this.kinds.size === 4) return;
     if (!this.kinds.has('container') && RE.containerText.test(text)) this.kinds.add('container');
     if (!this.kinds.has('build') && RE.buildText.test(text)) this.kinds.add('build');
@@ -591,6 +598,8 @@ export class LogClassifier {
   explain(): Explanation {
     const findings: Finding[] = [];
     for (const [id, hit] of this.hits) {
+      // A build log that ends with the image built: its steps are what happened, not a failure.
+      if (this.buildDone && !hit.diagnosis && this.signatureFor(id)?.context) continue;
       const f = hit.diagnosis ? this.fromDiagnosis(hit.diagnosis, hit) : this.fromSignature(this.signatureFor(id), hit);
       if (f) findings.push(f);
     }
@@ -706,6 +715,7 @@ export class LogClassifier {
   /** Nothing explains the text: say so, show what it holds, and what to collect next. */
   private honestAnswer(): Finding {
     const collect = this.collectFor();
+    if (this.buildDone && !this.kinds.has('container')) return this.imageBuilt(this.buildDone);
     if (this.unexplained.length > 0) {
       return { ...UNRECOGNISED, fix: [...UNRECOGNISED.fix], score: 0, confidence: 0.3, count: this.unexplained.length, evidence: this.unexplained.slice(), collect };
     }
@@ -733,6 +743,25 @@ export class LogClassifier {
       count: 0,
       evidence,
       collect,
+    };
+  }
+
+  /**
+   * A build log that ends with the image built: a neutral note, not a failure. Lines that looked like errors
+   * on the way (pip's resolver warnings printed as ERROR...) did not stop the build; they are named, not blamed.
+   */
+  private imageBuilt(done: Evidence): Finding {
+    const seen = this.unexplained.length;
+    return {
+      ...IMAGE_BUILT,
+      explanation:
+        IMAGE_BUILT.explanation +
+        (seen ? ` ${seen === 1 ? 'One line' : `${seen} lines`} on the way look${seen === 1 ? 's' : ''} like an error (line ${this.unexplained[0]!.line}), but the build went on past ${seen === 1 ? 'it' : 'them'}.` : ''),
+      fix: [],
+      score: 0,
+      confidence: 0.9,
+      count: 1,
+      evidence: [done, ...this.unexplained.slice(0, 2)],
     };
   }
 

@@ -5,8 +5,14 @@
 // user's entry script, other user code, the inference server, a library) and what the server was doing
 // (importing the entry module, init(), run(), serialising run()'s answer, starting itself).
 // Every pattern runs in linear time on any line (test/unit/logs/linear-patterns.test.ts).
+import { redactSecrets } from '../common/redact';
 import { unescapeText } from './normalize';
 import type { Evidence, ExceptionInfo, Frame, FrameOrigin, Phase, Traceback } from './types';
+
+/** A frame's source line as kept: 500 characters, redacted (the card, the CLI's JSON and the editor show it). */
+function sourceLine(text: string): string {
+  return redactSecrets(text.slice(0, 500));
+}
 
 /** Where the user's code lives in Azure ML scoring containers (AML_APP_ROOT). */
 export const DEFAULT_APP_ROOT = '/var/azureml-app';
@@ -133,7 +139,7 @@ export class TracebackParser {
     if (body.trim() === '' || RE.caret.test(body) || RE.repeated.test(body)) return { role: 'inside' };
     if (/^\s/.test(body) || body.startsWith('-->') || body.startsWith('---->')) {
       const last = cur.frames[cur.frames.length - 1];
-      if (last && last.source === undefined && cur.lastRole === 'frame') last.source = body.trim().slice(0, 500);
+      if (last && last.source === undefined && cur.lastRole === 'frame') last.source = sourceLine(body.trim());
       cur.lastRole = 'source';
       cur.stray = 0;
       return { role: 'source' };
@@ -146,7 +152,7 @@ export class TracebackParser {
     // A source line without indentation right after its frame (some collectors strip leading spaces).
     const last = cur.frames[cur.frames.length - 1];
     if (last && last.source === undefined && cur.lastRole === 'frame' && !RE.exceptionAnywhere.test(body)) {
-      last.source = body.trim().slice(0, 500);
+      last.source = sourceLine(body.trim());
       cur.lastRole = 'source';
       return { role: 'source' };
     }
@@ -213,7 +219,7 @@ export class TracebackParser {
     while (m) {
       if (last && m.index > tailFrom) {
         const between = text.slice(tailFrom, m.index).trim();
-        if (between) last.source ??= between.slice(0, 500);
+        if (between) last.source ??= sourceLine(between);
       }
       last = { path: m[1]!, line: Number(m[2]), function: m[3] ?? '' };
       first ??= last;
@@ -228,11 +234,11 @@ export class TracebackParser {
       const exc = RE.exceptionAnywhere.exec(tail);
       if (exc && (exc[2] !== undefined || exc[3] !== undefined || exc.index + exc[0].length === tail.length)) {
         const src = tail.slice(0, exc.index).trim();
-        if (src) last.source ??= src.slice(0, 500);
+        if (src) last.source ??= sourceLine(src);
         this.complete(cur, toException(tail, exc), n, text);
         return { role: 'frame', frame: first };
       }
-      last.source ??= tail.slice(0, 500);
+      last.source ??= sourceLine(tail);
     }
     return { role: 'frame', frame: first };
   }

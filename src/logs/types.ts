@@ -68,6 +68,11 @@ export interface Signature {
   phase?: Phase;
   /** Harmless lines that look like errors: dimmed in the panel, never a diagnosis. */
   noise?: boolean;
+  /**
+   * Says what kind of log this is, not that something failed (an image build's `Step n/m` lines): its lines
+   * keep their own colour in the panel, and a log that shows the work ended well (the image was built) drops it.
+   */
+  context?: boolean;
   explanation: string;
   fix: string[];
   /** Section of the Azure ML troubleshooting guide. */

@@ -14,5 +14,7 @@ setFlagsFromString('--heap-growing-percent=20');
 // Compile the grammar and warm the analysis while the client is still starting; `initialize` waits for it.
 const ready = warmUpAnalysis();
 const connection = createConnection(ProposedFeatures.all);
-new ScoringLanguageService(connection, { ready }).listen();
+const service = new ScoringLanguageService(connection, { ready });
+service.listen();
+connection.onExit(() => service.dispose());
 connection.listen();

@@ -3,7 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CodeActionKind,
@@ -20,7 +20,8 @@ import {
 import { inspectScoringScript } from '../analysis/analyze';
 import { analyzeCondaEnv } from '../analysis/conda';
 import { editTree, type Tree } from '../analysis/incremental';
-import { getPythonParser } from '../analysis/parser';
+import { MAX_SOURCE_CHARS } from '../analysis/bounds';
+import { deleteTree, isLiveTree, loadPythonGrammar } from '../analysis/parser';
 import * as l10n from '../common/l10n';
 import { notebookPython, pythonReferences, resolveReference, yamlReferences, type References } from '../analysis/references';
 import type { Finding, Severity } from '../analysis/types';
@@ -68,12 +69,31 @@ function uriToPath(uri: string): string | undefined {
   }
 }
 
+/** A glob longer than this is not compiled (a sane one is a few dozen characters); the default is used instead. */
+const MAX_GLOB_CHARS = 1000;
+/** Brace expansion makes `{a,b}` repeated n times 2^n patterns (seconds to compile at n = 15): capped. */
+const GLOB_OPTIONS = { dot: true, braceExpandMax: 256 };
+
+/** A .py file that is not an entry script by name is parsed only when it may define both functions. */
+const mayDefineEntryFunctions = (text: string) => /^(?:async[ \t]+)?def[ \t]+init[ \t]*\(/m.test(text) && /^(?:async[ \t]+)?def[ \t]+run[ \t]*\(/m.test(text);
+
 const sameRange = (a: Diagnostic['range'], b: Diagnostic['range']) =>
   a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 
 export class ScoringLanguageService {
   private readonly documents = new TextDocuments(TextDocument);
+  /** Debounce timers of edited documents (one per document). */
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Documents waiting for an analysis, in order, each at most once: the work waiting is bounded by the open
+   * documents. One analysis runs at a time; it reads the document's text when it starts.
+   */
+  private readonly queued = new Set<string>();
+  /** The analysis under way: a newer version of its document (or closing it) stops it (isCancelled). */
+  private running: { uri: string; version: number } | undefined;
+  /** The entryScripts glob, compiled once per setting value. */
+  private entryGlob: { glob: string; matcher: Minimatch | undefined } | undefined;
+  private disposed = false;
   private settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
   private workspaceRoots: string[] = [];
   private debounceMs: number;
@@ -121,23 +141,30 @@ export class ScoringLanguageService {
     });
     c.onInitialized(() => {
       // Load the grammar now, not on the first didOpen.
-      getPythonParser().catch((err: Error) => this.connection.console.error(`cannot load the Python grammar: ${err.message}`));
+      loadPythonGrammar().catch((err: Error) => this.connection.console.error(`cannot load the Python grammar: ${err.message}`));
       if (this.settings.scanWorkspace !== false) this.scan = this.scanWorkspace();
     });
     c.onNotification(SettingsChangedNotification, (s: Partial<ServerSettings>) => {
       this.applySettings(s);
       this.revalidateAll();
     });
-    c.onCodeAction((p) => this.codeActions(p));
-    this.documents.onDidOpen((e) => this.schedule(e.document.uri, 0));
-    this.documents.onDidChangeContent((e) => this.schedule(e.document.uri, this.debounceMs));
+    c.onCodeAction((p, token) => this.codeActions(p, () => token.isCancellationRequested));
+    // An opened file is analysed at once, not after the debounce.
+    this.documents.onDidOpen((e) => this.enqueue(e.document.uri));
+    this.documents.onDidChangeContent((e) => {
+      const uri = e.document.uri;
+      // TextDocuments reports an open as a change too: the run just started (or about to) reads this very text.
+      if (this.queued.has(uri) || (this.running?.uri === uri && this.running.version === e.document.version)) return;
+      this.debounce(uri);
+    });
     this.documents.onDidClose((e) => {
       clearTimeout(this.timers.get(e.document.uri));
       this.timers.delete(e.document.uri);
+      this.queued.delete(e.document.uri);
       this.results.delete(e.document.uri);
       this.dropTree(e.document.uri);
       this.generation.delete(e.document.uri);
-      void c.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+      this.publish({ uri: e.document.uri, diagnostics: [] });
     });
     // TextDocuments owns didChange; see each change first (with the old text) to edit the syntax tree.
     const intercepted = new Proxy(c, {
@@ -157,7 +184,7 @@ export class ScoringLanguageService {
   }
 
   private dropTree(uri: string): void {
-    this.trees.get(uri)?.delete();
+    deleteTree(this.trees.get(uri)); // a tree of a discarded parser runtime is only forgotten
     this.trees.delete(uri);
   }
 
@@ -167,7 +194,7 @@ export class ScoringLanguageService {
     const tree = this.trees.get(uri);
     const doc = this.documents.get(uri);
     if (!tree) return;
-    if (!doc) return this.dropTree(uri);
+    if (!doc || !isLiveTree(tree)) return this.dropTree(uri);
     try {
       // Each change's range refers to the text after the previous changes of the same notification.
       let cur = p.contentChanges.length > 1 ? TextDocument.create(uri, doc.languageId, doc.version, doc.getText()) : doc;
@@ -194,7 +221,7 @@ export class ScoringLanguageService {
   }
 
   private revalidateAll(): void {
-    for (const doc of this.documents.all()) this.schedule(doc.uri, 0);
+    for (const doc of this.documents.all()) this.enqueue(doc.uri);
   }
 
   /** Is this document an entry script by name (the glob setting) or by reference? Content-based recognition happens after analysis. */
@@ -204,12 +231,25 @@ export class ScoringLanguageService {
     if (this.isReferenced(filePath, 'scripts')) return true;
     const root = this.workspaceRoots.find((r) => filePath.startsWith(r + path.sep));
     const candidate = root ? filePath.slice(root.length + 1).split(path.sep).join('/') : filePath.split('/').pop()!;
-    const glob = this.settings.entryScripts || DEFAULT_SERVER_SETTINGS.entryScripts;
-    try {
-      return minimatch(candidate, glob, { dot: true, matchBase: !glob.includes('/') });
-    } catch {
-      return false;
+    return this.entryMatcher()?.match(candidate) ?? false;
+  }
+
+  private entryMatcher(): Minimatch | undefined {
+    let glob = this.settings.entryScripts || DEFAULT_SERVER_SETTINGS.entryScripts;
+    if (this.entryGlob?.glob === glob) return this.entryGlob.matcher;
+    const setting = glob;
+    if (glob.length > MAX_GLOB_CHARS) {
+      this.connection.console.error(`amlDoctor.entryScripts is ${glob.length} characters long (at most ${MAX_GLOB_CHARS}): using ${DEFAULT_SERVER_SETTINGS.entryScripts} instead`);
+      glob = DEFAULT_SERVER_SETTINGS.entryScripts;
     }
+    let matcher: Minimatch | undefined;
+    try {
+      matcher = new Minimatch(glob, { ...GLOB_OPTIONS, matchBase: !glob.includes('/') });
+    } catch (err) {
+      this.connection.console.error(`amlDoctor.entryScripts "${glob.slice(0, 100)}" is not a valid glob: ${(err as Error).message}`);
+    }
+    this.entryGlob = { glob: setting, matcher };
+    return matcher;
   }
 
   private isReferenced(filePath: string, kind: 'scripts' | 'condaFiles'): boolean {
@@ -217,41 +257,84 @@ export class ScoringLanguageService {
     return false;
   }
 
-  private schedule(uri: string, delay: number): void {
-    clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => void this.validate(uri), delay));
+  /** Stops all pending work: debounce timers, queued analyses (the one under way stops at its next pause). */
+  dispose(): void {
+    this.disposed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.queued.clear();
   }
 
-  private async validate(uri: string): Promise<void> {
+  private publish(params: { uri: string; version?: number; diagnostics: Diagnostic[] }): void {
+    // Not awaited: a client that reads slowly must not hold up the other documents' analyses. A connection
+    // that is gone has nobody to tell.
+    this.connection.sendDiagnostics(params).catch(() => undefined);
+  }
+
+  /** Re-analyses an edited document once the edits pause for debounceMs. */
+  private debounce(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        this.enqueue(uri);
+      }, this.debounceMs),
+    );
+  }
+
+  /** Queues an analysis of the document's current text (at most one waiting per document) and starts the next one. */
+  private enqueue(uri: string): void {
+    if (this.disposed) return;
+    clearTimeout(this.timers.get(uri));
     this.timers.delete(uri);
+    this.queued.add(uri);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = this.queued.values().next();
+    if (next.done) return;
+    const uri = next.value;
+    this.queued.delete(uri);
     const doc = this.documents.get(uri);
-    if (!doc) return;
-    const version = doc.version;
-    const text = doc.getText();
+    if (!doc) return this.pump();
+    const job = { uri, version: doc.version };
+    this.running = job;
+    void this.validate(uri, doc.version, doc.getText()).finally(() => {
+      if (this.running === job) this.running = undefined;
+      this.pump();
+    });
+  }
+
+  private async validate(uri: string, version: number, text: string): Promise<void> {
+    // A newer version (it has its own run queued) or a closed document stops this one at its next pause.
+    const isCancelled = () => this.disposed || this.documents.get(uri)?.version !== version;
     let findings: Finding[] | undefined;
     try {
       await this.updateReferences(uri, text);
-      findings = await this.analyze(uri, text);
+      findings = await this.analyze(uri, text, isCancelled);
     } catch (err) {
       this.connection.console.error(`analysis failed for ${uri}: ${(err as Error).stack ?? err}`);
       return;
     }
     // Results for the latest version only: a newer edit has its own run queued.
-    const current = this.documents.get(uri);
-    if (!current || current.version !== version) return;
+    if (isCancelled()) return;
     if (!findings) {
       // Not (or no longer) an entry script: clear anything published earlier.
-      if (this.results.delete(uri)) await this.connection.sendDiagnostics({ uri, version, diagnostics: [] });
+      if (this.results.delete(uri)) this.publish({ uri, version, diagnostics: [] });
       return;
     }
     this.results.set(uri, { version, findings });
-    await this.connection.sendDiagnostics({ uri, version, diagnostics: findings.map(toDiagnostic) });
+    this.publish({ uri, version, diagnostics: findings.map(toDiagnostic) });
   }
 
   /** Findings for a document, or undefined when the server has nothing to say about this kind of file. */
-  private async analyze(uri: string, text: string): Promise<Finding[] | undefined> {
+  private async analyze(uri: string, text: string, isCancelled?: () => boolean): Promise<Finding[] | undefined> {
     const name = uri.split('/').pop() ?? uri;
     if (/\.ya?ml$/i.test(name)) {
+      if (text.length > MAX_SOURCE_CHARS) return undefined; // not a conda file anyone wrote by hand
       const filePath = uriToPath(uri);
       const conda = analyzeCondaEnv(text, { fileName: decodeURIComponent(name) });
       if (!conda.isCondaEnv) return undefined;
@@ -261,18 +344,21 @@ export class ScoringLanguageService {
     }
     if (!name.endsWith('.py')) return undefined;
     const byName = this.isEntryScript(uri);
+    // Cannot be an entry script by content (or too large to tell): not parsed at all.
+    if (!byName && (text.length > MAX_SOURCE_CHARS || !mayDefineEntryFunctions(text))) return undefined;
     // Incremental parse: hand over this document's edited tree; keep the new one unless edits arrived meanwhile.
     const open = this.documents.get(uri);
     const incremental = open?.getText() === text;
     const gen = this.generation.get(uri) ?? 0;
     const oldTree = incremental ? this.trees.get(uri) : undefined;
     if (oldTree) this.trees.delete(uri);
-    const result = await inspectScoringScript(text, { fileName: decodeURIComponent(name), oldTree, keepTree: incremental });
+    const result = await inspectScoringScript(text, { fileName: decodeURIComponent(name), oldTree, keepTree: incremental, isCancelled });
+    if (result.cancelled) return undefined;
     if (result.tree) {
       if ((this.generation.get(uri) ?? 0) === gen && this.documents.get(uri)) {
         this.dropTree(uri);
         this.trees.set(uri, result.tree);
-      } else result.tree.delete();
+      } else deleteTree(result.tree);
     }
     if (byName) return result.findings;
     // By content: a module that defines both init() and run() is an entry script wherever it lives.
@@ -308,7 +394,7 @@ export class ScoringLanguageService {
   }
 
   private revalidateOthers(exceptUri: string): void {
-    for (const doc of this.documents.all()) if (doc.uri !== exceptUri) this.schedule(doc.uri, 0);
+    for (const doc of this.documents.all()) if (doc.uri !== exceptUri) this.enqueue(doc.uri);
   }
 
   /** Reads the workspace once for files that reference entry scripts. Bounded in files, bytes and depth. */
@@ -348,14 +434,15 @@ export class ScoringLanguageService {
     if (changed) this.revalidateAll();
   }
 
-  private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
+  private async codeActions(params: CodeActionParams, isCancelled: () => boolean): Promise<CodeAction[]> {
     const { uri } = params.textDocument;
     if (params.context.only && !params.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.') || k === '')) return [];
     const doc = this.documents.get(uri);
     if (!doc) return [];
     let cached = this.results.get(uri);
     if (!cached || cached.version !== doc.version) {
-      const findings = await this.analyze(uri, doc.getText()).catch(() => undefined);
+      const version = doc.version;
+      const findings = await this.analyze(uri, doc.getText(), () => isCancelled() || this.documents.get(uri)?.version !== version).catch(() => undefined);
       if (!findings) return [];
       cached = { version: doc.version, findings };
     }

@@ -5,7 +5,7 @@
 // first file the user opens and onto start-up, which runs while VS Code is still restoring its editors.
 import { inspectScoringScript } from '../analysis/analyze';
 import { editTree } from '../analysis/incremental';
-import { getPythonParser } from '../analysis/parser';
+import { loadPythonGrammar } from '../analysis/parser';
 
 /** A scoring script that exercises every online rule (and the error-recovery path on its broken copy). */
 const SAMPLE = `import json
@@ -50,7 +50,7 @@ const BROKEN = SAMPLE.replace('data = json.loads(args[0])["data"]', 'data = json
 /** Runs the sample through the analysis a few times; resolves when the pipeline is warm. Never rejects. */
 export async function warmUpAnalysis(rounds = 3): Promise<void> {
   try {
-    await getPythonParser();
+    await loadPythonGrammar();
     for (let i = 0; i < rounds; i++) {
       const first = await inspectScoringScript(SAMPLE, { keepTree: true });
       if (first.tree) editTree(first.tree, { startOffset: EDIT_AT, oldEndOffset: EDIT_AT, start: EDIT_POS, oldEnd: EDIT_POS, newText: 'x' });

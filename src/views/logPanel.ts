@@ -15,6 +15,7 @@ import type { StreamFormat } from '../logs/normalize';
 import { LogView, type LogViewOptions } from '../logs/logView';
 import { diagnosisText } from '../logs/report';
 import type { Explanation, Frame } from '../logs/types';
+import type { RuntimeLink } from './runtimeDiagnostics';
 
 export interface LogSource {
   /** Shown as the panel title, e.g. "score-container (docker)". */
@@ -31,6 +32,8 @@ export interface LogSource {
   entryScript?: string;
   /** True for a live feed (follow mode on by default). */
   live?: boolean;
+  /** Runtime findings: where this log's tracebacks through the entry script are shown in the editor. */
+  runtime?: RuntimeLink;
   /** Called when the panel closes: stop the feed (destroy the stream, stop polling). */
   dispose?(): void;
 }
@@ -68,6 +71,11 @@ export class LogPanel implements vscode.Disposable {
   private lastDiagnosisKey = '';
   private readonly disposables: vscode.Disposable[] = [];
   private iterator: AsyncIterator<string | Uint8Array> | undefined;
+  private readonly explained = new vscode.EventEmitter<Explanation>();
+  private readonly closed = new vscode.EventEmitter<void>();
+  /** A new diagnosis of the log (as often as the card changes). */
+  readonly onDidExplain = this.explained.event;
+  readonly onDidClose = this.closed.event;
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
@@ -90,6 +98,14 @@ export class LogPanel implements vscode.Disposable {
   /** The current explanation (complete once the source ended). */
   explanation(): Explanation {
     return this.classifier.explain();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  reveal(): void {
+    if (!this.disposed) this.panel.reveal();
   }
 
   get ended(): boolean {
@@ -142,6 +158,7 @@ export class LogPanel implements vscode.Disposable {
     if (!force && key === this.lastDiagnosisKey) return;
     this.lastDiagnosisKey = key;
     void this.post({ type: 'diagnosis', explanation: e });
+    this.explained.fire(e);
   }
 
   private postStatus(): void {
@@ -267,6 +284,9 @@ export class LogPanel implements vscode.Disposable {
     }
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
+    this.closed.fire();
+    this.closed.dispose();
+    this.explained.dispose();
   }
 }
 

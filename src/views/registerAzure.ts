@@ -12,7 +12,7 @@ import { AzureAuth, loadAzureModule, readAzureSettings } from '../host/azureAuth
 import { registerCommand } from '../host/commands';
 import type { ExtensionServices } from '../host/services';
 import { AzureSection, type AzureNode } from './azureSection';
-import { showLogPanel } from './registerLogs';
+import { panelOwner, showLogPanel } from './registerLogs';
 
 function containerLabel(c: LogContainer): string {
   return c === 'InferenceServer' ? 'inference server' : 'storage initializer';
@@ -104,6 +104,8 @@ export function registerAzureFeatures(services: ExtensionServices): void {
       chunks,
       sourceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       live: follow,
+      // Tracebacks through /var/azureml-app/<code>/<script> onto the workspace's entry scripts, the YAML's first.
+      runtime: { owner: panelOwner('azure'), mapping: { kind: 'workspace', deployment: { endpoint: dep.endpoint, name: dep.name } }, label: `the ${containerLabel(container)} log of ${dep.endpoint}/${dep.name}` },
       dispose: () => {
         ac.abort();
         following.delete(ac);

@@ -5,14 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DockerodeClient } from '../docker/client';
-import type { WorkspaceRef } from '../azure/types';
 import { AsyncTextQueue } from '../common/asyncQueue';
 import { lazyRequire } from '../common/lazyRequire';
 import type { CodeManifest } from '../docker/codeSync';
 import { configForUpdate, DeploymentRecords, sourceForReload, type SourceQuestions } from '../docker/deploymentRecords';
 import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, describeReload, type DeployHooks, type DeployedInfo, type LocalDeployConfig, type Progress } from '../docker/localDeploy';
 import { isCodeFile, ReloadScheduler, type ReloadCandidate } from '../docker/reloadScheduler';
-import { workspaceEnvironmentLookup } from '../environment/azureEnvironment';
 import type { BuildDiagnosis, EnvironmentFiles } from '../environment/buildFailure';
 import type { EnvironmentOptions } from '../environment/builder';
 import { configFromDeploymentYaml } from '../environment/deploymentYaml';
@@ -20,17 +18,20 @@ import type { EnvironmentLookup } from '../environment/types';
 import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
 import { registerCommand } from '../host/commands';
+import { explainStream, LogClassifier } from '../logs/classifier';
 import type { ExtensionServices } from '../host/services';
 import { readSettings, setting } from '../host/settings';
 import { DockerSection, type DockerNode } from './dockerSection';
-import { LogPanel } from './logPanel';
+import { environmentLookupFor, environmentOptions } from './environmentAccess';
 import { showLogPanel } from './registerLogs';
+import type { RuntimeLink } from './runtimeDiagnostics';
 import { TestRequestPanel } from './testRequestPanel';
 
 const INSPECT_SCHEME = 'amldoctor-inspect';
 
 const BUILD_DIAGNOSTICS = 'aml-doctor-build';
-const WORKSPACE_KEY = 'amlDoctor.localDeploy.azureWorkspace';
+/** How long the log of a container's new run is read for runtime findings (init() and the first requests). */
+const RUN_WATCH_MS = 10 * 60 * 1000;
 
 interface LocalDeploySettings {
   baseImage: string;
@@ -44,17 +45,6 @@ interface LocalDeploySettings {
 
 function localDeploySettings(): LocalDeploySettings {
   // Through the trust-aware reader: untrusted, a workspace's values of these settings are ignored.
-  const text = (key: string) => {
-    const v = setting<unknown>(`amlDoctor.localDeploy.${key}`, '');
-    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-  };
-  const list = (key: string) => {
-    const v = setting<unknown>(`amlDoctor.localDeploy.${key}`, []);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && !!x.trim()).map((x) => x.trim()) : [];
-  };
-  const rawMap = setting<unknown>('amlDoctor.localDeploy.imageMap', {});
-  const imageMap: Record<string, string> = {};
-  if (rawMap && typeof rawMap === 'object') for (const [k, v] of Object.entries(rawMap)) if (k && typeof v === 'string' && v.trim()) imageMap[k] = v.trim();
   return {
     baseImage: setting('amlDoctor.localDeploy.baseImage', ''),
     port: setting('amlDoctor.localDeploy.port', 0),
@@ -62,19 +52,7 @@ function localDeploySettings(): LocalDeploySettings {
     readinessTimeoutSeconds: setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120),
     debug: setting('amlDoctor.localDeploy.debug', false),
     reloadOnSave: setting('amlDoctor.localDeploy.reloadOnSave', false),
-    // Machine-scoped and restricted (a workspace cannot point builds at its own mirror or proxy).
-    environment: {
-      imageMap,
-      network: {
-        pipIndexUrl: text('pipIndexUrl'),
-        pipExtraIndexUrls: list('pipExtraIndexUrls'),
-        pipTrustedHosts: list('pipTrustedHosts'),
-        condaChannelAlias: text('condaChannelAlias'),
-        httpProxy: text('httpProxy'),
-        httpsProxy: text('httpsProxy'),
-        noProxy: text('noProxy'),
-      },
-    },
+    environment: environmentOptions(),
   };
 }
 
@@ -154,24 +132,129 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     });
   }
 
+  /**
+   * Where a container's tracebacks through the entry script go in the editor: onto the entry script this
+   * extension recorded for it (a label could name any folder), else onto the workspace's entry scripts. The
+   * findings stay after the log panel closes, until the container is removed or runs again.
+   */
+  function containerRuntime(id: string, name: string): RuntimeLink {
+    const entry = records.entryOf(id);
+    return {
+      owner: `docker:${id}`,
+      mapping: entry ? { kind: 'recorded', ...entry } : { kind: 'workspace' },
+      label: `the log of ${name}`,
+      remoteRoot: APP_ROOT,
+      persist: true,
+      reopen: () => reopenLogs(id),
+    };
+  }
+
   function showLogs(n: ContainerNodeModel): void {
     const abort = new AbortController();
-    LogPanel.show(context.extensionUri, log, {
+    const runtime = containerRuntime(n.id, n.name);
+    track(n.id, n.name, n.startedAt);
+    showLogPanel(services, {
       title: `${n.name} (docker)`,
       chunks: section.client.logs(n.id, { follow: true, tail: 2000, signal: abort.signal }),
       format: 'raw',
       // Traceback paths map onto the folder this extension deployed from; a label could name any folder.
       sourceRoot: records.sourceDirOf(n.id),
       remoteRoot: APP_ROOT,
+      entryScript: records.entryOf(n.id)?.entryScript,
       live: true,
+      runtime,
       dispose: () => abort.abort(),
     });
   }
 
-  async function deployFailed(err: unknown, what: string, config?: LocalDeployConfig): Promise<void> {
+  async function reopenLogs(id: string): Promise<void> {
+    const snap = await section.explorer.reload();
+    const n = snap.groups.flatMap((g) => g.containers).find((c) => c.id === id);
+    if (!n) throw new Error('The container of that runtime finding is gone.');
+    showLogs(n);
+  }
+
+  // Containers whose log gave runtime findings: a new run (restart) or their removal clears them.
+  const tracked = new Map<string, { name: string; startedAt?: string; watch?: AbortController }>();
+
+  function track(id: string, name: string, startedAt: string | undefined): void {
+    const t = tracked.get(id);
+    if (t) t.startedAt ??= startedAt;
+    else tracked.set(id, { name, startedAt });
+    section.explorer.start();
+  }
+
+  function untrack(id: string): void {
+    tracked.get(id)?.watch?.abort();
+    tracked.delete(id);
+    services.runtime.clear(`docker:${id}`);
+  }
+
+  /** A failed deploy or reload: the container's log since `since` (a reload: this run only) into runtime findings. */
+  async function containerFindings(id: string, since?: number): Promise<void> {
+    const details = await section.client.inspectContainer(id).catch(() => undefined);
+    const name = details?.name.replace(/^\//, '') ?? id.slice(0, 12);
+    const link = containerRuntime(id, name);
+    const e = await explainStream(section.client.logs(id, { tail: 2000, since }), { format: 'raw', entryScript: records.entryOf(id)?.entryScript, appRoot: APP_ROOT });
+    track(id, name, details?.state.startedAt);
+    // A new run's log: what the user dismissed of an older one does not hold for it.
+    services.runtime.clear(link.owner);
+    await services.runtime.explain(link.owner, e, link.mapping, { label: link.label, reveal: () => reopenLogs(id) }, APP_ROOT);
+  }
+
+  /** A tracked container started again: its old findings go, and its new run's log is read for a while. */
+  function watchRun(id: string, startedAt: string): void {
+    const t = tracked.get(id);
+    if (!t) return;
+    t.watch?.abort();
+    const watch = (t.watch = new AbortController());
+    const link = containerRuntime(id, t.name);
+    const origin = { label: link.label, reveal: () => reopenLogs(id) };
+    const owner = link.owner;
+    const classifier = new LogClassifier({ format: 'raw', entryScript: records.entryOf(id)?.entryScript, appRoot: APP_ROOT });
+    services.runtime.clear(owner);
+    const timer = setTimeout(() => watch.abort(), RUN_WATCH_MS);
+    void (async () => {
+      let last = 0;
+      for await (const chunk of section.client.logs(id, { follow: true, since: Date.parse(startedAt) / 1000, signal: watch.signal })) {
+        await classifier.pushAsync(chunk, watch.signal);
+        if (watch.signal.aborted) return;
+        if (Date.now() - last > 500) {
+          last = Date.now();
+          void services.runtime.explain(owner, classifier.explain(), link.mapping, origin, APP_ROOT);
+        }
+      }
+      if (!watch.signal.aborted) await services.runtime.explain(owner, classifier.end(), link.mapping, origin, APP_ROOT);
+    })()
+      .catch((err: unknown) => log.warn(`runtime findings: reading the new log of ${t.name} failed: ${(err as Error).message}`))
+      .finally(() => {
+        clearTimeout(timer);
+        if (t.watch === watch) t.watch = undefined;
+      });
+  }
+
+  context.subscriptions.push(
+    section.explorer.onDidChange((snap) => {
+      if (snap.state.state !== 'reachable' || !snap.complete || tracked.size === 0) return;
+      const byId = new Map(snap.groups.flatMap((g) => g.containers).map((c) => [c.id, c] as const));
+      for (const [id, t] of tracked) {
+        const n = byId.get(id);
+        if (!n) untrack(id); // removed
+        else if (n.startedAt && t.startedAt && n.startedAt !== t.startedAt) {
+          t.startedAt = n.startedAt;
+          watchRun(id, n.startedAt);
+        } else t.startedAt ??= n.startedAt;
+      }
+    }),
+    { dispose: () => tracked.forEach((t) => t.watch?.abort()) },
+  );
+
+  async function deployFailed(err: unknown, what: string, config?: LocalDeployConfig, since?: number): Promise<void> {
     if (!(err instanceof LocalDeployError)) throw err;
     // The container stays for its logs; fixing score.py and reloading it is the next step.
     if (err.containerId && config) await records.record(err.containerId, config);
+    // The traceback through score.py, on its line in the editor (read before the message waits for the user).
+    if (err.containerId) await containerFindings(err.containerId, since).catch((e: unknown) => log.warn(`runtime findings of ${err.containerId}: ${(e as Error).message}`));
     log.error(`${what}: ${err.message}${err.logTail ? `\n--- last container log lines ---\n${err.logTail}` : ''}`);
     const actions = err.containerId ? ['Show Logs'] : [];
     const choice = await vscode.window.showErrorMessage(`${what}: ${err.message}`, ...actions);
@@ -198,27 +281,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     for (const f of [files.conda?.file, files.requirements?.file]) if (f) buildDiagnostics.delete(vscode.Uri.file(f));
   }
 
-  /** The Azure ML workspace registered environments are read from: asked once, remembered for the workspace. */
-  async function environmentLookup(config: LocalDeployConfig): Promise<EnvironmentLookup | undefined> {
-    const azure = services.azure;
-    if (!config.environment?.azureml || !azure?.isSignedIn()) return undefined; // the deploy says what to do
-    const client = azure.client();
-    let ref = context.workspaceState.get<WorkspaceRef>(WORKSPACE_KEY);
-    if (!ref) {
-      const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Listing Azure ML workspaces' }, async () => {
-        const out: (vscode.QuickPickItem & { ref: WorkspaceRef })[] = [];
-        for (const sub of await client.listSubscriptions()) {
-          for (const w of await client.listWorkspaces(sub.id).catch(() => [])) out.push({ label: w.workspace, description: `${w.resourceGroup} · ${sub.name}`, ref: { subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, workspace: w.workspace } });
-        }
-        return out;
-      });
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: `Which workspace holds ${config.environment.azureml.raw}?` });
-      if (!pick) throw new vscode.CancellationError();
-      ref = pick.ref;
-      await context.workspaceState.update(WORKSPACE_KEY, ref);
-    }
-    return workspaceEnvironmentLookup(client, ref);
-  }
+  const environmentLookup = (config: LocalDeployConfig) => environmentLookupFor(services, config);
 
   /** Deploy or update with the build log live in the log panel (opened on the first build or pull output). */
   /** Deploy or update with the build log live in the log panel; `replaces` is the container an update recreates. */
@@ -234,7 +297,10 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     };
     try {
       const info = await withProgress(title, (report, signal) => op(d, report, signal, { output, image: (p) => clearBuildDiagnostics(p.files) }));
-      if (replaces) await records.forget(replaces);
+      if (replaces) {
+        await records.forget(replaces);
+        untrack(replaces);
+      }
       await records.record(info.id, config);
       void announce(info);
     } catch (err) {
@@ -391,19 +457,23 @@ export function registerDockerFeatures(services: ExtensionServices): void {
 
   /** Deployments whose last reload on save failed: a later save retries them even though they stopped. */
   const failedOnSave = new Set<string>();
+  /** When each deployment's last reload on save started: a failure's log is read from then on. */
+  const reloadStarted = new Map<string, number>();
   const reloadOnSave = new ReloadScheduler(
     async (c: ReloadCandidate) => {
       const started = Date.now();
+      reloadStarted.set(c.key, started / 1000);
       const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${c.key}` }, (p) =>
         deployer().reload(c.endpoint, c.deployment, c.sourceDir, (message) => p.report({ message })),
       );
+      services.runtime.clear(`docker:${info.id}`);
       failedOnSave.delete(c.key);
       void vscode.window.setStatusBarMessage(`$(check) Reloaded ${c.key} (${describeReload(info)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`, 5000);
     },
     {
       onError: (c, err) => {
         failedOnSave.add(c.key);
-        deployFailed(err, `Reloading ${c.key} after save failed`).catch((e: unknown) => {
+        deployFailed(err, `Reloading ${c.key} after save failed`, undefined, reloadStarted.get(c.key)).catch((e: unknown) => {
           log.error(e as Error);
           void vscode.window.showErrorMessage(`Reloading ${c.key} after save failed: ${(e as Error).message}`);
         });
@@ -469,6 +539,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       const ok = await vscode.window.showWarningMessage(`Remove the container ${n.name}? Its logs and anything written inside it are lost.`, { modal: true }, 'Remove');
       if (ok !== 'Remove') return;
       await section.client.remove(n.id, { force: true, volumes: true });
+      untrack(n.id);
     }),
     registerCommand(log, 'amlDoctor.docker.inspect', async (arg?: unknown) => {
       const n = await target(arg);
@@ -516,11 +587,14 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       const { 'aml-doctor.endpoint': ep, 'aml-doctor.deployment': dep } = n.container.labels;
       const sourceDir = await sourceForReload(records, { id: n.id, name: n.name, labels: n.container.labels }, workspaceFolders(), sourceQuestions);
       if (!sourceDir) throw new vscode.CancellationError();
+      const started = Date.now() / 1000;
       try {
         const info = await withProgress(`Reloading ${n.name}`, (report, signal) => deployer().reload(ep!, dep!, sourceDir, report, signal));
+        // The new worker's init() completed: what the old log said no longer holds.
+        services.runtime.clear(`docker:${n.id}`);
         void vscode.window.setStatusBarMessage(`Reloaded ${info.name} (${describeReload(info)}): ${info.scoringUri}`, 5000);
       } catch (err) {
-        await deployFailed(err, `Reloading ${n.name} failed`);
+        await deployFailed(err, `Reloading ${n.name} failed`, undefined, started);
       }
     }),
     registerCommand(log, 'amlDoctor.localDeploy.update', async (arg?: unknown) => {
@@ -540,6 +614,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       if (ok !== 'Delete') return;
       const removed = await deployer().delete(ep!, dep!);
       await records.forget(n.id);
+      untrack(n.id);
       void vscode.window.setStatusBarMessage(`Deleted ${ep}/${dep} (${removed} container${removed === 1 ? '' : 's'})`, 5000);
     }),
   );

@@ -2,7 +2,6 @@
 // (explorer / editor context menus, the palette), or on a deployment in the tree (a local deployment's
 // recorded configuration; an Azure deployment, with the local project whose YAML names it). Progress per
 // step in a cancellable notification, the report in a webview. Restricted Mode runs steps 1-3 only.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OnlineDeploymentInfo } from '../azure/types';
@@ -18,7 +17,11 @@ import type { ExtensionServices } from '../host/services';
 import { readSettings, setting } from '../host/settings';
 import type { AzureNode } from './azureSection';
 import type { DockerNode } from './dockerSection';
+import { runtimeMessage } from '../logs/runtimeFindings';
+import type { DoctorReport } from '../doctor/report';
 import { DoctorPanel } from './doctorPanel';
+import { environmentLookupFor, environmentOptions } from './environmentAccess';
+import { deploymentYamls, yamlFor } from './workspaceDeployments';
 
 interface DoctorSettings {
   defaults: ProjectDefaults;
@@ -33,8 +36,8 @@ function doctorSettings(): DoctorSettings {
   const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(v)));
   return {
     defaults: {
-      // The setting wins over the YAML's image today (as for Deploy Locally); the YAML's image is the fallback.
-      baseImage: setting('amlDoctor.localDeploy.baseImage', '') || undefined,
+      // As for Deploy Locally: what the deployment names wins, the setting is only the fallback.
+      fallbackImage: setting('amlDoctor.localDeploy.baseImage', '') || undefined,
       memoryGb: setting('amlDoctor.localDeploy.memoryGb', 0) || undefined,
     },
     readinessTimeoutMs: Math.max(5, setting('amlDoctor.localDeploy.readinessTimeoutSeconds', 120)) * 1000,
@@ -53,37 +56,9 @@ interface Target {
   localUnavailable?: string;
 }
 
-const MAX_YAML_SCAN = 200;
-
 /** The engine and the analysis it uses are their own bundle (dist/doctor.js), loaded on the first run. */
 function doctor(): DoctorModule {
   return lazyRequire<DoctorModule>('doctor.js', '../doctor/index');
-}
-
-/** Deployment YAMLs of the workspace (they name a scoring_script). */
-async function deploymentYamls(): Promise<vscode.Uri[]> {
-  const files = await vscode.workspace.findFiles('**/*.{yml,yaml}', '**/{node_modules,.git}/**', MAX_YAML_SCAN);
-  return files.filter((u) => {
-    try {
-      return fs.statSync(u.fsPath).size < 1024 * 1024 && /scoring_script/.test(fs.readFileSync(u.fsPath, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** The workspace's deployment YAML for endpoint/deployment (endpoint_name and name), if any. */
-async function yamlFor(endpoint: string, deployment: string): Promise<vscode.Uri | undefined> {
-  const { parse } = require('yaml') as typeof import('yaml');
-  for (const u of await deploymentYamls()) {
-    try {
-      const doc = parse(fs.readFileSync(u.fsPath, 'utf8')) as Record<string, unknown> | null;
-      if (doc && String(doc.endpoint_name ?? '') === endpoint && String(doc.name ?? '') === deployment) return u;
-    } catch {
-      /* not YAML we can read */
-    }
-  }
-  return undefined;
 }
 
 async function pickTarget(): Promise<vscode.Uri> {
@@ -158,8 +133,10 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     const caps: DoctorCapabilities = { log };
     if (trusted) {
       const docker = new DockerodeClient({ host: readSettings().dockerHost });
-      caps.image = new (doctor().BaseImageStep)(docker);
-      caps.containers = new (doctor().LocalContainerRunner)(docker, log, { harnessDir: context.asAbsolutePath(path.join('media', 'harness')), readinessTimeoutMs: s.readinessTimeoutMs });
+      // Step 4 builds the environment as Deploy Locally does: the same firewall settings, the same workspace
+      // for an azureml: environment.
+      const environmentLookup = await environmentLookupFor(services, target.project.config);
+      Object.assign(caps, doctor().localCapabilities(docker, log, { harnessDir: context.asAbsolutePath(path.join('media', 'harness')), readinessTimeoutMs: s.readinessTimeoutMs, environment: environmentOptions(), environmentLookup }));
     }
     const az = services.azure;
     let azureReason = 'not signed in to Azure (AML Deploy Doctor: Sign in to Azure)';
@@ -205,6 +182,7 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
         });
       });
       if (!panel.isDisposed) panel.update(report, false);
+      void showRaised(panel, report);
       log.info(`doctor: ${target.label}: ${report.outcome}${report.firstFailure ? ` (first failure: ${report.firstFailure})` : ''} in ${report.durationMs} ms`);
       if (panel.isDisposed && report.outcome === 'failed') {
         const f = report.steps.find((x) => x.id === report.firstFailure)!;
@@ -217,6 +195,25 @@ export function registerDoctorFeatures(services: ExtensionServices): void {
     } finally {
       runs.delete(abort);
     }
+  }
+
+  /** Each report's runtime finding: the line of score.py a traceback in the container's log ran through. */
+  const owners = new WeakMap<DoctorPanel, string>();
+  let reports = 0;
+  async function showRaised(panel: DoctorPanel, report: DoctorReport): Promise<void> {
+    if (panel.isDisposed) return;
+    let owner = owners.get(panel);
+    if (!owner) {
+      const o = (owner = `doctor:${++reports}`);
+      owners.set(panel, o);
+      context.subscriptions.push(panel.panel.onDidDispose(() => services.runtime.clear(o)));
+    }
+    const step = report.steps.find((s) => s.status === 'failed' && s.raised);
+    const r = step?.raised;
+    const finding = r
+      ? { file: r.file, frame: { line: r.line, source: r.source }, message: runtimeMessage({ title: r.title, exception: r.exception ? { type: r.exception, message: '' } : undefined }), id: `doctor-${step!.id}`, docs: step!.docs, key: `${report.startedAt}\u0000${r.file}:${r.line}` }
+      : undefined;
+    await services.runtime.placeFinding(owner, finding, { label: `Run Doctor's report (step ${step?.number ?? ''} ${step?.title ?? ''})`.trim(), reveal: () => panel.reveal() });
   }
 
   context.subscriptions.push(

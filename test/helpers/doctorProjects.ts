@@ -53,6 +53,10 @@ export interface ProjectFiles {
   endpoint?: string;
   deployment?: string;
   image?: string;
+  /** model.path of the YAML (default ./model/<weights>): e.g. ./model for the whole folder. */
+  modelPath?: string;
+  /** The YAML's environment value instead of the inline image + conda file (e.g. azureml:linear-env:3). */
+  environment?: string;
 }
 
 /** Writes a project (deployment.yml, score.py, environment/conda.yml, model/<weights>, sample-request.json); returns the YAML path. */
@@ -72,13 +76,13 @@ export function writeProject(files: ProjectFiles = {}, parent = os.tmpdir()): st
     'model:',
     '  name: linear',
     '  version: 1',
-    `  path: ./model/${weights}`,
+    `  path: ${files.modelPath ?? `./model/${weights}`}`,
     'code_configuration:',
     '  code: ./',
     '  scoring_script: score.py',
-    'environment:',
-    ...(files.conda !== null ? ['  conda_file: ./environment/conda.yml'] : []),
-    `  image: ${files.image ?? 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest'}`,
+    ...(files.environment
+      ? [`environment: ${files.environment}`]
+      : ['environment:', ...(files.conda !== null ? ['  conda_file: ./environment/conda.yml'] : []), `  image: ${files.image ?? 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest'}`]),
     'instance_type: Standard_DS3_v2',
     'instance_count: 1',
     ...(files.yamlExtra ? [files.yamlExtra] : []),

@@ -23,7 +23,8 @@ export async function startLspPair(options: ServiceOptions & { rootUri?: string;
   const up = new PassThrough();
   const down = new PassThrough();
   const serverConnection = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-  new ScoringLanguageService(serverConnection, options).listen();
+  const service = new ScoringLanguageService(serverConnection, options);
+  service.listen();
   serverConnection.listen();
   const client = createProtocolConnection(new ClientReader(down), new ClientWriter(up));
   const all: PublishDiagnosticsParams[] = [];
@@ -54,6 +55,7 @@ export async function startLspPair(options: ServiceOptions & { rootUri?: string;
       });
     },
     dispose() {
+      service.dispose();
       client.dispose();
       serverConnection.dispose();
       up.destroy();

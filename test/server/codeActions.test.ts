@@ -80,3 +80,26 @@ describe('language server quick fixes (in-process LSP)', () => {
     assert.deepEqual(none, []);
   });
 });
+
+describe('quick fix for undefined-name over LSP (in-process)', () => {
+  it('offers the missing import (numpy as np), and the NameError finding goes away', async () => {
+    const lsp = await startLspPair({ debounceMs: 10, rootUri: 'file:///ws', initializationOptions: { entryScripts: '**/score*.py', scanWorkspace: false } });
+    try {
+      const uri = 'file:///ws/score_np.py';
+      const text = ['import json', '', 'def init():', '    global weights', '    weights = np.ones(3)', '', 'def run(raw_data):', '    try:', '        return {"y": float(weights @ np.asarray(json.loads(raw_data)))}', '    except ValueError:', '        return {"error": "bad input"}', ''].join('\n');
+      const first = lsp.nextDiagnostics(uri);
+      await lsp.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+      const d = await first;
+      assert.deepEqual(d.diagnostics.map((x) => [x.code, x.range.start.line]), [['undefined-name', 4], ['undefined-name', 8]]);
+      const actions = (await lsp.client.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: d.diagnostics[0]!.range, context: { diagnostics: [d.diagnostics[0]], only: ['quickfix'] } })) as CodeAction[];
+      assert.deepEqual(actions.map((a) => [a.title, a.isPreferred]), [['Add "import numpy as np"', true]]);
+      const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'python', 1, text), actions[0]!.edit!.changes![uri]!);
+      assert.match(fixed, /^import numpy as np\nimport json\n/); // with the other imports, before them
+      const next = lsp.nextDiagnostics(uri);
+      await lsp.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+      assert.deepEqual((await next).diagnostics, []);
+    } finally {
+      lsp.dispose();
+    }
+  });
+});

@@ -34,22 +34,29 @@ describe('language server diagnostics (in-process LSP)', () => {
   });
 
   it('publishes for the latest version only after a burst of edits', async () => {
-    const uri = 'file:///ws/score_burst.py';
-    const first = lsp.nextDiagnostics(uri);
-    await lsp.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: '' } });
-    await first;
-    const before = lsp.all.length;
-    const last = lsp.nextDiagnostics(uri);
-    for (let v = 2; v <= 30; v++) {
-      await lsp.client.sendNotification('textDocument/didChange', {
-        textDocument: { uri, version: v },
-        contentChanges: [{ text: v < 30 ? `def init():\n    x = ${v}\n` : 'def init():\n    pass\ndef run(d):\n    return d\n' }],
-      });
+    // A debounce of its own, long enough that a busy machine's pauses between two sends never end the burst
+    // (with 20 ms, a 20 ms stall while sending was enough for a publish in the middle).
+    const burst = await startLspPair({ debounceMs: 1000, rootUri: 'file:///ws' });
+    try {
+      const uri = 'file:///ws/score_burst.py';
+      const first = burst.nextDiagnostics(uri);
+      await burst.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: '' } });
+      await first;
+      const before = burst.all.length;
+      const last = burst.nextDiagnostics(uri);
+      for (let v = 2; v <= 30; v++) {
+        await burst.client.sendNotification('textDocument/didChange', {
+          textDocument: { uri, version: v },
+          contentChanges: [{ text: v < 30 ? `def init():\n    x = ${v}\n` : 'def init():\n    pass\ndef run(d):\n    return d\n' }],
+        });
+      }
+      const d = await last;
+      assert.equal(d.version, 30);
+      assert.deepEqual(d.diagnostics, []);
+      assert.equal(burst.all.length - before, 1, 'one publish for the whole burst');
+    } finally {
+      burst.dispose();
     }
-    const d = await last;
-    assert.equal(d.version, 30);
-    assert.deepEqual(d.diagnostics, []);
-    assert.equal(lsp.all.length - before, 1, 'one publish for the whole burst');
   });
 
   it('ignores Python files that are not entry scripts', async () => {

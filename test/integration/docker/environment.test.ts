@@ -14,11 +14,10 @@ import { DockerodeClient } from '../../../src/docker/client';
 import { LocalDeployError, LocalDeployer, type LocalDeployConfig } from '../../../src/docker/localDeploy';
 import { sendTestRequest } from '../../../src/docker/testRequest';
 import { EnvironmentBuilder, EnvironmentError } from '../../../src/environment/builder';
-import { HARNESS_DIR, IMAGE, copyExamples, docker, removeContainers, uniqueName, waitFor } from './helpers';
+import { HARNESS_DIR, IMAGE, PIP_IMAGE, copyExamples, descendsFromPipImage, docker, removeContainers, removeOurDanglingImages, uniqueName, waitFor } from './helpers';
 import { freePort } from '../../e2e/harness';
 import { startRegistry, type LocalRegistry } from './registry';
 
-const PIP_IMAGE = process.env.AML_DOCTOR_TEST_PIP_IMAGE ?? `${IMAGE}-pip`;
 const endpoint = uniqueName('env');
 const client = new DockerodeClient();
 const pkg = `amldtest_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
@@ -67,26 +66,6 @@ function config(overrides: Partial<LocalDeployConfig> = {}): LocalDeployConfig {
 
 function imageIds(): Set<string> {
   return new Set(docker('images', '-aq', '--no-trunc').split('\n').filter(Boolean));
-}
-
-/** Built FROM the pip image (ours: nobody else on the engine builds on it). */
-function descendsFromPipImage(id: string): boolean {
-  const base = docker('image', 'inspect', '-f', '{{.Id}}', PIP_IMAGE);
-  let p = id;
-  for (let i = 0; i < 32 && p && p !== base; i++) p = docker('image', 'inspect', '-f', '{{.Parent}}', p);
-  return p === base && id !== base;
-}
-
-/** Intermediate images our failed builds left (build cache FROM the pip image), created since `sinceMs`. */
-function removeOurDanglingImages(sinceMs: number): void {
-  for (const id of docker('images', '-q', '--no-trunc', '-f', 'dangling=true').split('\n').filter(Boolean)) {
-    try {
-      if (Date.parse(docker('image', 'inspect', '-f', '{{.Created}}', id)) < sinceMs) continue;
-      if (descendsFromPipImage(id)) docker('rmi', id);
-    } catch {
-      /* removed meanwhile, or in use */
-    }
-  }
 }
 
 function track(tag: string | undefined): void {

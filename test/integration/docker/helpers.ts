@@ -7,6 +7,8 @@ import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
+/** The scoring image with python3-venv and python3-pip: environments with a pip section build on it. */
+export const PIP_IMAGE = process.env.AML_DOCTOR_TEST_PIP_IMAGE ?? `${IMAGE}-pip`;
 export const HARNESS_DIR = path.join(REPO, 'media', 'harness');
 export const PREFIX = 'amld-docker-test-';
 
@@ -49,4 +51,35 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export function dockerLogs(id: string): string {
   const r = spawnSync('docker', ['logs', id], { encoding: 'utf8' });
   return `${r.stdout}${r.stderr}`;
+}
+
+/** Built FROM the pip image (ours: nobody else on the engine builds on it). */
+export function descendsFromPipImage(id: string): boolean {
+  const base = docker('image', 'inspect', '-f', '{{.Id}}', PIP_IMAGE);
+  let p = id;
+  for (let i = 0; i < 32 && p && p !== base; i++) p = docker('image', 'inspect', '-f', '{{.Parent}}', p);
+  return p === base && id !== base;
+}
+
+/** Intermediate images our failed builds left (build cache FROM the pip image), created since `sinceMs`. */
+export function removeOurDanglingImages(sinceMs: number): void {
+  for (const id of docker('images', '-q', '--no-trunc', '-f', 'dangling=true').split('\n').filter(Boolean)) {
+    try {
+      if (Date.parse(docker('image', 'inspect', '-f', '{{.Created}}', id)) < sinceMs) continue;
+      if (descendsFromPipImage(id)) docker('rmi', id);
+    } catch {
+      /* removed meanwhile, or in use */
+    }
+  }
+}
+
+/** Removes images by tag (environment images a test built); already gone is fine. */
+export function removeImages(tags: Iterable<string>): void {
+  for (const t of tags) {
+    try {
+      docker('rmi', '-f', t);
+    } catch {
+      /* already gone */
+    }
+  }
 }

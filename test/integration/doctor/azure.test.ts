@@ -9,15 +9,17 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { createAzureClient } from '../../../src/azure/index';
 import { nullLogger } from '../../../src/common/logger';
 import { DockerodeClient } from '../../../src/docker/client';
-import { BaseImageStep, LocalContainerRunner } from '../../../src/doctor/capabilities';
+import { localCapabilities } from '../../../src/doctor/capabilities';
 import { runDoctor } from '../../../src/doctor/engine';
+import { workspaceEnvironmentLookup } from '../../../src/environment/azureEnvironment';
 import { readTarget } from '../../../src/doctor/project';
 import { toMarkdown } from '../../../src/doctor/render';
 import type { DoctorReport } from '../../../src/doctor/report';
 import { HEALTHY_SCORE, writeProject } from '../../helpers/doctorProjects';
 import { schemaErrors } from '../../helpers/doctorSchema';
 import { startArmServer, type ArmFixture, type ArmServer } from '../azure/armServer';
-import { HARNESS_DIR, IMAGE, removeContainers, uniqueName } from '../docker/helpers';
+import { HARNESS_DIR, PIP_IMAGE, removeContainers, uniqueName } from '../docker/helpers';
+import { startDoctorEnvironment, type DoctorEnvironment } from './environment';
 
 class FakeCredential implements TokenCredential {
   constructor(private readonly token: string) {}
@@ -32,7 +34,8 @@ const SUB_B = 'bbbbbbbb-0000-0000-0000-000000000002';
 const ENV_ID = `/subscriptions/${SUB_B}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-prod/environments/linear-env/versions/3`;
 const INIT_LINE = HEALTHY_SCORE.split('\n').findIndex((l) => l.includes('with open(model_path)')) + 1;
 
-function fixture(): ArmFixture {
+/** ws-prod holds linear-env:3: the pip-capable base image and the run's conda file. */
+function fixture(conda: string): ArmFixture {
   return {
     pageSize: 1,
     subscriptions: [
@@ -46,6 +49,7 @@ function fixture(): ArmFixture {
         resourceGroup: 'rg-ml',
         name: 'ws-prod',
         computes: [],
+        environments: { 'linear-env': [{ version: '3', image: PIP_IMAGE, condaFile: conda, created: '2026-11-01T00:00:00Z' }] },
         endpoints: [
           {
             name: endpoint,
@@ -84,30 +88,34 @@ function fixture(): ArmFixture {
 
 describe('Run Doctor step 8 against the local ARM server after a real local run (integration)', { timeout: 600000 }, () => {
   let server: ArmServer;
+  let env: DoctorEnvironment;
   const dirs: string[] = [];
   const docker = new DockerodeClient();
-  const caps = () => ({
-    image: new BaseImageStep(docker),
-    containers: new LocalContainerRunner(docker, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 120000 }),
-    azure: {
-      client: createAzureClient({ credential: new FakeCredential(server.acceptToken), resourceManagerEndpoint: server.url, tls: { ca: server.caPem }, retry: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 } }),
-    },
-  });
-  const run = async (deployment: string): Promise<DoctorReport> => {
-    const yml = writeProject({ endpoint, deployment });
+  const caps = () => {
+    const client = createAzureClient({ credential: new FakeCredential(server.acceptToken), resourceManagerEndpoint: server.url, tls: { ca: server.caPem }, retry: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 } });
+    // Step 4 reads azureml: environments from ws-prod, as VS Code does once the workspace is picked.
+    const environmentLookup = workspaceEnvironmentLookup(client, { subscriptionId: SUB_B, resourceGroup: 'rg-ml', workspace: 'ws-prod' });
+    return { ...localCapabilities(docker, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 120000, environment: { network: { pipIndexUrl: env.pipIndexUrl } }, environmentLookup }), azure: { client } };
+  };
+  /** `environment` given: the YAML names it (no --image); otherwise the inline conda file on the pip image. */
+  const run = async (deployment: string, environment?: string): Promise<DoctorReport> => {
+    const yml = writeProject({ endpoint, deployment, conda: env.conda, environment });
     dirs.push(path.dirname(yml));
-    const report = await runDoctor(await readTarget(yml, { baseImage: IMAGE }), caps(), { readinessTimeoutMs: 120000 });
+    const report = await runDoctor(await readTarget(yml, environment ? {} : { baseImage: PIP_IMAGE }), caps(), { readinessTimeoutMs: 120000 });
+    env.track(report);
     assert.deepEqual(schemaErrors(report), []);
     return report;
   };
 
   before(async () => {
-    server = await startArmServer(fixture());
+    env = await startDoctorEnvironment();
+    server = await startArmServer(fixture(env.conda));
   });
   after(async () => {
-    await server.close();
+    await server?.close();
     removeContainers(endpoint);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await env?.close();
   });
 
   it('a deployment that failed in Azure, against a good local run: the failure explained, its logs diagnosed, the differences listed', async () => {
@@ -134,12 +142,30 @@ describe('Run Doctor step 8 against the local ARM server after a real local run 
     assert.deepEqual(row('request timeout'), { field: 'request timeout', local: '5000 ms', azure: '3000 ms', differs: true });
     assert.deepEqual(row('instance count'), { field: 'instance count', local: '1', azure: '2', differs: true });
     assert.deepEqual(row('environment'), { field: 'environment', local: 'conda file conda.yml', azure: 'linear-env:3', differs: null });
-    assert.equal(row('image').local, IMAGE);
+    const built = report.steps[3]!.details;
+    assert.ok(built?.kind === 'image' && built.image.startsWith('aml-doctor-env/'), JSON.stringify(built));
+    assert.equal(row('image').local, built.image, 'the local run\'s image is the environment step 4 built');
     assert.match(row('image').azure, /from environment linear-env:3/);
     assert.deepEqual(row('model'), { field: 'model', local: 'linear:1', azure: 'diabetes:1', differs: true });
     const md = toMarkdown(report);
     assert.match(md, /\| instance type \| Standard_DS3_v2 \| Standard_F4s_v2 \| yes \|/);
     assert.ok(!md.includes(server.acceptToken));
+  });
+
+  it('a deployment YAML naming azureml:linear-env:3: step 4 reads it from the workspace and runs its image (the same environment: found by its hash)', async () => {
+    const first = await run('blue');
+    const report = await run('green', 'azureml:linear-env:3');
+    assert.deepEqual(
+      report.steps.slice(0, 6).map((s) => [s.id, s.status]),
+      [['script', 'passed'], ['environment', 'skipped'], ['model', 'passed'], ['image', 'passed'], ['container', 'passed'], ['scoring', 'passed']],
+      JSON.stringify(report.steps.map((s) => s.summary)),
+    );
+    const image = report.steps[3]!.details;
+    const before = first.steps[3]!.details;
+    assert.ok(image?.kind === 'image' && before?.kind === 'image');
+    assert.equal(image.image, before.image, 'the registered environment holds the same image and conda file: the same content hash');
+    assert.deepEqual([image.built, image.fromCache, image.baseImage], [false, true, PIP_IMAGE]);
+    assert.ok(server.requests.some((r) => r.path.endsWith('/workspaces/ws-prod/environments/linear-env/versions/3')), 'read through the ARM API');
   });
 
   it('a succeeded deployment passes step 8 with what differs; one not deployed is skipped with the reason', async () => {

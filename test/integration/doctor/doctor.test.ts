@@ -1,38 +1,50 @@
 // (integration) Run Doctor against the real Docker engine and the real scoring image: one small project
 // per broken step (each written here), and the doctor must name exactly that step, its fix and the line
-// it concerns; a healthy project passes every step it can run. Plus the CLI's JSON from a real run,
-// checked against docs/doctor-report.schema.json.
+// it concerns; a healthy project passes every step it can run. Step 4 builds each project's environment as
+// Deploy Locally does (the pip-capable scoring image as the base, a pip index on loopback serving a wheel
+// the test writes): built once, then found by its hash. Plus the CLI's JSON from a real run, checked
+// against docs/doctor-report.schema.json.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { nullLogger } from '../../../src/common/logger';
 import { DockerodeClient } from '../../../src/docker/client';
-import { BaseImageStep, LocalContainerRunner } from '../../../src/doctor/capabilities';
-import { runDoctor, type DoctorOptions } from '../../../src/doctor/engine';
+import { localCapabilities } from '../../../src/doctor/capabilities';
+import { runDoctor, type DoctorCapabilities, type DoctorOptions } from '../../../src/doctor/engine';
 import { readTarget } from '../../../src/doctor/project';
 import type { DoctorReport, StepId } from '../../../src/doctor/report';
-import { HEALTHY_CONDA, HEALTHY_SCORE, writeProject, type ProjectFiles } from '../../helpers/doctorProjects';
+import { HEALTHY_SCORE, writeProject, type ProjectFiles } from '../../helpers/doctorProjects';
 import { schemaErrors } from '../../helpers/doctorSchema';
-import { HARNESS_DIR, IMAGE, REPO, docker, removeContainers, uniqueName, waitFor } from '../docker/helpers';
+import { HARNESS_DIR, PIP_IMAGE, REPO, descendsFromPipImage, docker, removeContainers, uniqueName, waitFor } from '../docker/helpers';
+import { startDoctorEnvironment, SERVER_PACKAGE_VERSION, type DoctorEnvironment } from './environment';
 
 const endpointPrefix = uniqueName('doctor');
 const client = new DockerodeClient();
-const caps = {
-  image: new BaseImageStep(client),
-  containers: new LocalContainerRunner(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 120000 }),
-};
+let env: DoctorEnvironment;
+let caps: DoctorCapabilities;
 const dirs: string[] = [];
 let n = 0;
 
 async function doctor(files: ProjectFiles, options: DoctorOptions = {}): Promise<{ report: DoctorReport; dir: string }> {
-  const yml = writeProject({ endpoint: `${endpointPrefix}-${n++}`, ...files });
+  const yml = writeProject({ endpoint: `${endpointPrefix}-${n++}`, conda: env.conda, ...files });
   dirs.push(path.dirname(yml));
-  const project = await readTarget(yml, { baseImage: IMAGE });
+  // --image: the pip-capable scoring image instead of the YAML's mcr.microsoft.com image (not reachable here).
+  const project = await readTarget(yml, { baseImage: PIP_IMAGE });
   const report = await runDoctor(project, caps, { readinessTimeoutMs: 120000, ...options });
+  env.track(report);
   assert.deepEqual(schemaErrors(report), []);
   return { report, dir: path.dirname(yml) };
+}
+
+/** The CLI as CI runs it, with the firewall settings from the environment (as a pipeline would set them). */
+function cliEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, AML_DOCTOR_PIP_INDEX_URL: env.pipIndexUrl };
+}
+
+function imageIds(): Set<string> {
+  return new Set(docker('images', '-aq', '--no-trunc').split('\n').filter(Boolean));
 }
 
 function failedSteps(r: DoctorReport): StepId[] {
@@ -55,13 +67,19 @@ function assertCleanedUp(endpoint: string): void {
   assert.equal(docker('ps', '-aq', '--filter', `name=^${endpoint}`), '', `containers of ${endpoint} left behind`);
 }
 
-describe('Run Doctor (integration, real Docker engine and scoring image)', { timeout: 900000 }, () => {
-  after(() => {
+describe('Run Doctor (integration, real Docker engine and scoring image)', { timeout: 1500000 }, () => {
+  before(async () => {
+    env = await startDoctorEnvironment();
+    // One deployer for the run, as the CLI and VS Code make it: it remembers which base images have conda.
+    caps = localCapabilities(client, nullLogger, { harnessDir: HARNESS_DIR, readinessTimeoutMs: 120000, environment: { network: { pipIndexUrl: env.pipIndexUrl } } });
+  });
+  after(async () => {
     removeContainers(endpointPrefix);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await env?.close();
   });
 
-  it('a healthy project passes every step it runs (1-7); the container is removed afterwards', async () => {
+  it('a healthy project passes every step it runs (1-7), its environment built by step 4 and run by step 5; the container is removed afterwards', async () => {
     const { report } = await doctor({}, { capacity: { targetRps: 20, requests: 20, concurrency: 2 } });
     assert.deepEqual(
       report.steps.map((s) => [s.id, s.status]),
@@ -69,6 +87,15 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
       JSON.stringify(report.steps.map((s) => s.summary)),
     );
     assert.equal(report.outcome, 'passed');
+    const image = step(report, 'image');
+    assert.ok(image.details?.kind === 'image');
+    assert.match(image.details.image, /^aml-doctor-env\/linear-scoring:[0-9a-f]{20}$/);
+    assert.equal(image.details.built, true, 'this run\'s environment is new: step 4 builds it');
+    assert.equal(image.details.fromCache, false);
+    assert.equal(image.details.baseImage, PIP_IMAGE);
+    assert.match(image.summary, /^Built aml-doctor-env\/linear-scoring:\S+ from .* with the conda file conda\.yml\.$/);
+    assert.ok(descendsFromPipImage(docker('image', 'inspect', '-f', '{{.Id}}', image.details.image)), 'built FROM the base image');
+    assert.equal(report.project.image, image.details.image);
     const scoring = step(report, 'scoring').details;
     assert.ok(scoring?.kind === 'scoring');
     // The model's answer, computed by the real container: coef [1, 2, 3], intercept 0.5.
@@ -80,6 +107,46 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.ok(cap?.kind === 'capacity' && cap.completed === 20 && cap.errors === 0 && cap.latencyMs.p50 > 0 && cap.replicas!.replicas >= 1);
     assert.equal(step(report, 'azure').skip?.kind, 'unavailable');
     assertCleanedUp(report.project.endpoint);
+  });
+
+  it('the same environment a second time: step 4 finds the image by its hash (nothing built), step 5 runs exactly that image', async () => {
+    const before = imageIds();
+    const { report } = await doctor({}, { keepContainer: true });
+    const endpoint = report.project.endpoint;
+    try {
+      assert.deepEqual(failedSteps(report), []);
+      const image = step(report, 'image');
+      assert.ok(image.details?.kind === 'image');
+      assert.deepEqual([image.details.built, image.details.fromCache], [false, true]);
+      assert.match(image.summary, /was found by the hash of its base image and environment files: nothing to build/);
+      assert.deepEqual([...imageIds()].filter((id) => !before.has(id) && descendsFromPipImage(id)), [], 'the engine shows no new image');
+      const ids = docker('ps', '-aq', '--filter', `name=^${endpoint}`).split('\n').filter(Boolean);
+      assert.equal(ids.length, 1, 'the kept container');
+      assert.equal(docker('inspect', '-f', '{{.Config.Image}}', ids[0]!), image.details.image, 'step 5 ran the image step 4 found');
+    } finally {
+      removeContainers(endpoint);
+    }
+  });
+
+  it('an unknown pin: step 4 fails naming the package and its conda-file line; nothing after it runs', async () => {
+    const conda = env.conda.replace(`azureml-defaults>=${SERVER_PACKAGE_VERSION}`, 'azureml-defaults==99.0');
+    const { report, dir } = await doctor({ conda });
+    assert.deepEqual(failedSteps(report), ['image']);
+    const s = step(report, 'image');
+    assert.match(s.summary, /azureml-defaults==99\.0/);
+    assert.ok(s.evidence.some((e) => /No matching distribution found for azureml-defaults==99\.0/.test(e.text)), JSON.stringify(s.evidence));
+    assert.deepEqual(s.link, { file: path.join(dir, 'environment', 'conda.yml'), line: lineOf(conda, 'azureml-defaults==99.0') });
+    assert.ok(s.fix.some((f) => /version that exists/.test(f)), JSON.stringify(s.fix));
+    assert.equal(step(report, 'container').skip?.dependsOn, 'image');
+    assert.equal(step(report, 'scoring').skip?.dependsOn, 'container');
+    assertCleanedUp(report.project.endpoint);
+  });
+
+  it('a model folder: the container sees it under AZUREML_MODEL_DIR/<folder>/ as Azure ML lays it out, and scoring passes', async () => {
+    const score = HEALTHY_SCORE.replace('os.path.join(os.getenv("AZUREML_MODEL_DIR"), "weights.json")', 'os.path.join(os.getenv("AZUREML_MODEL_DIR"), "model", "weights.json")');
+    const { report } = await doctor({ score, modelPath: './model' });
+    assert.deepEqual(failedSteps(report), [], JSON.stringify(report.steps.map((s) => s.summary)));
+    assert.equal(step(report, 'scoring').status, 'passed');
   });
 
   it('a script without run(): step 1 fails with the fix to add run(); the container never starts', async () => {
@@ -96,7 +163,7 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
   });
 
   it('an environment without the inference server: step 2 fails at the conda file, with the package to add', async () => {
-    const conda = HEALTHY_CONDA.replace('      - azureml-defaults>=1.0.45\n', '      - scikit-learn==1.5.1\n');
+    const conda = env.conda.replace('      - azureml-defaults>=1.0.45\n', '      - scikit-learn==1.5.1\n');
     const { report, dir } = await doctor({ conda });
     assert.deepEqual(failedSteps(report), ['environment']);
     const s = step(report, 'environment');
@@ -130,6 +197,12 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.ok(s.evidence.some((e) => /ValueError: weights\.json is version 2; this script needs version 3/.test(e.text)), JSON.stringify(s.evidence));
     assert.match(s.fix.join(' '), /init\(\)/);
     assert.deepEqual(s.link, { file: path.join(dir, 'score.py'), line: lineOf(score, 'raise ValueError') });
+    // The editor's runtime finding: the entry script's raising line, with the statement the traceback printed.
+    assert.equal(s.raised?.file, path.join(dir, 'score.py'));
+    assert.equal(s.raised?.line, lineOf(score, 'raise ValueError'));
+    assert.equal(s.raised?.function, 'init');
+    assert.match(s.raised?.source ?? '', /^raise ValueError\("weights\.json is version %s/);
+    assert.match(s.raised?.exception ?? '', /^ValueError: weights\.json is version 2/);
     assertCleanedUp(report.project.endpoint);
   });
 
@@ -144,6 +217,7 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.match(s.summary, /answered 500 Internal server error: run\(\) raised/);
     assert.ok(s.evidence.some((e) => /KeyError: 'inputs'/.test(e.text)), JSON.stringify(s.evidence));
     assert.deepEqual(s.link, { file: path.join(dir, 'score.py'), line: lineOf(score, '["inputs"]') });
+    assert.deepEqual([s.raised?.line, s.raised?.function, s.raised?.exception], [lineOf(score, '["inputs"]'), 'run', "KeyError: 'inputs'"]);
     assert.match(s.fix.join(' '), /try\/except/);
     assertCleanedUp(report.project.endpoint);
   });
@@ -156,19 +230,25 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     assert.match(s.summary, /run\(\) did not answer within the request timeout \(request_timeout_ms 1000 ms\): Azure answers 408/);
     assert.match(s.fix.join(' '), /request_timeout_ms/);
     assert.deepEqual(s.link, { file: path.join(dir, 'score.py'), line: lineOf(score, 'def run(') });
+    assert.equal(s.raised, undefined, 'no traceback: nothing raised');
     assertCleanedUp(report.project.endpoint);
   });
 
   it('the CLI\'s JSON from a real run matches the schema; exit 0 on a healthy project', () => {
-    const yml = writeProject({ endpoint: `${endpointPrefix}-cli` });
+    const yml = writeProject({ endpoint: `${endpointPrefix}-cli`, conda: env.conda });
     dirs.push(path.dirname(yml));
-    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'doctor', yml, '--image', IMAGE, '--format', 'json'], { encoding: 'utf8', timeout: 300000 });
+    // The YAML's mcr.microsoft.com image mapped to the local base image, as a company mirror would be.
+    const map = `mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest=${PIP_IMAGE}`;
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'doctor', yml, '--image-map', map, '--format', 'json'], { encoding: 'utf8', timeout: 600000, env: cliEnv() });
     assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 2000));
     const report = JSON.parse(r.stdout) as DoctorReport;
+    env.track(report);
     assert.deepEqual(schemaErrors(report), []);
     assert.deepEqual(failedSteps(report), []);
     assert.equal(step(report, 'scoring').status, 'passed');
-    assert.equal(report.project.image, IMAGE);
+    const image = step(report, 'image').details;
+    assert.ok(image?.kind === 'image' && image.baseImage === PIP_IMAGE, JSON.stringify(image));
+    assert.equal(report.project.image, image.image);
     assert.ok(readFileSync(yml, 'utf8').includes(`endpoint_name: ${endpointPrefix}-cli`));
     assertCleanedUp(`${endpointPrefix}-cli`);
   });
@@ -176,9 +256,9 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
   it('Ctrl+C on the CLI while init() runs: the run stops, the container is removed, the partial report says cancelled (exit 130)', async () => {
     const endpoint = `${endpointPrefix}-sigint`;
     const score = HEALTHY_SCORE.replace('import os\n', 'import os\nimport time\n').replace('    global model\n', '    global model\n    time.sleep(600)\n');
-    const yml = writeProject({ endpoint, score });
+    const yml = writeProject({ endpoint, score, conda: env.conda });
     dirs.push(path.dirname(yml));
-    const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'doctor', yml, '--image', IMAGE, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'doctor', yml, '--image', PIP_IMAGE, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -186,7 +266,7 @@ describe('Run Doctor (integration, real Docker engine and scoring image)', { tim
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       // init() is running once the doctor's container is up.
-      await waitFor('the doctor\'s container to run', () => docker('ps', '-q', '--filter', `name=^${endpoint}.blue-doctor-`, '--filter', 'status=running') !== '', 120000, 200);
+      await waitFor('the doctor\'s container to run', () => docker('ps', '-q', '--filter', `name=^${endpoint}.blue-doctor-`, '--filter', 'status=running') !== '', 600000, 200);
       child.kill('SIGINT');
       const code = await exited;
       assert.equal(code, 130, stderr);

@@ -1,6 +1,6 @@
 // `aml-doctor lint` through its real entry function: output formats, exit codes, which files it checks.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -80,5 +80,25 @@ describe('aml-doctor lint (unit)', () => {
     const missing = await lint(['nope/'], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /cannot read nope\/: ENOENT/);
+  });
+
+  it('the same bounds as the editor: a 3 GiB score.py is reported without being read, a 2 MiB one without being parsed', async () => {
+    const huge = path.join(dir, 'big', 'score_huge.py');
+    mkdirSync(path.dirname(huge), { recursive: true });
+    const fd = openSync(huge, 'w');
+    ftruncateSync(fd, 3 * 1024 ** 3); // sparse: no disk space, but 3 GiB to whoever reads it
+    closeSync(fd);
+    writeFileSync(path.join(dir, 'big', 'score_generated.py'), 'x = 1\n'.repeat(350_000));
+    const rss0 = process.memoryUsage().rss;
+    const r = await lint(['big', '--format', 'json'], dir);
+    const grew = (process.memoryUsage().rss - rss0) / 1048576;
+    assert.equal(r.code, 0, r.err);
+    const reports = JSON.parse(r.out) as { file: string; findings: { rule: string; severity: string; message: string }[] }[];
+    assert.deepEqual(reports.map((x) => [path.basename(x.file), x.findings.map((f) => [f.rule, f.severity])]), [
+      ['score_generated.py', [['analysis-skipped', 'information']]],
+      ['score_huge.py', [['analysis-skipped', 'information']]],
+    ]);
+    assert.match(reports[1]!.findings[0]!.message, /score_huge\.py is 3072\.0 MiB long/);
+    assert.ok(grew < 100, `RSS grew by ${grew.toFixed(0)} MB`);
   });
 });

@@ -19,7 +19,9 @@ describe('missing-init / missing-run (unit)', () => {
     assert.deepEqual(await rules('def run(data):\n    return 1\n'), ['missing-init']);
   });
   it('accepts decorated run() (inference_schema / rawhttp)', async () => {
-    const src = '@input_schema("data", NumpyParameterType(x))\n@output_schema(y)\ndef run(data):\n    return 1\ndef init():\n    pass\n';
+    // The decorators' names imported and defined: an unimported decorator is the NameError undefined-name reports.
+    const imports = 'from inference_schema.schema_decorators import input_schema, output_schema\nfrom inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType\nx = y = None\n';
+    const src = imports + '@input_schema("data", NumpyParameterType(x))\n@output_schema(y)\ndef run(data):\n    return 1\ndef init():\n    pass\n';
     assert.deepEqual(await rules(src), []);
   });
   it('does not count nested or method definitions as top-level', async () => {

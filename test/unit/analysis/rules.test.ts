@@ -231,6 +231,168 @@ describe('model-load-in-run (unit)', () => {
     const [f] = await only(py(['import joblib', 'def init():', '    pass', 'def run(mini_batch):', '    m = joblib.load("m")', '    return [1]']), 'model-load-in-run');
     assert.match(f!.message, /mini-batch/);
   });
+  for (const [label, lines] of [
+    ['Model.list', ['from azureml.core import Model, Workspace', 'def run(d):', '    ws = Workspace.from_config()', '    latest = Model.list(ws, name="m")[0]', '    return 1']],
+    ['Model(...).download', ['from azureml.core.model import Model', 'def run(d):', '    path = Model(ws, "m").download(target_dir=".", exist_ok=True)', '    return path']],
+    ['download on a name bound to Model(...)', ['from azureml.core.model import Model', 'def run(d):', '    reg = Model(ws, name="m", version=3)', '    reg.download(target_dir="/tmp/m")', '    return 1']],
+    ['an ml_client models.download', ['def run(d):', '    ml_client.models.download(name="m", version="1", download_path="/tmp")', '    return 1']],
+    ['huggingface_hub hf_hub_download', ['from huggingface_hub import hf_hub_download', 'def run(d):', '    f = hf_hub_download(repo_id="org/m", filename="m.bin")', '    return 1']],
+    ['torch.hub.load', ['import torch', 'def run(d):', '    net = torch.hub.load("org/repo", "m")', '    return 1']],
+  ] as const) {
+    it(`reports ${label} inside run() as a fetch per request`, async () => {
+      const fs = await only(py(['def init():', '    pass', ...lines]), 'model-load-in-run');
+      assert.equal(fs.length, 1);
+      assert.match(fs[0]!.message, /fetches the registered model or its files .* on every request inside run\(\)/);
+    });
+  }
+  it('reports Model.get_model_path() in run() as a fetch per request (and the v1 path problem separately)', async () => {
+    const src = py(['from azureml.core.model import Model', 'import joblib', 'def init():', '    pass', 'def run(d):', '    p = Model.get_model_path("m")', '    return 1']);
+    const onLine = (await analyze(src)).filter((f) => f.range.start.line === 5 && f.rule !== 'run-unguarded');
+    assert.deepEqual(onLine.map((f) => f.rule).sort(), ['get-model-path', 'model-load-in-run']);
+  });
+  it('follows one call into a helper of the module that loads the model, and names the line', async () => {
+    const src = py(['import joblib', 'def get_model():', '    return joblib.load("model.pkl")', 'def init():', '    pass', 'def run(d):', '    m = get_model()', '    return m.predict(d).tolist()']);
+    const [f, ...rest] = await only(src, 'model-load-in-run');
+    assert.deepEqual(rest, []);
+    assert.equal(f!.range.start.line, 6);
+    assert.match(f!.message, /^get_model\(\) loads the model \(joblib\.load\(\) on line 3\) and run\(\) calls it on every request/);
+  });
+  it('is quiet for a helper that caches (lru_cache, a None check) and for helpers only init() calls', async () => {
+    const src = py([
+      'import functools, joblib',
+      '_m = None',
+      '@functools.lru_cache(maxsize=1)',
+      'def cached():',
+      '    return joblib.load("a.pkl")',
+      'def lazy():',
+      '    global _m',
+      '    if _m is None:',
+      '        _m = joblib.load("b.pkl")',
+      '    return _m',
+      'def fresh():',
+      '    return joblib.load("c.pkl")',
+      'def init():',
+      '    global model',
+      '    model = fresh()',
+      'def run(d):',
+      '    return [cached().predict(d).tolist(), lazy().predict(d).tolist(), model.predict(d).tolist()]',
+    ]);
+    assert.deepEqual(await only(src, 'model-load-in-run'), []);
+  });
+});
+
+describe('undefined-name (unit)', () => {
+  it('reports a module used without its import, with the import as the fix (numpy as np)', async () => {
+    const src = py(['import json', 'def init():', '    pass', 'def run(raw):', '    try:', '        x = np.array(json.loads(raw)["data"])', '        return x.tolist()', '    except ValueError:', '        return {"error": "bad input"}']);
+    const [f, ...rest] = await only(src, 'undefined-name');
+    assert.deepEqual(rest, []);
+    assert.equal(f!.severity, 'error');
+    assert.deepEqual([f!.range.start.line, f!.range.start.character, f!.range.end.character], [5, 12, 14]);
+    assert.match(f!.message, /^np is not defined, imported or built in anywhere in this file: run\(\) raises NameError whenever it gets here/);
+    const after = await assertFixClears(src, 'undefined-name');
+    assert.match(after, /^import numpy as np$/m);
+  });
+  it('init(): NameError at start-up; json, os, time, logging as fixes; names the fix in the message', async () => {
+    for (const mod of ['json', 'os', 'time', 'logging']) {
+      const src = py(['def init():', '    global model', `    model = ${mod}.__name__`, 'def run(d):', '    return {"ok": model}']);
+      const [f] = await only(src, 'undefined-name');
+      assert.match(f!.message, /init\(\) raises NameError when the container starts/);
+      assert.ok(f!.message.includes(`Import it (import ${mod}).`), f!.message);
+      await assertFixClears(src, 'undefined-name');
+    }
+  });
+  it('reports a misspelt global and a class never imported, without a guessed fix', async () => {
+    const src = py(['import joblib', 'model = None', 'def init():', '    global model', '    p = Model.get_model_path("m")', '    model = joblib.load(p)', 'def run(d):', '    return modle.predict(d).tolist()']);
+    const fs = await only(src, 'undefined-name');
+    assert.deepEqual(fs.map((f) => [f.message.split(' ')[0], f.range.start.line, f.fixes?.length ?? 0]), [['Model', 4, 0], ['modle', 7, 0]]);
+  });
+  it('says when a name is only defined under if __name__ == "__main__"', async () => {
+    const src = py(['import joblib', 'def init():', '    pass', 'def run(d):', '    return model.predict(d).tolist()', 'if __name__ == "__main__":', '    model = joblib.load("m.pkl")', '    print(run([[1, 2]]))']);
+    const [f] = await only(src, 'undefined-name');
+    assert.match(f!.message, /model is only defined under if __name__ == "__main__":, which does not run when the inference server imports the script/);
+  });
+  it('reports a decorator that was never imported as a crash at start-up', async () => {
+    const src = py(['def init():', '    pass', '@rawhttp', 'def run(request):', '    return 1']);
+    const [f] = await only(src, 'undefined-name');
+    assert.equal(f!.range.start.line, 2);
+    assert.match(f!.message, /evaluates run\(\)'s decorators and defaults at start-up, so the container crashes with NameError/);
+  });
+  it('reports a name read in a function nested in run()', async () => {
+    const src = py(['def init():', '    pass', 'def run(d):', '    def score(x):', '        return weights * x', '    return [score(v) for v in d]']);
+    assert.deepEqual((await only(src, 'undefined-name')).map((f) => f.message.split(' ')[0]), ['weights']);
+  });
+  it('is quiet on valid code: every way Python binds a name', async () => {
+    const src = py([
+      '"""Scoring script."""',
+      'from __future__ import annotations',
+      'import os.path',
+      'import numpy as np',
+      'from collections import defaultdict as dd, Counter',
+      'try:',
+      '    import ujson as fastjson',
+      'except ImportError:',
+      '    fastjson = None',
+      'if os.environ.get("DEBUG"):',
+      '    LEVEL = 10',
+      'else:',
+      '    LEVEL = 20',
+      'for _i, (_a, _b) in enumerate([(1, 2)]):',
+      '    pass',
+      'with open(__file__) as _fh, open(os.devnull) as (_dn):',
+      '    HEADER = _fh.readline()',
+      'THRESHOLD: float = 0.5',
+      'first, *others = [1, 2, 3]',
+      'counter = 0',
+      'counter += 1',
+      'class Scaler:',
+      '    factor = 2',
+      '    def apply(self, x: Undeclared) -> Undeclared:',
+      '        return x * self.factor',
+      'def helper(v, scale=THRESHOLD, *args, key=None, **kw):',
+      '    return v * scale',
+      'def init():',
+      '    global model, labels',
+      '    model = Scaler()',
+      '    labels = dd(list)',
+      'def run(raw_data, *extra, request_headers=None, **kwargs):',
+      '    data = np.asarray(raw_data)',
+      '    squares = [x * x for x in data if (big := x) > THRESHOLD]',
+      '    table = {k: v for k, v in zip(data, squares)}',
+      '    gen = sum(y for row in [[1]] for y in row)',
+      '    total = 0',
+      '    def acc(n):',
+      '        nonlocal total',
+      '        total += n',
+      '        return total + counter',
+      '    fn = lambda q, r=LEVEL: q + r + total',
+      '    try:',
+      '        result = model.apply(helper(data))',
+      '    except (ValueError, KeyError) as err:',
+      '        result = str(err)',
+      '    match raw_data:',
+      '        case {"kind": kind, "items": [first_item, *rest]}:',
+      '            result = (kind, first_item, rest)',
+      '        case _:',
+      '            pass',
+      '    for idx, value in enumerate(data):',
+      '        acc(value)',
+      '    with open(os.path.join("a", "b")) as (fh):',
+      '        text = fh.read()',
+      '    tmp = 1',
+      '    del tmp',
+      '    print(f"{big} {idx} {value} {text} {fn(1)} {gen} {table} {HEADER} {first} {others} {fastjson} {Counter} {labels} {extra} {kwargs} {request_headers} {__name__} {LATE}")',
+      '    return result',
+      'LATE = 1',
+    ]);
+    assert.deepEqual(await only(src, 'undefined-name'), []);
+  });
+  it('is quiet when the module can define names it cannot see: import *, exec, globals(), a syntax error', async () => {
+    const body = ['def init():', '    pass', 'def run(d):', '    return predict(d)'];
+    assert.equal((await only(py(['import sys', ...body]), 'undefined-name')).length, 1, 'the control case reports predict');
+    for (const head of ['from mylib import *', 'exec(open("setup.py").read())', 'globals().update(config)', 'setattr(sys.modules[__name__], "predict", len)', 'x = (']) {
+      assert.deepEqual(await only(py(['import sys', head, ...body]), 'undefined-name'), [], head);
+    }
+  });
 });
 
 describe('get-model-path (unit)', () => {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { environmentOptions } from '../../../src/cli/doctor';
 import { schemaErrors } from '../../helpers/doctorSchema';
 import { HEALTHY_CONDA, writeProject } from '../../helpers/doctorProjects';
 
@@ -106,5 +107,46 @@ describe('aml-doctor doctor (unit, CLI process, static steps)', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--request-timeout must be a number/);
     assert.equal(bad.stdout, '');
+    const map = cli([project(), '--image-map', 'mcr.microsoft.com/azureml/']);
+    assert.equal(map.code, 2);
+    assert.match(map.stderr, /--image-map takes FROM=TO/);
+    assert.equal(map.stdout, '');
+  });
+
+  it('the usage text lists the firewall options of step 4 and their environment variables', () => {
+    const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    for (const o of ['--image-map FROM=TO', 'AML_DOCTOR_IMAGE_MAP', '--pip-index-url URL', 'AML_DOCTOR_PIP_INDEX_URL', '--pip-extra-index-url', '--pip-trusted-host', '--conda-channel-alias', '--https-proxy']) {
+      assert.ok(r.stdout.includes(o), `${o} in the usage`);
+    }
+  });
+});
+
+describe('aml-doctor doctor firewall settings (unit, option parsing)', () => {
+  it('options win over the environment variables; lists split as pip splits them; an empty map entry is refused', () => {
+    const env = {
+      AML_DOCTOR_IMAGE_MAP: 'mcr.microsoft.com/azureml/=mirror.corp/azureml/, docker.io/library/python=mirror.corp/python',
+      AML_DOCTOR_PIP_INDEX_URL: 'https://env.example/simple',
+      AML_DOCTOR_PIP_EXTRA_INDEX_URLS: 'https://a.example/simple  https://b.example/simple',
+      AML_DOCTOR_PIP_TRUSTED_HOSTS: 'a.example b.example',
+      AML_DOCTOR_HTTPS_PROXY: 'http://proxy:3128',
+    };
+    assert.deepEqual(environmentOptions({}, env), {
+      imageMap: { 'mcr.microsoft.com/azureml/': 'mirror.corp/azureml/', 'docker.io/library/python': 'mirror.corp/python' },
+      network: {
+        pipIndexUrl: 'https://env.example/simple',
+        pipExtraIndexUrls: ['https://a.example/simple', 'https://b.example/simple'],
+        pipTrustedHosts: ['a.example', 'b.example'],
+        condaChannelAlias: undefined,
+        httpProxy: undefined,
+        httpsProxy: 'http://proxy:3128',
+        noProxy: undefined,
+      },
+    });
+    const o = environmentOptions({ 'image-map': ['a/=b/'], 'pip-index-url': 'http://127.0.0.1:1/simple', 'pip-extra-index-url': ['https://c.example/simple'] }, env);
+    assert.ok(!('error' in o));
+    assert.deepEqual(o.imageMap, { 'a/': 'b/' });
+    assert.equal(o.network?.pipIndexUrl, 'http://127.0.0.1:1/simple');
+    assert.deepEqual(o.network?.pipExtraIndexUrls, ['https://c.example/simple']);
+    assert.deepEqual(environmentOptions({ 'image-map': ['=b/'] }, {}), { error: 'aml-doctor doctor: --image-map takes FROM=TO (e.g. mcr.microsoft.com/azureml/=mirror.corp/azureml/), not "=b/"' });
   });
 });

@@ -84,9 +84,13 @@ describe('local deployment records: which host folder Reload/Update may read (un
     assert.equal(records.check({ id: 'c4', name: 'x', labels: labelsFor(c) }, [workspace]).ok, false);
     const other = records.check({ id: 'c3', name: 'ep.blue', labels: labelsFor(c, { [CONFIG_LABEL]: 'deadbeef' }) }, [workspace]);
     assert.equal(other.ok, false);
+    // What log paths map onto (runtime findings, the log panel's frames): the recorded folder and entry script.
+    assert.deepEqual(records.entryOf('c3'), { sourceDir: c.sourceDir, entryScript: c.entryScript });
+    assert.equal(records.entryOf('c4'), undefined);
     await records.forget('c3');
     assert.equal(records.check({ id: 'c3', name: 'ep.blue', labels: labelsFor(c) }, [workspace]).ok, false);
     assert.equal(records.sourceDirOf('c3'), undefined);
+    assert.equal(records.entryOf('c3'), undefined);
   });
 
   it('keeps at most 50 records, newest first, and never stores env', async () => {

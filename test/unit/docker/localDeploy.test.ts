@@ -100,6 +100,31 @@ describe('LocalDeployer.buildArchive (unit)', () => {
     }
   });
 
+  it('lays a model out as Azure ML does: a folder keeps its name under AZUREML_MODEL_DIR, a file sits directly in it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-layout-'));
+    try {
+      const folder = path.join(dir, 'sentiment-model');
+      mkdirSync(path.join(folder, 'tokenizer'), { recursive: true });
+      writeFileSync(path.join(folder, 'weights.json'), '{}');
+      writeFileSync(path.join(folder, 'tokenizer', 'vocab.txt'), 'a\n');
+      const deployer = new LocalDeployer({} as DockerClient, nullLogger, { harnessDir: path.join(REPO, 'media', 'harness') });
+      const base = { endpoint: 'e', deployment: 'd', sourceDir: EXAMPLES, entryScript: 'score.py', modelName: 'sentiment', modelVersion: '2', baseImage: 'i', port: 0 };
+      const names = async (modelPath: string) => (await deployer.buildArchive({ ...base, modelPath }, { code: false, model: true, harness: false })).entries.map((e) => e.name);
+      const fromFolder = await names(folder);
+      for (const want of [
+        'var/azureml-app/azureml-models/sentiment/2/sentiment-model',
+        'var/azureml-app/azureml-models/sentiment/2/sentiment-model/weights.json',
+        'var/azureml-app/azureml-models/sentiment/2/sentiment-model/tokenizer/vocab.txt',
+      ]) assert.ok(fromFolder.includes(want), `${want} in ${fromFolder.join(', ')}`);
+      assert.ok(!fromFolder.includes('var/azureml-app/azureml-models/sentiment/2/weights.json'), 'not the folder\'s contents directly in AZUREML_MODEL_DIR');
+      // A trailing separator names the same folder.
+      assert.deepEqual(await names(`${folder}${path.sep}`), fromFolder);
+      assert.ok((await names(path.join(folder, 'weights.json'))).includes('var/azureml-app/azureml-models/sentiment/2/weights.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a model over 64 GB with a message naming it, before anything is read', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-huge-'));
     try {

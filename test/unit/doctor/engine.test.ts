@@ -155,6 +155,10 @@ describe('doctor engine (unit, stand-in capabilities)', () => {
     assert.equal(c.status, 'failed');
     assert.equal(c.link?.file, proj.entryScript, 'the frame maps to the local score.py');
     assert.equal(c.link?.line, 13);
+    // The editor's runtime finding: the entry script's frame with the statement it printed, the exception clipped.
+    assert.deepEqual([c.raised?.file, c.raised?.line, c.raised?.function, c.raised?.source], [proj.entryScript, 13, 'init', 'model = json.load(f)']);
+    assert.match(c.raised?.exception ?? '', /^ValueError: corrupt model A+/);
+    assert.ok(c.raised!.exception!.length <= 400);
     const json = JSON.stringify(report);
     assert.ok(!json.includes(SECRET) && !json.includes('hunter2'), 'no secret in the report');
     assert.ok(!json.includes('\\u001b'), 'no escape sequences');

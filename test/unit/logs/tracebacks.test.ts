@@ -305,6 +305,15 @@ describe('the traceback parser (unit)', () => {
     assert.equal(tb!.phase, 'run');
   });
 
+  it('keeps source lines redacted: the card, the JSON and the editor show them', () => {
+    const secret = 'conn = BlobServiceClient.from_connection_string("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0a2V5MTIzNDU2Nzg5MA==")';
+    const [tb] = parse(traceback([...RUN, [`${APP}/score.py`, 12, 'init', secret]], 'ValueError: bad connection string').join('\n'));
+    assert.ok(!tb!.frames[2]!.source!.includes('c2VjcmV0a2V5'), tb!.frames[2]!.source);
+    assert.match(tb!.frames[2]!.source!, /AccountKey=<redacted>/);
+    const [flat] = parse(`File "${APP}/score.py", line 3, in init token = "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl" ValueError: x`);
+    assert.ok(!flat!.frames[0]!.source!.includes('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0'), flat!.frames[0]!.source);
+  });
+
   it('reads a traceback flattened onto one line', () => {
     const [tb] = parse(`File "${LIB}/sklearn/base.py", line 9, in load File "/usr/lib/python3.10/pickle.py", line 1426, in find_class __import__(module, level=0) ModuleNotFoundError: No module named 'sklearn.linear_model._ridge'`);
     assert.equal(tb!.frames.length, 2);

@@ -23,7 +23,7 @@ describe('VSIX contents (vsce ls)', () => {
   });
 
   it('holds nothing but the bundles, media, README images and the top-level documents', () => {
-    const allowed = /^(package\.json|package\.nls(\.[a-z-]+)?\.json|l10n\/bundle\.l10n\.[a-z-]+\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w-]+\.(js|wasm)|media\/.+|docs\/screenshots\/[\w-]+\.png)$/;
+    const allowed = /^(package\.json|package\.nls(\.[a-z-]+)?\.json|l10n\/bundle\.l10n\.[a-z-]+\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w-]+\.(js|cjs|wasm)|media\/.+|docs\/screenshots\/[\w-]+\.png)$/;
     assert.deepEqual([...files].filter((f) => !allowed.test(f)), []);
     assert.deepEqual([...files].filter((f) => /\.(ts|map|svg)$/.test(f) && f !== 'media/activity.svg'), [], 'no sources, source maps or image sources');
     for (const f of NOT_SHIPPED) assert.ok(!files.has(f), `${f} is not needed by the extension`);
