@@ -671,7 +671,9 @@ export class DockerodeClient implements DockerClient {
     if (!info || info.Running) {
       const killed = await this.killMarked(id, marker);
       throw new ExecTimeoutError(
-        `"${cmd.join(' ')}" did not finish within ${timeoutMs} ms${killed ? ' and was stopped' : ': it could not be stopped inside the container (no sh, grep or kill there) and may still run'}.`,
+        killed
+          ? l10n.t('"{0}" did not finish within {1} ms and was stopped.', cmd.join(' '), timeoutMs)
+          : l10n.t('"{0}" did not finish within {1} ms: it could not be stopped inside the container (no sh, grep or kill there) and may still run.', cmd.join(' '), timeoutMs),
         out.text(),
         errs.text(),
         killed,

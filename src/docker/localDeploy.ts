@@ -407,7 +407,7 @@ export class LocalDeployer {
       throw err;
     }
     try {
-      await this.copyIn(id, plan, 'code and model', progress, signal);
+      await this.copyIn(id, plan, l10n.t('code and model'), progress, signal);
     } catch (err) {
       // Cancelled or failed half-way: the half-filled container goes.
       await this.docker.remove(id, { force: true, volumes: true }).catch(() => undefined);

@@ -149,6 +149,6 @@ export async function sendTestRequest(
           : e.code === 'ECONNRESET' || /socket hang up/.test(e.message)
             ? l10n.t('The connection to {0} was dropped before an answer: the worker probably died while serving (out of memory or a crash in native code).', scoringUri)
             : `${e.code ?? 'Error'}: ${e.message}`;
-    return { url: scoringUri, status: 0, statusText: 'no response', latencyMs, body: '', prettyBody: '', headers: {}, truncated: false, explanation: explainStatus(status), networkError: what };
+    return { url: scoringUri, status: 0, statusText: l10n.t('no response'), latencyMs, body: '', prettyBody: '', headers: {}, truncated: false, explanation: explainStatus(status), networkError: what };
   }
 }
