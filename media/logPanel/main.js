@@ -14,7 +14,7 @@
   /** @type {Record<string, string>} */
   let strings = {};
   try {
-    strings = JSON.parse(document.body.dataset.l10n || '{}') || {};
+    strings = JSON.parse(document.body.getAttribute('data-l10n') || '{}') || {};
   } catch {
     strings = {};
   }
