@@ -36,6 +36,24 @@ export const TRANSLATED = [
   'src/cli/lint.ts',
   'src/analysis/',
   'src/server/',
+  'src/host/',
+  'src/docker/',
+  'src/debug/',
+  'src/azure/',
+  'src/environment/',
+  'src/views/azureSection.ts',
+  'src/views/deploymentsTree.ts',
+  'src/views/dockerSection.ts',
+  'src/views/environmentAccess.ts',
+  'src/views/logPanel.ts',
+  'src/views/registerAzure.ts',
+  'src/views/registerDocker.ts',
+  'src/views/registerLogs.ts',
+  'src/views/runtimeDiagnostics.ts',
+  'src/views/testRequestHtml.ts',
+  'src/views/testRequestPanel.ts',
+  'src/views/treeSection.ts',
+  'src/views/workspaceDeployments.ts',
 ];
 
 function listTs(dir) {
@@ -163,6 +181,32 @@ export function extractMessages(root = REPO, files = listTs(path.join(root, 'src
   return { messages, errors };
 }
 
+/** Webview scripts that look their texts up with `tr('English', ...)`; the host hands them the translations. */
+export const WEBVIEW_SCRIPTS = ['media/logPanel/main.js'];
+
+/**
+ * Texts a webview script asks for (`tr('...')` calls) that no host code translates (they would stay English),
+ * and `tr` calls whose text is not a literal.
+ */
+export function checkWebviewScripts(messages, root = REPO, scripts = WEBVIEW_SCRIPTS) {
+  const problems = [];
+  for (const rel of scripts) {
+    const file = path.join(root, rel);
+    const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+    const visit = (node) => {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'tr' && node.arguments.length) {
+        const at = `${rel}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`;
+        const text = literalText(node.arguments[0]);
+        if (text === undefined) problems.push(`${at}: the first argument of tr() must be a literal (the English text is the key)`);
+        else if (!messages.has(text)) problems.push(`${at}: the webview asks for "${text}", which no host code translates (add it to the strings the host sends)`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return problems;
+}
+
 /** bundle.l10n.json as @vscode/l10n-dev writes it: sorted keys; "text/comment" keys carry { message, comment }. */
 export function englishBundle(messages) {
   const out = {};
@@ -260,7 +304,7 @@ const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));
 export function checkAll(root = REPO) {
   const { messages, errors } = extractMessages(root);
   const english = englishBundle(messages);
-  const problems = [...errors];
+  const problems = [...errors, ...checkWebviewScripts(messages, root)];
   const committed = readJson(path.join(root, 'l10n', 'bundle.l10n.json'));
   if (JSON.stringify(committed) !== JSON.stringify(english)) problems.push('l10n/bundle.l10n.json is out of date: run npm run l10n');
   const avoid = glossaryAvoid(readFileSync(path.join(root, 'docs', 'l10n-glossary.md'), 'utf8'));

@@ -9,6 +9,20 @@
   const followEl = /** @type {HTMLInputElement} */ (document.getElementById('follow'));
   const pauseEl = /** @type {HTMLButtonElement} */ (document.getElementById('pause'));
   const copyEl = /** @type {HTMLButtonElement} */ (document.getElementById('copy'));
+  // Texts are looked up by their English, as l10n.t does: the host puts the translations on <body data-l10n>
+  // (src/views/logPanel.ts, webviewStrings); without them (a test page) the English shows.
+  /** @type {Record<string, string>} */
+  let strings = {};
+  try {
+    strings = JSON.parse(document.body.getAttribute('data-l10n') || '{}') || {};
+  } catch {
+    strings = {};
+  }
+  /** @param {string} english @param {...(string|number)} args */
+  function tr(english, ...args) {
+    const text = typeof strings[english] === 'string' ? strings[english] : english;
+    return text.replace(/\{(\d+)\}/g, (m, i) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
+  }
   let maxRows = 5000;
   let paused = false;
   let missed = 0;
@@ -21,8 +35,8 @@
   }
 
   function frameLink(frame) {
-    const a = el('a', 'link frame', `${frame.path}, line ${frame.line}`);
-    a.title = 'Open this frame in the editor';
+    const a = el('a', 'link frame', tr('{0}, line {1}', frame.path, frame.line));
+    a.title = tr('Open this frame in the editor');
     a.addEventListener('click', () => vscode.postMessage({ type: 'openFrame', path: frame.path, line: frame.line }));
     return a;
   }
@@ -39,7 +53,7 @@
       if (i >= 0) {
         r.appendChild(document.createTextNode(t.slice(0, i)));
         const a = el('a', 'link frame', line.frame.path);
-        a.title = 'Open this frame in the editor';
+        a.title = tr('Open this frame in the editor');
         a.addEventListener('click', () => vscode.postMessage({ type: 'openFrame', path: line.frame.path, line: line.frame.line }));
         r.appendChild(a);
         r.appendChild(document.createTextNode(t.slice(i + line.frame.path.length)));
@@ -56,7 +70,7 @@
 
   function setSummary(group) {
     const count = Number(group.dataset.count);
-    group.firstElementChild.textContent = `${count} harmless line${count === 1 ? '' : 's'} (noise, not the cause)`;
+    group.firstElementChild.textContent = count === 1 ? tr('1 harmless line (noise, not the cause)') : tr('{0} harmless lines (noise, not the cause)', count);
   }
 
   function append(lines) {
@@ -125,25 +139,25 @@
   }
 
   const PHASES = {
-    import: 'importing the entry script',
+    import: tr('importing the entry script'),
     init: 'init()',
-    run: 'run(), handling a request',
-    response: 'after run() returned (serialising its answer)',
-    server_start: "the inference server's own start",
-    build: 'the image build',
-    scheduling: 'placing the replica',
-    control_plane: 'the Azure ML control plane',
-    request: 'the answer to a request',
-    client: 'the SDK or CLI on your machine',
+    run: tr('run(), handling a request'),
+    response: tr('after run() returned (serialising its answer)'),
+    server_start: tr("the inference server's own start"),
+    build: tr('the image build'),
+    scheduling: tr('placing the replica'),
+    control_plane: tr('the Azure ML control plane'),
+    request: tr('the answer to a request'),
+    client: tr('the SDK or CLI on your machine'),
   };
 
   function confidenceText(c) {
-    return `${c >= 0.8 ? 'high' : c >= 0.6 ? 'medium' : 'low'} confidence (${c.toFixed(2)})`;
+    return c >= 0.8 ? tr('high confidence ({0})', c.toFixed(2)) : c >= 0.6 ? tr('medium confidence ({0})', c.toFixed(2)) : tr('low confidence ({0})', c.toFixed(2));
   }
 
   function fact(label, value) {
     const p = el('p', 'fact');
-    p.appendChild(el('span', 'label', `${label}: `));
+    p.appendChild(el('span', 'label', tr('{0}: ', label)));
     if (typeof value === 'string') p.appendChild(document.createTextNode(value));
     else p.appendChild(value);
     return p;
@@ -158,26 +172,26 @@
     cardEl.appendChild(title);
     cardEl.appendChild(el('div', `confidence conf-${p.confidence >= 0.8 ? 'high' : p.confidence >= 0.6 ? 'medium' : 'low'}`, confidenceText(p.confidence)));
     cardEl.appendChild(el('p', 'explanation', p.explanation));
-    if (p.phase) cardEl.appendChild(fact('Phase', PHASES[p.phase] || p.phase));
-    if (p.exception) cardEl.appendChild(fact('Exception', p.exception.type ? `${p.exception.type}${p.exception.message ? `: ${p.exception.message}` : ''}` : p.exception.message));
+    if (p.phase) cardEl.appendChild(fact(tr('Phase'), PHASES[p.phase] || p.phase));
+    if (p.exception) cardEl.appendChild(fact(tr('Exception'), p.exception.type ? `${p.exception.type}${p.exception.message ? `: ${p.exception.message}` : ''}` : p.exception.message));
     if (p.location) {
-      const where = el('p', 'where', 'Where: ');
+      const where = el('p', 'where', tr('Where: '));
       where.appendChild(frameLink(p.location));
-      where.appendChild(document.createTextNode(p.location.function ? ` in ${p.location.function}()` : ''));
+      where.appendChild(document.createTextNode(p.location.function ? tr(' in {0}()', p.location.function) : ''));
       cardEl.appendChild(where);
       if (p.location.source) cardEl.appendChild(el('div', 'source', p.location.source));
     }
     if (p.entryFrame && !(p.location && p.location.path === p.entryFrame.path && p.location.line === p.entryFrame.line)) {
-      const entry = el('p', 'where', 'In the entry script: ');
+      const entry = el('p', 'where', tr('In the entry script: '));
       entry.appendChild(frameLink(p.entryFrame));
       cardEl.appendChild(entry);
     }
-    if (p.traceback && p.traceback.truncated) cardEl.appendChild(el('p', 'also', `The traceback is cut off at line ${p.traceback.endLine}: the exception line is not in the log.`));
+    if (p.traceback && p.traceback.truncated) cardEl.appendChild(el('p', 'also', tr('The traceback is cut off at line {0}: the exception line is not in the log.', p.traceback.endLine)));
     if (p.evidence.length) {
-      cardEl.appendChild(el('div', 'label', 'Evidence:'));
+      cardEl.appendChild(el('div', 'label', tr('Evidence:')));
       for (const ev of p.evidence) {
         const d = el('div', 'evidence');
-        const a = el('a', 'link', `line ${ev.line}`);
+        const a = el('a', 'link', tr('line {0}', ev.line));
         a.addEventListener('click', () => {
           const target = document.getElementById(`l-${ev.line}`);
           if (target) {
@@ -195,13 +209,13 @@
       }
     }
     if (p.fix.length) {
-      cardEl.appendChild(el('div', 'label', 'Fix:'));
+      cardEl.appendChild(el('div', 'label', tr('Fix:')));
       const ol = el('ol', 'fix');
       for (const f of p.fix) ol.appendChild(el('li', undefined, f));
       cardEl.appendChild(ol);
     }
     if (p.collect && p.collect.length) {
-      cardEl.appendChild(el('div', 'label', 'Collect next:'));
+      cardEl.appendChild(el('div', 'label', tr('Collect next:')));
       const ul = el('ul', 'collect');
       for (const c of p.collect) {
         const li = el('li', undefined, c.what);
@@ -210,12 +224,12 @@
       }
       cardEl.appendChild(ul);
     }
-    const docs = el('a', 'link docs', 'Troubleshooting guide');
+    const docs = el('a', 'link docs', tr('Troubleshooting guide'));
     docs.addEventListener('click', () => vscode.postMessage({ type: 'openLink', url: p.docs }));
     cardEl.appendChild(docs);
     const others = e.findings.filter((f) => f.id !== p.id).slice(0, 3);
-    if (others.length) cardEl.appendChild(el('p', 'also', `Also seen: ${others.map((f) => `${f.title} (${f.count})`).join('; ')}`));
-    if (e.noise.length) cardEl.appendChild(el('p', 'also', `Ignored as harmless: ${e.noise.map((n) => `${n.title} (${n.count})`).join('; ')}`));
+    if (others.length) cardEl.appendChild(el('p', 'also', tr('Also seen: {0}', others.map((f) => `${f.title} (${f.count})`).join('; '))));
+    if (e.noise.length) cardEl.appendChild(el('p', 'also', tr('Ignored as harmless: {0}', e.noise.map((n) => `${n.title} (${n.count})`).join('; '))));
   }
 
   window.addEventListener('message', (event) => {
@@ -241,7 +255,7 @@
         renderCard(m.explanation);
         break;
       case 'status':
-        statusEl.textContent = `${m.text} · ${m.lines} lines${m.dropped ? ` (${m.kept} kept)` : ''}${paused && missed ? ` · paused, ${missed} new` : ''}`;
+        statusEl.textContent = tr('{0} · {1} lines', m.text, m.lines) + (m.dropped ? tr(' ({0} kept)', m.kept) : '') + (paused && missed ? tr(' · paused, {0} new', missed) : '');
         document.body.dataset.state = m.state;
         break;
     }
@@ -254,7 +268,7 @@
   });
   pauseEl.addEventListener('click', () => {
     paused = !paused;
-    pauseEl.textContent = paused ? 'Resume' : 'Pause';
+    pauseEl.textContent = paused ? tr('Resume') : tr('Pause');
     vscode.postMessage({ type: paused ? 'pause' : 'resume' });
   });
   copyEl.addEventListener('click', () => vscode.postMessage({ type: 'copyDiagnosis' }));

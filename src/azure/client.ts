@@ -1,6 +1,7 @@
 // The Azure layer as the rest of the extension sees it. The implementation over the @azure SDKs lives in
 // sdkClient.ts and is bundled separately (dist/azure.js) so the SDKs load only on first Azure use.
 import type { TokenCredential } from '@azure/core-auth';
+import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
 import { ForeignHostError } from './errors';
 import type { AzureEnvironmentVersion } from '../environment/types';
@@ -78,9 +79,9 @@ export function normalizeEndpoint(raw: string | undefined): string {
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`The resource-manager endpoint "${text}" is not a URL (expected e.g. ${DEFAULT_RESOURCE_MANAGER_ENDPOINT}).`);
+    throw new Error(l10n.t('The resource-manager endpoint "{0}" is not a URL (expected e.g. {1}).', text, DEFAULT_RESOURCE_MANAGER_ENDPOINT));
   }
-  if (url.protocol !== 'https:') throw new Error(`The resource-manager endpoint must use https (got "${text}"): tokens are never sent in clear text.`);
+  if (url.protocol !== 'https:') throw new Error(l10n.t('The resource-manager endpoint must use https (got "{0}"): tokens are never sent in clear text.', text));
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 

@@ -1,6 +1,7 @@
 // Turns failures of the Azure SDK pipeline (RestError, AbortError, Node network/TLS errors, credential
 // errors) into one error type with a kind the UI can act on and a message a user understands.
 // Pure and SDK-free: it reads the duck-typed shape, so the extension bundle can use it without the SDKs.
+import * as l10n from '../common/l10n';
 import { redactSecrets } from '../common/logger';
 
 export type AzureErrorKind =
@@ -32,7 +33,7 @@ export class AzureError extends Error {
 /** Thrown by our pipeline policy when the server asks to wait longer than we are willing to block. */
 export class RetryAfterTooLongError extends Error {
   constructor(readonly status: number, readonly retryAfterMs: number, readonly capMs?: number) {
-    super(`Azure asked to retry after ${formatWait(retryAfterMs)}`);
+    super(l10n.t('Azure asked to retry after {0}', formatWait(retryAfterMs)));
     this.name = 'RetryAfterTooLongError';
   }
 }
@@ -40,7 +41,7 @@ export class RetryAfterTooLongError extends Error {
 /** A request (a nextLink from a response) aimed at a host other than the configured endpoint's. */
 export class ForeignHostError extends Error {
   constructor(readonly host: string, readonly allowedHost: string) {
-    super(`refused a request to ${host}: only ${allowedHost} (amlDoctor.azure.resourceManagerEndpoint) is contacted`);
+    super(l10n.t('refused a request to {0}: only {1} (amlDoctor.azure.resourceManagerEndpoint) is contacted', host, allowedHost));
     this.name = 'ForeignHostError';
   }
 }
@@ -48,7 +49,7 @@ export class ForeignHostError extends Error {
 /** The HTTPS proxy answered CONNECT with something other than 200: the request never reached Azure. */
 export class ProxyRefusedError extends Error {
   constructor(readonly proxyHost: string, readonly status: number, readonly targetHost: string) {
-    super(`the proxy ${proxyHost} answered CONNECT ${targetHost} with HTTP ${status}`);
+    super(l10n.t('the proxy {0} answered CONNECT {1} with HTTP {2}', proxyHost, targetHost, status));
     this.name = 'ProxyRefusedError';
   }
 }
@@ -86,10 +87,10 @@ export function retryAfterMs(headers: { get(name: string): string | undefined } 
 
 /** "45 s", "3600 s (1 h)", "1000000 s (11.6 days)": seconds as the header said, and a scale a person reads. */
 export function formatWait(ms: number): string {
-  if (!Number.isFinite(ms)) return 'an unlimited time';
+  if (!Number.isFinite(ms)) return l10n.t('an unlimited time');
   const s = Math.ceil(ms / 1000);
   if (s < 120) return `${s} s`;
-  const human = s < 7200 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${+(s / 3600).toFixed(1)} h` : `${+(s / 86_400).toFixed(1)} days`;
+  const human = s < 7200 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${+(s / 3600).toFixed(1)} h` : l10n.t('{0} days', +(s / 86_400).toFixed(1));
   return `${s} s (${human})`;
 }
 
@@ -126,56 +127,59 @@ export function toAzureError(err: unknown, what: string, endpoint = 'https://man
   if (err instanceof AzureError) return err;
   const e = (err ?? {}) as RestLike;
   const text = redactSecrets(String(e.message ?? err));
-  if (e.name === 'AbortError' || e.name === 'CancellationError') return new AzureError('cancelled', `Cancelled: ${what}.`);
+  if (e.name === 'AbortError' || e.name === 'CancellationError') return new AzureError('cancelled', l10n.t('Cancelled: {0}.', what));
   if (err instanceof RetryAfterTooLongError) {
-    const cap = err.capMs !== undefined ? ` (more than the ${formatWait(err.capMs)} AML Deploy Doctor waits)` : '';
-    return new AzureError('throttled', `Azure Resource Manager is throttling requests (HTTP ${err.status}) and asked to wait ${formatWait(err.retryAfterMs)} before retrying to ${what}${cap}: not waiting that long. Try again later.`, {
+    const message =
+      err.capMs !== undefined
+        ? l10n.t('Azure Resource Manager is throttling requests (HTTP {0}) and asked to wait {1} before retrying to {2} (more than the {3} AML Deploy Doctor waits): not waiting that long. Try again later.', err.status, formatWait(err.retryAfterMs), what, formatWait(err.capMs))
+        : l10n.t('Azure Resource Manager is throttling requests (HTTP {0}) and asked to wait {1} before retrying to {2}: not waiting that long. Try again later.', err.status, formatWait(err.retryAfterMs), what);
+    return new AzureError('throttled', message, {
       status: err.status,
       retryAfterMs: err.retryAfterMs,
     });
   }
   if (err instanceof ForeignHostError) {
-    return new AzureError('foreignHost', `Azure's answer pointed to another host (${err.host}) when trying to ${what}: refused, and no token was sent there. Only ${err.allowedHost} (amlDoctor.azure.resourceManagerEndpoint) is contacted; the list may be incomplete.`);
+    return new AzureError('foreignHost', l10n.t("Azure's answer pointed to another host ({0}) when trying to {1}: refused, and no token was sent there. Only {2} (amlDoctor.azure.resourceManagerEndpoint) is contacted; the list may be incomplete.", err.host, what, err.allowedHost));
   }
   if (err instanceof ProxyRefusedError) {
     return new AzureError('proxy', proxyMessage(err, what), { status: err.status, code: 'ProxyRefused' });
   }
   if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationRequiredError' || e.name === 'AggregateAuthenticationError' || e.name === 'SignInRequiredError') {
-    return new AzureError('signedOut', `Not signed in to Azure: ${text}`);
+    return new AzureError('signedOut', l10n.t('Not signed in to Azure: {0}', text));
   }
-  if (e.name === 'AuthenticationError') return new AzureError('unauthenticated', `Azure sign-in failed: ${text}`);
+  if (e.name === 'AuthenticationError') return new AzureError('unauthenticated', l10n.t('Azure sign-in failed: {0}', text));
   const status = e.statusCode ?? e.response?.status;
   const headers = e.response?.headers;
   const requestId = headers?.get('x-ms-request-id') ?? headers?.get('x-ms-correlation-request-id');
   const { code, message } = armError(e);
-  const server = message ? ` Azure said: ${redactSecrets(message)}${code ? ` (${code})` : ''}` : code ? ` (${code})` : '';
+  const server = message ? ` ${l10n.t('Azure said: {0}', redactSecrets(message))}${code ? ` (${code})` : ''}` : code ? ` (${code})` : '';
   if (status !== undefined) {
     const base = { status, code, requestId };
-    if (status === 401) return new AzureError('unauthenticated', `Azure rejected the sign-in (HTTP 401) when trying to ${what}: the token is missing, expired or for another tenant. Sign in again.${server}`, base);
-    if (status === 403) return new AzureError('forbidden', `No permission (HTTP 403) to ${what}: ask for a role such as Reader (or AzureML Data Scientist) on it.${server}`, base);
-    if (status === 404) return new AzureError('notFound', `Not found (HTTP 404) when trying to ${what}: it was deleted, renamed, or is in another subscription.${server}`, base);
+    if (status === 401) return new AzureError('unauthenticated', l10n.t('Azure rejected the sign-in (HTTP 401) when trying to {0}: the token is missing, expired or for another tenant. Sign in again.', what) + server, base);
+    if (status === 403) return new AzureError('forbidden', l10n.t('No permission (HTTP 403) to {0}: ask for a role such as Reader (or AzureML Data Scientist) on it.', what) + server, base);
+    if (status === 404) return new AzureError('notFound', l10n.t('Not found (HTTP 404) when trying to {0}: it was deleted, renamed, or is in another subscription.', what) + server, base);
     if (status === 429) {
       const wait = retryAfterMs(headers);
-      return new AzureError('throttled', `Azure Resource Manager is throttling requests (HTTP 429) to ${what}${wait !== undefined ? `; it asked to wait ${formatWait(wait)}` : ''}. Try again in a moment.${server}`, { ...base, retryAfterMs: wait });
+      return new AzureError('throttled', (wait !== undefined ? l10n.t('Azure Resource Manager is throttling requests (HTTP 429) to {0}; it asked to wait {1}. Try again in a moment.', what, formatWait(wait)) : l10n.t('Azure Resource Manager is throttling requests (HTTP 429) to {0}. Try again in a moment.', what)) + server, { ...base, retryAfterMs: wait });
     }
-    if (status >= 500) return new AzureError('server', `Azure returned a server error (HTTP ${status}) when trying to ${what}, also after retrying. Try again later.${server}`, base);
-    if (status >= 400) return new AzureError('badRequest', `Azure refused the request (HTTP ${status}) to ${what}.${server}`, base);
+    if (status >= 500) return new AzureError('server', l10n.t('Azure returned a server error (HTTP {0}) when trying to {1}, also after retrying. Try again later.', status, what) + server, base);
+    if (status >= 400) return new AzureError('badRequest', l10n.t('Azure refused the request (HTTP {0}) to {1}.', status, what) + server, base);
   }
   const sysCode = e.code ?? '';
   if (CERT_CODES.has(sysCode) || /certificate|self[- ]signed/i.test(text)) {
-    return new AzureError('certificate', `The TLS certificate of ${endpoint} is not trusted (${sysCode || text}). If a proxy or private cloud uses its own CA, start VS Code with NODE_EXTRA_CA_CERTS pointing at that CA's PEM file.`, { code: sysCode });
+    return new AzureError('certificate', l10n.t("The TLS certificate of {0} is not trusted ({1}). If a proxy or private cloud uses its own CA, start VS Code with NODE_EXTRA_CA_CERTS pointing at that CA's PEM file.", endpoint, sysCode || text), { code: sysCode });
   }
   if (NETWORK_CODES.has(sysCode) || e.name === 'RestError') {
-    return new AzureError('network', `Cannot reach ${endpoint} to ${what} (${sysCode || text}). Check the network, the proxy settings and the amlDoctor.azure.resourceManagerEndpoint setting.`, { code: sysCode });
+    return new AzureError('network', l10n.t('Cannot reach {0} to {1} ({2}). Check the network, the proxy settings and the amlDoctor.azure.resourceManagerEndpoint setting.', endpoint, what, sysCode || text), { code: sysCode });
   }
-  return new AzureError('unknown', `Failed to ${what}: ${text}`);
+  return new AzureError('unknown', l10n.t('Failed to {0}: {1}', what, text));
 }
 
 /** What a proxy refusal means and what to change: never "ask for a role", Azure was not reached. */
 function proxyMessage(err: ProxyRefusedError, what: string): string {
-  const head = `The HTTPS proxy ${err.proxyHost} (HTTPS_PROXY) refused to connect to ${err.targetHost} (HTTP ${err.status}) when trying to ${what}; Azure was not reached, so this is not an Azure permission problem.`;
-  const noProxy = `or add ${err.targetHost} to NO_PROXY if it should be reached without the proxy`;
-  if (err.status === 407) return `${head} The proxy wants credentials: put them in HTTPS_PROXY (http://user:password@host:port), ${noProxy}.`;
-  if (err.status === 403) return `${head} The proxy does not allow this destination: ask your network administrator to allow ${err.targetHost}, ${noProxy}.`;
-  return `${head} The proxy could not open a tunnel there: check HTTPS_PROXY and the proxy, ${noProxy}.`;
+  const head = l10n.t('The HTTPS proxy {0} (HTTPS_PROXY) refused to connect to {1} (HTTP {2}) when trying to {3}; Azure was not reached, so this is not an Azure permission problem.', err.proxyHost, err.targetHost, err.status, what);
+  const noProxy = l10n.t('or add {0} to NO_PROXY if it should be reached without the proxy', err.targetHost);
+  if (err.status === 407) return `${head} ${l10n.t('The proxy wants credentials: put them in HTTPS_PROXY (http://user:password@host:port), {0}.', noProxy)}`;
+  if (err.status === 403) return `${head} ${l10n.t('The proxy does not allow this destination: ask your network administrator to allow {0}, {1}.', err.targetHost, noProxy)}`;
+  return `${head} ${l10n.t('The proxy could not open a tunnel there: check HTTPS_PROXY and the proxy, {0}.', noProxy)}`;
 }

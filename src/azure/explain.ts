@@ -3,6 +3,7 @@
 // Kubernetes really print; the advice follows the Azure ML troubleshooting guide.
 // The text comes from ARM responses (someone else's server): it is capped, and every pattern runs in
 // linear time on any input (test/unit/logs/linear-patterns.test.ts runs each against adversarial text).
+import * as l10n from '../common/l10n';
 import { decodeEntities, unescapeText } from '../logs/normalize';
 
 /** The most of an error text that is read. */
@@ -102,12 +103,12 @@ const RULES: Rule[] = [
     pattern: nodesAvailable(INSUFFICIENT.gpu),
     supersedes: ['insufficient-resource'],
     build: (m) => ({
-      title: `No GPU free on the cluster (${m[1]}/${m[2]} nodes available)`,
-      meaning: `The deployment asks for a GPU (nvidia.com/gpu), and ${m[3]} of the cluster's ${m[2]} node(s) have no free GPU, so Kubernetes cannot place the replica. Either the nodes are CPU-only VM sizes or their GPUs are taken by other replicas.`,
+      title: l10n.t('No GPU free on the cluster ({0}/{1} nodes available)', m[1]!, m[2]!),
+      meaning: l10n.t("The deployment asks for a GPU (nvidia.com/gpu), and {0} of the cluster's {1} node(s) have no free GPU, so Kubernetes cannot place the replica. Either the nodes are CPU-only VM sizes or their GPUs are taken by other replicas.", m[3]!, m[2]!),
       fixes: [
-        'Add GPU nodes: a node pool with a GPU VM size (Standard_NC*, ND*, NV*) and the NVIDIA device plugin.',
-        'Switch the cluster or node pool to a GPU SKU, or lower the replica count so the existing GPUs suffice.',
-        'If the model runs on CPU, drop the GPU request (gpu_cores: 0 / no nvidia.com/gpu in the instance type).',
+        l10n.t('Add GPU nodes: a node pool with a GPU VM size (Standard_NC*, ND*, NV*) and the NVIDIA device plugin.'),
+        l10n.t('Switch the cluster or node pool to a GPU SKU, or lower the replica count so the existing GPUs suffice.'),
+        l10n.t('If the model runs on CPU, drop the GPU request (gpu_cores: 0 / no nvidia.com/gpu in the instance type).'),
       ],
     }),
   },
@@ -120,14 +121,14 @@ const RULES: Rule[] = [
     build: (m, text) => {
       const need = PATTERN.needCores.exec(text);
       return {
-        title: m[1] ? `Not enough ${m[3]} on the cluster (${m[1]}/${m[2]} nodes available)` : 'Not enough CPU/memory on the cluster',
-        meaning:
-          'The replica requests more CPU or memory than any node has free once the system pods are counted, so Kubernetes cannot schedule it.' +
-          (need ? ` Azure ML asks for nodes with more than ${need[1]} CPU cores and ${need[2]} GB free.` : ''),
+        title: m[1] ? l10n.t('Not enough {0} on the cluster ({1}/{2} nodes available)', m[3]!, m[1], m[2]!) : l10n.t('Not enough CPU/memory on the cluster'),
+        meaning: need
+          ? l10n.t('The replica requests more CPU or memory than any node has free once the system pods are counted, so Kubernetes cannot schedule it. Azure ML asks for nodes with more than {0} CPU cores and {1} GB free.', need[1]!, need[2]!)
+          : l10n.t('The replica requests more CPU or memory than any node has free once the system pods are counted, so Kubernetes cannot schedule it.'),
         fixes: [
-          'Lower the resource request (cpu_cores / memory_gb, or a smaller instance type) so a replica fits on one node.',
-          'Add nodes, or change the node SKU to a larger VM size.',
-          'Reduce the replica count.',
+          l10n.t('Lower the resource request (cpu_cores / memory_gb, or a smaller instance type) so a replica fits on one node.'),
+          l10n.t('Add nodes, or change the node SKU to a larger VM size.'),
+          l10n.t('Reduce the replica count.'),
         ],
       };
     },
@@ -136,21 +137,21 @@ const RULES: Rule[] = [
     id: 'insufficient-resource',
     pattern: nodesAvailable(INSUFFICIENT.any),
     build: (m) => ({
-      title: `Cluster lacks ${m[3]} (${m[1]}/${m[2]} nodes available)`,
-      meaning: `The deployment requests the resource ${m[3]}, and none of the cluster's ${m[2]} node(s) has it free.`,
-      fixes: [`Add nodes that provide ${m[3]}, or change the node SKU.`, `Remove the ${m[3]} request if the model does not need it.`],
+      title: l10n.t('Cluster lacks {0} ({1}/{2} nodes available)', m[3]!, m[1]!, m[2]!),
+      meaning: l10n.t("The deployment requests the resource {0}, and none of the cluster's {1} node(s) has it free.", m[3]!, m[2]!),
+      fixes: [l10n.t('Add nodes that provide {0}, or change the node SKU.', m[3]!), l10n.t('Remove the {0} request if the model does not need it.', m[3]!)],
     }),
   },
   {
     id: 'cluster-no-resources',
     pattern: PATTERN.couldntSchedule,
     build: (m) => ({
-      title: `Couldn't schedule: cluster out of resources (gave up after ${m[1]})`,
-      meaning: `The Kubernetes scheduler tried for ${m[1]} to find a node with enough free CPU, memory or GPU for a replica and found none.`,
+      title: l10n.t("Couldn't schedule: cluster out of resources (gave up after {0})", m[1]!),
+      meaning: l10n.t('The Kubernetes scheduler tried for {0} to find a node with enough free CPU, memory or GPU for a replica and found none.', m[1]!),
       fixes: [
-        'Add nodes to the cluster (scale the node pool up).',
-        'Change the SKU of the nodes to a larger VM size (or a GPU size if a GPU is requested).',
-        'Lower the resource request of the deployment (cpu_cores, memory_gb, gpu_cores) or the replica count.',
+        l10n.t('Add nodes to the cluster (scale the node pool up).'),
+        l10n.t('Change the SKU of the nodes to a larger VM size (or a GPU size if a GPU is requested).'),
+        l10n.t('Lower the resource request of the deployment (cpu_cores, memory_gb, gpu_cores) or the replica count.'),
       ],
     }),
   },
@@ -161,14 +162,16 @@ const RULES: Rule[] = [
       const sku = PATTERN.quotaSku.exec(text)?.[1];
       const usage = PATTERN.quotaUsage.exec(text);
       return {
-        title: `Out of quota${sku ? ` for ${sku}` : ''}`,
+        title: sku ? l10n.t('Out of quota for {0}', sku) : l10n.t('Out of quota'),
         meaning:
-          `The subscription does not have enough vCPU quota in this region for the VM family of the instance type${sku ? ` (${sku})` : ''}.` +
-          (usage ? ` Current usage ${usage[1]} of a limit of ${usage[2]} vCPUs; the deployment needs ${usage[3]} more.` : ''),
+          (sku
+            ? l10n.t('The subscription does not have enough vCPU quota in this region for the VM family of the instance type ({0}).', sku)
+            : l10n.t('The subscription does not have enough vCPU quota in this region for the VM family of the instance type.')) +
+          (usage ? ' ' + l10n.t('Current usage {0} of a limit of {1} vCPUs; the deployment needs {2} more.', usage[1]!, usage[2]!, usage[3]!) : ''),
         fixes: [
-          'Request a quota increase for that VM family and region (Azure portal > Quotas, or Azure ML studio > Quota).',
-          'Use a smaller instance type or fewer instances (managed endpoints reserve 20% extra capacity for upgrades).',
-          'Deploy in a region or VM family that has free quota.',
+          l10n.t('Request a quota increase for that VM family and region (Azure portal > Quotas, or Azure ML studio > Quota).'),
+          l10n.t('Use a smaller instance type or fewer instances (managed endpoints reserve 20% extra capacity for upgrades).'),
+          l10n.t('Deploy in a region or VM family that has free quota.'),
         ],
       };
     },
@@ -177,21 +180,21 @@ const RULES: Rule[] = [
     id: 'out-of-capacity',
     pattern: PATTERN.capacity,
     build: () => ({
-      title: 'Azure is out of capacity for this instance type',
-      meaning: 'The region has no free machines of the requested VM size right now. This is on the Azure side, not a quota you can raise.',
-      fixes: ['Retry later.', 'Choose another instance type (VM size).', 'Deploy in another region.'],
+      title: l10n.t('Azure is out of capacity for this instance type'),
+      meaning: l10n.t('The region has no free machines of the requested VM size right now. This is on the Azure side, not a quota you can raise.'),
+      fixes: [l10n.t('Retry later.'), l10n.t('Choose another instance type (VM size).'), l10n.t('Deploy in another region.')],
     }),
   },
   {
     id: 'image-build-failure',
     pattern: PATTERN.imageBuild,
     build: () => ({
-      title: 'The environment image failed to build',
-      meaning: 'Azure ML builds a Docker image from the environment (base image + conda/pip dependencies) before deploying; that build failed, usually because a package could not be resolved or installed.',
+      title: l10n.t('The environment image failed to build'),
+      meaning: l10n.t('Azure ML builds a Docker image from the environment (base image + conda/pip dependencies) before deploying; that build failed, usually because a package could not be resolved or installed.'),
       fixes: [
-        'Open the image build log (link in the deployment logs / the workspace container registry run) and find the first conda or pip error.',
-        'Pin package versions that exist for the Python version of the environment; add azureml-defaults (or azureml-inference-server-http).',
-        'Build the same Dockerfile/conda file locally (AML Deploy Doctor local deploy) to reproduce faster.',
+        l10n.t('Open the image build log (link in the deployment logs / the workspace container registry run) and find the first conda or pip error.'),
+        l10n.t('Pin package versions that exist for the Python version of the environment; add azureml-defaults (or azureml-inference-server-http).'),
+        l10n.t('Build the same Dockerfile/conda file locally (AML Deploy Doctor local deploy) to reproduce faster.'),
       ],
     }),
   },
@@ -201,11 +204,13 @@ const RULES: Rule[] = [
     build: (_m, text) => {
       const msg = badArgumentMessage(text);
       return {
-        title: 'A deployment setting is invalid (BadArgument)',
-        meaning: `Azure ML rejected a value in the deployment or endpoint definition before deploying${msg ? `: ${msg.trim()}` : '.'}`,
+        title: l10n.t('A deployment setting is invalid (BadArgument)'),
+        meaning: msg
+          ? l10n.t('Azure ML rejected a value in the deployment or endpoint definition before deploying: {0}', msg.trim())
+          : l10n.t('Azure ML rejected a value in the deployment or endpoint definition before deploying.'),
         fixes: [
-          'Fix the setting the message names (instance type name, instance count, model/environment reference, probe or request settings).',
-          'Check the deployment YAML against the schema (`az ml online-deployment create --file ... --debug` shows the request).',
+          l10n.t('Fix the setting the message names (instance type name, instance count, model/environment reference, probe or request settings).'),
+          l10n.t('Check the deployment YAML against the schema (`az ml online-deployment create --file ... --debug` shows the request).'),
         ],
       };
     },
@@ -214,12 +219,12 @@ const RULES: Rule[] = [
     id: 'resource-not-ready',
     pattern: PATTERN.resourceNotReady,
     build: () => ({
-      title: 'The container never became ready (ResourceNotReady)',
-      meaning: 'The scoring container started but its liveness/readiness probe kept failing: init() in score.py raised, crashed the worker (out of memory), or took longer than the probe allows.',
+      title: l10n.t('The container never became ready (ResourceNotReady)'),
+      meaning: l10n.t('The scoring container started but its liveness/readiness probe kept failing: init() in score.py raised, crashed the worker (out of memory), or took longer than the probe allows.'),
       fixes: [
-        'Open the inference-server logs of the deployment and look for the exception in init().',
-        'Reproduce locally with the same image (local deploy) and fix init(); check the model path (AZUREML_MODEL_DIR).',
-        'If init() is just slow, raise liveness_probe.initial_delay / readiness_probe settings; if it is killed, use a larger instance type.',
+        l10n.t('Open the inference-server logs of the deployment and look for the exception in init().'),
+        l10n.t('Reproduce locally with the same image (local deploy) and fix init(); check the model path (AZUREML_MODEL_DIR).'),
+        l10n.t('If init() is just slow, raise liveness_probe.initial_delay / readiness_probe settings; if it is killed, use a larger instance type.'),
       ],
     }),
   },
@@ -227,18 +232,21 @@ const RULES: Rule[] = [
     id: 'resource-not-found',
     pattern: PATTERN.resourceNotFound,
     build: () => ({
-      title: 'A referenced resource does not exist (ResourceNotFound)',
-      meaning: 'The deployment refers to a model, environment, code asset, compute or endpoint that does not exist, or that this identity cannot see.',
-      fixes: ['Check the names and versions of the model, environment and compute in the deployment definition.', 'Check that they are in the same workspace (or registry) and that you have access.'],
+      title: l10n.t('A referenced resource does not exist (ResourceNotFound)'),
+      meaning: l10n.t('The deployment refers to a model, environment, code asset, compute or endpoint that does not exist, or that this identity cannot see.'),
+      fixes: [
+        l10n.t('Check the names and versions of the model, environment and compute in the deployment definition.'),
+        l10n.t('Check that they are in the same workspace (or registry) and that you have access.'),
+      ],
     }),
   },
   {
     id: 'operation-canceled',
     pattern: PATTERN.canceled,
     build: () => ({
-      title: 'The operation was canceled (OperationCanceled)',
-      meaning: 'Another operation on the same endpoint or deployment (an update or a delete) started and canceled this one, or it was canceled by a user.',
-      fixes: ['Wait for the other operation to finish, then run this one again.', 'Avoid running several create/update commands on the same endpoint at once.'],
+      title: l10n.t('The operation was canceled (OperationCanceled)'),
+      meaning: l10n.t('Another operation on the same endpoint or deployment (an update or a delete) started and canceled this one, or it was canceled by a user.'),
+      fixes: [l10n.t('Wait for the other operation to finish, then run this one again.'), l10n.t('Avoid running several create/update commands on the same endpoint at once.')],
     }),
   },
 ];
@@ -265,5 +273,5 @@ export function explainDeploymentError(text: string): DeploymentExplanation[] {
 
 /** Markdown for a tooltip or a document. */
 export function formatExplanation(e: DeploymentExplanation): string {
-  return [`**${e.title}**`, '', e.meaning, '', 'What to change:', ...e.fixes.map((f) => `- ${f}`), '', `Matched: \`${e.evidence.replace(/`/g, "'")}\``].join('\n');
+  return [`**${e.title}**`, '', e.meaning, '', l10n.t('What to change:'), ...e.fixes.map((f) => `- ${f}`), '', l10n.t('Matched: {0}', `\`${e.evidence.replace(/`/g, "'")}\``)].join('\n');
 }

@@ -1,5 +1,6 @@
 // "Follow" for deployment logs: getLogs only returns the last N lines, so following means polling and
 // emitting only the lines that were not in the previous window. Pure: the fetch and the wait are passed in.
+import * as l10n from '../common/l10n';
 
 /** Splits getLogs content into complete lines (a trailing newline does not make an empty line). */
 export function splitLines(content: string): string[] {
@@ -59,7 +60,7 @@ export async function* followLogs(options: FollowOptions): AsyncGenerator<string
     if (content !== undefined) {
       const window = splitLines(content);
       const { lines, gap } = first ? { lines: window, gap: false } : newLines(previous, window);
-      if (gap) yield '[aml-doctor] ... earlier lines may be missing: more lines arrived between two polls than the tail returns.\n';
+      if (gap) yield `[aml-doctor] ${l10n.t('... earlier lines may be missing: more lines arrived between two polls than the tail returns.')}\n`;
       if (lines.length) yield lines.join('\n') + '\n';
       previous = window;
       first = false;

@@ -1,6 +1,7 @@
 // Autoscale replica calculator for HTTP 503 (too few replicas) on Azure ML online endpoints.
 // replicas = ceil(rps x request time / target utilization / max concurrent requests per container),
 // the formula of the Azure ML troubleshooting guide (20 rps, 10 s, 1 concurrent, 70% -> 286).
+import * as l10n from '../common/l10n';
 
 export interface ReplicaInput {
   /** Target requests per second. */
@@ -46,17 +47,17 @@ function ceilTolerant(x: number): number {
 export function validateReplicaInput(input: ReplicaInput): void {
   const positive = (field: keyof ReplicaInput, label: string) => {
     const v = input[field];
-    if (!Number.isFinite(v) || v <= 0) throw new ReplicaInputError(field, `${label} must be a number greater than 0 (got ${v}).`);
+    if (!Number.isFinite(v) || v <= 0) throw new ReplicaInputError(field, l10n.t('{0} must be a number greater than 0 (got {1}).', label, v));
   };
-  positive('requestsPerSecond', 'Requests per second');
-  positive('requestSeconds', 'Request time');
-  positive('maxConcurrentRequests', 'Max concurrent requests per container');
+  positive('requestsPerSecond', l10n.t('Requests per second'));
+  positive('requestSeconds', l10n.t('Request time'));
+  positive('maxConcurrentRequests', l10n.t('Max concurrent requests per container'));
   if (!Number.isInteger(input.maxConcurrentRequests)) {
-    throw new ReplicaInputError('maxConcurrentRequests', `Max concurrent requests per container must be a whole number (got ${input.maxConcurrentRequests}).`);
+    throw new ReplicaInputError('maxConcurrentRequests', l10n.t('Max concurrent requests per container must be a whole number (got {0}).', input.maxConcurrentRequests));
   }
   const u = input.targetUtilization;
   if (!Number.isFinite(u) || u <= 0 || u > 1) {
-    throw new ReplicaInputError('targetUtilization', `Target utilization must be between 1% and 100% (got ${Number.isFinite(u) ? Math.round(u * 1000) / 10 + '%' : u}).`);
+    throw new ReplicaInputError('targetUtilization', l10n.t('Target utilization must be between 1% and 100% (got {0}).', Number.isFinite(u) ? Math.round(u * 1000) / 10 + '%' : u));
   }
 }
 
@@ -106,22 +107,22 @@ export function parseUtilization(text: string): number | undefined {
 export function formatReplicaPlan(input: ReplicaInput, plan: ReplicaPlan): string {
   const a = plan.autoscale;
   return [
-    `# Load: ${input.requestsPerSecond} requests/s x ${input.requestSeconds} s = ${round(plan.concurrentRequests)} requests in flight.`,
-    `# Replicas needed at ${a.autoscale_target_utilization}% target utilization with ${a.max_concurrent_requests_per_container} concurrent request(s) per container: ${plan.replicas}`,
-    `# (${plan.fullyBusyReplicas} would be 100% busy; the rest is headroom that avoids HTTP 503 while autoscale reacts).`,
+    `# ${l10n.t('Load: {0} requests/s x {1} s = {2} requests in flight.', input.requestsPerSecond, input.requestSeconds, round(plan.concurrentRequests))}`,
+    `# ${l10n.t('Replicas needed at {0}% target utilization with {1} concurrent request(s) per container: {2}', a.autoscale_target_utilization, a.max_concurrent_requests_per_container, plan.replicas)}`,
+    `# ${l10n.t('({0} would be 100% busy; the rest is headroom that avoids HTTP 503 while autoscale reacts).', plan.fullyBusyReplicas)}`,
     '',
-    '# Kubernetes (AKS) deployment: autoscale settings',
+    `# ${l10n.t('Kubernetes (AKS) deployment: autoscale settings')}`,
     'autoscale_enabled: true',
     `autoscale_min_replicas: ${a.autoscale_min_replicas}`,
     `autoscale_max_replicas: ${a.autoscale_max_replicas}`,
     `autoscale_target_utilization: ${a.autoscale_target_utilization}`,
     `max_concurrent_requests_per_container: ${a.max_concurrent_requests_per_container}`,
     '',
-    '# Managed online deployment',
+    `# ${l10n.t('Managed online deployment')}`,
     `instance_count: ${plan.managed.instance_count}`,
     'request_settings:',
     `  max_concurrent_requests_per_instance: ${plan.managed.max_concurrent_requests_per_instance}`,
-    `# HTTP 429 is returned above 2 x ${plan.managed.max_concurrent_requests_per_instance} x ${plan.managed.instance_count} = ${plan.managed.throttleThreshold} concurrent requests.`,
+    `# ${l10n.t('HTTP 429 is returned above 2 x {0} x {1} = {2} concurrent requests.', plan.managed.max_concurrent_requests_per_instance, plan.managed.instance_count, plan.managed.throttleThreshold)}`,
   ].join('\n');
 }
 

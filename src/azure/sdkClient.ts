@@ -13,6 +13,7 @@ import { ServiceClient, type FullOperationResponse, type OperationOptions, type 
 import type { PagedAsyncIterableIterator } from '@azure/core-paging';
 import { bearerTokenAuthenticationPolicyName, createPipelineRequest, RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import * as l10n from '../common/l10n';
 import { nullLogger, redactSecrets, type Logger } from '../common/logger';
 import { assertEndpointHost, normalizeEndpoint, PageGuard, parseWorkspaceId, scopeFor, type AzureClient, type AzureClientOptions, type LogsRequest } from './client';
 import { ProxyRefusedError, RETRY_AFTER_HEADERS, RetryAfterTooLongError, retryAfterMs, toAzureError } from './errors';
@@ -84,7 +85,7 @@ class TunnelAgent extends HttpsProxyAgent<string> {
       const socket = await super.connect(req, this.ca && opts.secureEndpoint && !opts.ca ? { ...opts, ca: this.ca } : opts);
       if (status !== undefined && status !== 200) {
         socket.destroy();
-        throw Object.assign(new Error(`proxy answered CONNECT with HTTP ${status}`), { code: `${PROXY_REFUSED}${status}` });
+        throw Object.assign(new Error(l10n.t('proxy answered CONNECT with HTTP {0}', status)), { code: `${PROXY_REFUSED}${status}` });
       }
       return socket;
     } finally {
@@ -278,7 +279,7 @@ export class SdkAzureClient implements AzureClient {
   }
 
   listSubscriptions(signal?: AbortSignal): Promise<AzureSubscription[]> {
-    return this.guard('list subscriptions', async () => {
+    return this.guard(l10n.t('list subscriptions'), async () => {
       const items = await this.rawList('list subscriptions', `${this.endpoint}/subscriptions?api-version=${SUBSCRIPTIONS_API}`, signal);
       return items
         .map((s) => ({ id: String(s.subscriptionId ?? ''), name: String(s.displayName ?? s.subscriptionId ?? ''), state: s.state, tenantId: s.tenantId }))
@@ -288,7 +289,7 @@ export class SdkAzureClient implements AzureClient {
   }
 
   listWorkspaces(subscriptionId: string, signal?: AbortSignal): Promise<AzureWorkspace[]> {
-    return this.guard(`list Azure ML workspaces in subscription ${subscriptionId}`, async () => {
+    return this.guard(l10n.t('list Azure ML workspaces in subscription {0}', subscriptionId), async () => {
       const items = await this.collect('list workspaces', (o) => this.mlServicesClient(subscriptionId).workspaces.listBySubscription(o), signal);
       const out: AzureWorkspace[] = [];
       for (const w of items) {
@@ -300,7 +301,7 @@ export class SdkAzureClient implements AzureClient {
   }
 
   listComputes(ref: WorkspaceRef, signal?: AbortSignal): Promise<ComputeInfo[]> {
-    return this.guard(`list compute targets in workspace ${ref.workspace}`, async () => {
+    return this.guard(l10n.t('list compute targets in workspace {0}', ref.workspace), async () => {
       const items = await this.collect('list compute targets', (o) => this.mlServicesClient(ref.subscriptionId).computeOperations.list(ref.resourceGroup, ref.workspace, o), signal);
       return items
         .map((c): ComputeInfo => {
@@ -326,7 +327,7 @@ export class SdkAzureClient implements AzureClient {
   }
 
   listOnlineEndpoints(ref: WorkspaceRef, signal?: AbortSignal): Promise<OnlineEndpointInfo[]> {
-    return this.guard(`list online endpoints in workspace ${ref.workspace}`, async () => {
+    return this.guard(l10n.t('list online endpoints in workspace {0}', ref.workspace), async () => {
       const items = await this.collect('list online endpoints', (o) => this.mlClient(ref.subscriptionId).onlineEndpoints.list(ref.resourceGroup, ref.workspace, o), signal);
       return items
         .map((e): OnlineEndpointInfo => ({
@@ -346,7 +347,7 @@ export class SdkAzureClient implements AzureClient {
   listOnlineDeployments(ref: WorkspaceRef, endpoint: OnlineEndpointInfo | string, signal?: AbortSignal): Promise<OnlineDeploymentInfo[]> {
     const name = typeof endpoint === 'string' ? endpoint : endpoint.name;
     const traffic = typeof endpoint === 'string' ? {} : endpoint.traffic;
-    return this.guard(`list deployments of endpoint ${name}`, async () => {
+    return this.guard(l10n.t('list deployments of endpoint {0}', name), async () => {
       const items = await this.collect('list deployments', (o) => this.mlClient(ref.subscriptionId).onlineDeployments.list(ref.resourceGroup, ref.workspace, name, o), signal);
       return items
         .map((d): OnlineDeploymentInfo => {
@@ -382,7 +383,7 @@ export class SdkAzureClient implements AzureClient {
   }
 
   getDeploymentLogs(ref: WorkspaceRef, endpoint: string, deployment: string, request: LogsRequest, signal?: AbortSignal): Promise<string> {
-    return this.guard(`get ${request.container} logs of deployment ${endpoint}/${deployment}`, async () => {
+    return this.guard(l10n.t('get {0} logs of deployment {1}/{2}', request.container, endpoint, deployment), async () => {
       const tail = Math.max(1, Math.min(10000, Math.floor(request.tail)));
       const r = await this.mlClient(ref.subscriptionId).onlineDeployments.getLogs(
         ref.resourceGroup,
@@ -397,7 +398,7 @@ export class SdkAzureClient implements AzureClient {
   }
 
   listOperationFailures(subscriptionId: string, resourceId: string, days: number, signal?: AbortSignal): Promise<OperationFailure[]> {
-    return this.guard(`read the activity log of ${resourceId.split('/').pop()}`, async () => {
+    return this.guard(l10n.t('read the activity log of {0}', resourceId.split('/').pop() ?? ''), async () => {
       const since = new Date(Date.now() - days * 86_400_000).toISOString();
       const filter = `eventTimestamp ge '${since}' and resourceUri eq '${resourceId}'`;
       const url = `${this.endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?api-version=${ACTIVITY_LOG_API}&$filter=${encodeURIComponent(filter)}`;
@@ -418,12 +419,12 @@ export class SdkAzureClient implements AzureClient {
   }
 
   getEnvironmentVersion(ref: WorkspaceRef, name: string, version: string | undefined, signal?: AbortSignal): Promise<AzureEnvironmentVersion> {
-    return this.guard(`read environment ${name}${version ? `:${version}` : '@latest'} in workspace ${ref.workspace}`, async () => {
+    return this.guard(l10n.t('read environment {0} in workspace {1}', `${name}${version ? `:${version}` : '@latest'}`, ref.workspace), async () => {
       const versions = this.mlClient(ref.subscriptionId).environmentVersions;
       if (version) return environmentVersionOf(name, await versions.get(ref.resourceGroup, ref.workspace, name, version, { abortSignal: signal }));
       // @latest, as the CLI resolves it: the most recently created version.
       for await (const v of versions.list(ref.resourceGroup, ref.workspace, name, { orderBy: 'createdtime desc', top: 1, abortSignal: signal })) return environmentVersionOf(name, v);
-      throw Object.assign(new Error(`The environment ${name} has no versions in workspace ${ref.workspace}.`), { statusCode: 404 });
+      throw Object.assign(new Error(l10n.t('The environment {0} has no versions in workspace {1}.', name, ref.workspace)), { statusCode: 404 });
     });
   }
 }

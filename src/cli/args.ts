@@ -3,6 +3,14 @@
 // `--lang` is taken out before a subcommand sees its arguments (chooseLanguage).
 import * as l10n from '../common/l10n';
 
+/** A usage entry: the syntax (never translated) and its description, wrapped under the same column. */
+export function usageEntry(syntax: string, description: string): string {
+  const [first, ...rest] = description.split('\n');
+  const pad = ' '.repeat(41);
+  const head = syntax.length < 39 ? `  ${syntax.padEnd(39)}${first}` : `  ${syntax}\n${pad}${first}`;
+  return [head, ...rest.map((l) => `${pad}${l}`)].join('\n');
+}
+
 export type ParsedArgs = { format: string; targets: string[] } | { error: string };
 
 export function parseFormatArgs(command: string, args: string[], formats: string[]): ParsedArgs {

@@ -18,45 +18,36 @@ import type { EnvironmentLookup } from '../environment/types';
 import { DoctorInputError, readTarget } from '../doctor/project';
 import { workspaceEnvironmentLookup } from '../environment/azureEnvironment';
 import { exitCodeFor } from '../doctor/report';
+import { usageEntry } from './args';
 import { toMarkdown, toSarif, toText } from '../doctor/render';
 
-export const DOCTOR_USAGE = `  doctor <deployment.yml|score.py|deploy.py> [options]
-                                         Take a deployment apart step by step (entry script, environment,
-                                         model, image, container, scoring, capacity, Azure) and say which step
-                                         breaks and how to fix it. Exit 0 when no step failed, 1 when one did,
-                                         2 on bad usage, 130 when interrupted.
-      --format text|json|markdown|sarif  Output (json: docs/doctor-report.schema.json).
-      --static                           Steps 1-3 only (no Docker), as in VS Code's Restricted Mode.
-      --image IMAGE                      Base image of the environment instead of environment.image (its conda
-                                         file / requirements.txt are still built on it; a build context or an
-                                         azureml: environment is replaced by IMAGE as it is).
-      --model PATH                       Model file or folder (default: model.path, or model/ next to score.py).
-      --sample FILE                      Request body for the test request (default: sample*.json nearby,
-                                         else the @input_schema sample of run()).
-      --request-timeout MS               Default: request_settings.request_timeout_ms, else 5000.
-      --init-timeout SECONDS             How long the container may take to answer GET / (default 120).
-      --capacity [--target-rps N] [--burst N] [--concurrency N]
-                                         Step 7: a short burst against the local container, and the
-                                         replicas needed for N requests/s.
-      --keep                             Leave the doctor's container running afterwards.
-    Step 4 builds the deployment's environment as Deploy Locally does (found by its content hash when
-    unchanged). Behind a firewall (each also read from the environment variable named after it):
-      --image-map FROM=TO                Use a mirror for images starting with FROM (repeatable;
-                                         AML_DOCTOR_IMAGE_MAP="FROM=TO,FROM2=TO2").
-      --pip-index-url URL                pip index of the build (AML_DOCTOR_PIP_INDEX_URL).
-      --pip-extra-index-url URL          Extra pip index (repeatable; AML_DOCTOR_PIP_EXTRA_INDEX_URLS, space-separated).
-      --pip-trusted-host HOST            (repeatable; AML_DOCTOR_PIP_TRUSTED_HOSTS, space-separated).
-      --conda-channel-alias URL          (AML_DOCTOR_CONDA_CHANNEL_ALIAS).
-      --http-proxy URL, --https-proxy URL, --no-proxy LIST
-                                         Proxies of the build's RUN steps (AML_DOCTOR_HTTP_PROXY,
-                                         AML_DOCTOR_HTTPS_PROXY, AML_DOCTOR_NO_PROXY).
-                                         Credentials inside URLs never reach the output.
-      --docker-host URL                  Docker engine (default: DOCKER_HOST, then the local socket).
-      --azure-workspace RESOURCE_ID      Step 8 in this workspace (/subscriptions/.../workspaces/<name>); also
-                                         where step 4 reads an azureml:<name>:<version> environment.
-      --azure                            Step 8, searching the account's workspaces.
-      --azure-credential azureCli|default  How to sign in for step 8 (default azureCli: az login).
-      --arm-endpoint URL                 Resource manager (sovereign clouds).`;
+/** The doctor's part of `aml-doctor --help`; translated when it is shown (the language is chosen after load). */
+export function doctorUsage(): string {
+  return [
+    usageEntry('doctor <deployment.yml|score.py|deploy.py> [options]', l10n.t('Take a deployment apart step by step (entry script, environment,\nmodel, image, container, scoring, capacity, Azure) and say which step\nbreaks and how to fix it. Exit 0 when no step failed, 1 when one did,\n2 on bad usage, 130 when interrupted.')),
+    usageEntry('  --format text|json|markdown|sarif', l10n.t('Output (json: docs/doctor-report.schema.json).')),
+    usageEntry('  --static', l10n.t('Steps 1-3 only (no Docker), as in VS Code\'s Restricted Mode.')),
+    usageEntry('  --image IMAGE', l10n.t('Base image of the environment instead of environment.image (its conda\nfile / requirements.txt are still built on it; a build context or an\nazureml: environment is replaced by IMAGE as it is).')),
+    usageEntry('  --model PATH', l10n.t('Model file or folder (default: model.path, or model/ next to score.py).')),
+    usageEntry('  --sample FILE', l10n.t('Request body for the test request (default: sample*.json nearby,\nelse the @input_schema sample of run()).')),
+    usageEntry('  --request-timeout MS', l10n.t('Default: request_settings.request_timeout_ms, else 5000.')),
+    usageEntry('  --init-timeout SECONDS', l10n.t('How long the container may take to answer GET / (default 120).')),
+    usageEntry('  --capacity [--target-rps N] [--burst N] [--concurrency N]', l10n.t('Step 7: a short burst against the local container, and the\nreplicas needed for N requests/s.')),
+    usageEntry('  --keep', l10n.t('Leave the doctor\'s container running afterwards.')),
+    l10n.t('Step 4 builds the deployment\'s environment as Deploy Locally does (found by its content hash when\nunchanged). Behind a firewall (each also read from the environment variable named after it):').split('\n').map((l) => `    ${l}`).join('\n'),
+    usageEntry('  --image-map FROM=TO', l10n.t('Use a mirror for images starting with FROM (repeatable;\nAML_DOCTOR_IMAGE_MAP=\"FROM=TO,FROM2=TO2\").')),
+    usageEntry('  --pip-index-url URL', l10n.t('pip index of the build (AML_DOCTOR_PIP_INDEX_URL).')),
+    usageEntry('  --pip-extra-index-url URL', l10n.t('Extra pip index (repeatable; AML_DOCTOR_PIP_EXTRA_INDEX_URLS, space-separated).')),
+    usageEntry('  --pip-trusted-host HOST', l10n.t('(repeatable; AML_DOCTOR_PIP_TRUSTED_HOSTS, space-separated).')),
+    usageEntry('  --conda-channel-alias URL', l10n.t('(AML_DOCTOR_CONDA_CHANNEL_ALIAS).')),
+    usageEntry('  --http-proxy URL, --https-proxy URL, --no-proxy LIST', l10n.t('Proxies of the build\'s RUN steps (AML_DOCTOR_HTTP_PROXY,\nAML_DOCTOR_HTTPS_PROXY, AML_DOCTOR_NO_PROXY).\nCredentials inside URLs never reach the output.')),
+    usageEntry('  --docker-host URL', l10n.t('Docker engine (default: DOCKER_HOST, then the local socket).')),
+    usageEntry('  --azure-workspace RESOURCE_ID', l10n.t('Step 8 in this workspace (/subscriptions/.../workspaces/<name>); also\nwhere step 4 reads an azureml:<name>:<version> environment.')),
+    usageEntry('  --azure', l10n.t('Step 8, searching the account\'s workspaces.')),
+    usageEntry('  --azure-credential azureCli|default', l10n.t('How to sign in for step 8 (default azureCli: az login).')),
+    usageEntry('  --arm-endpoint URL', l10n.t('Resource manager (sovereign clouds).')),
+  ].join('\n');
+}
 
 const FORMATS = ['text', 'json', 'markdown', 'sarif'];
 

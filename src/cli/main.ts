@@ -1,8 +1,8 @@
 // `aml-doctor`: the analysis and log explanations as a command-line tool for CI pipelines.
 import { preferBaselineWasmCompiler } from '../analysis/parser';
 import * as l10n from '../common/l10n';
-import { chooseLanguage } from './args';
-import { DOCTOR_USAGE, runDoctorCli } from './doctor';
+import { chooseLanguage, usageEntry } from './args';
+import { doctorUsage, runDoctorCli } from './doctor';
 import { runExplain } from './explain';
 import { runLint } from './lint';
 
@@ -10,13 +10,7 @@ import { runLint } from './lint';
 declare const AML_DOCTOR_VERSION: string | undefined;
 const VERSION = typeof AML_DOCTOR_VERSION === 'string' ? AML_DOCTOR_VERSION : 'development';
 
-/** A usage entry: the syntax (never translated) and its description, wrapped under the same column. */
-const entry = (syntax: string, description: string) => {
-  const [first, ...rest] = description.split('\n');
-  const pad = ' '.repeat(41);
-  const head = syntax.length < 39 ? `  ${syntax.padEnd(39)}${first}` : `  ${syntax}\n${pad}${first}`;
-  return [head, ...rest.map((l) => `${pad}${l}`)].join('\n');
-};
+const entry = usageEntry;
 
 function usage(): string {
   return `${l10n.t('Usage: aml-doctor <command> [options]')}
@@ -24,7 +18,7 @@ function usage(): string {
 ${l10n.t('Commands:')}
 ${entry('lint [paths...] [--format text|json|sarif]', l10n.t('Check Azure ML entry scripts (score.py) and conda env files for deployment problems.\nPaths may be files or folders (default: .).'))}
 ${entry('explain [file|-] [--format text|json]', l10n.t('Name the failure in an Azure ML deployment log and how to fix it\n(reads stdin when no file or -).'))}
-${DOCTOR_USAGE}
+${doctorUsage()}
 ${entry('help, --help', l10n.t('Show this help.'))}
 ${entry('--version', l10n.t('Show the version.'))}
 ${entry('--lang LOCALE', l10n.t('Language of messages, e.g. zh-tw or en (default: LC_ALL, LC_MESSAGES or LANG).'))}

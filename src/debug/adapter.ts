@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolServer } from '@vscode/debugadapter/lib/protocol';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
 import type { DockerClient, InteractiveExec } from '../docker/client';
 import { DapReader, encodeDapMessage, type DapDrop } from './framing';
 import { endSessionCommand, SESSION_ENV } from './probe';
 import { forLog, sanitizeCapabilities, sanitizeEvent } from './relay';
-import { AttachError, DEBUGPY_FIX, resolveDebugTarget, type AttachRequestArgs, type DebugTarget } from './target';
+import { AttachError, debugpyFix, resolveDebugTarget, type AttachRequestArgs, type DebugTarget } from './target';
 
 export interface ContainerDebugAdapterOptions {
   docker: DockerClient;
@@ -27,8 +28,9 @@ export interface ContainerDebugAdapterOptions {
   maxMessageBytes?: number;
 }
 
-// What debugpy's adapter announces; the real set arrives in a `capabilities` event once it runs.
-const PROVISIONAL_CAPABILITIES: DebugProtocol.Capabilities = {
+// What debugpy's adapter announces; the real set arrives in a `capabilities` event once it runs. A function:
+// the filter labels are translated with the bundle activation chose (after this module loaded).
+const provisionalCapabilities = (): DebugProtocol.Capabilities => ({
   supportsConfigurationDoneRequest: true,
   supportsConditionalBreakpoints: true,
   supportsHitConditionalBreakpoints: true,
@@ -38,11 +40,11 @@ const PROVISIONAL_CAPABILITIES: DebugProtocol.Capabilities = {
   supportsExceptionInfoRequest: true,
   supportsTerminateRequest: true,
   exceptionBreakpointFilters: [
-    { filter: 'raised', label: 'Raised Exceptions', default: false },
-    { filter: 'uncaught', label: 'Uncaught Exceptions', default: true },
-    { filter: 'userUnhandled', label: 'User Uncaught Exceptions', default: false },
+    { filter: 'raised', label: l10n.t('Raised Exceptions'), default: false },
+    { filter: 'uncaught', label: l10n.t('Uncaught Exceptions'), default: true },
+    { filter: 'userUnhandled', label: l10n.t('User Uncaught Exceptions'), default: false },
   ],
-};
+});
 
 /**
  * idle -> connecting (probe, exec, debugpy's initialize: ours, cancellable at each step) -> attaching (the
@@ -112,7 +114,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
     if (this.state === 'ended') {
       // VS Code still sends disconnect after `terminated`: answer it, nothing else crosses any more.
       if (request.command === 'disconnect' || request.command === 'terminate') this.respond(request);
-      else this.fail(request, 'The debug session has ended.');
+      else this.fail(request, l10n.t('The debug session has ended.'));
       return;
     }
     if (request.command === 'disconnect' || request.command === 'terminate') {
@@ -121,7 +123,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
       } else {
         // Stop the attach wherever it is; release() lets an injection in flight finish and detaches.
         this.respond(request);
-        this.end('The attach was cancelled.');
+        this.end(l10n.t('The attach was cancelled.'));
       }
       return;
     }
@@ -132,18 +134,18 @@ export class ContainerDebugAdapter extends ProtocolServer {
     switch (request.command) {
       case 'initialize':
         this.initializeArgs = request.arguments ?? this.initializeArgs;
-        this.respond(request, PROVISIONAL_CAPABILITIES);
+        this.respond(request, provisionalCapabilities());
         return;
       case 'attach':
-        if (this.state !== 'idle') this.fail(request, 'An attach is already in progress.');
+        if (this.state !== 'idle') this.fail(request, l10n.t('An attach is already in progress.'));
         else void this.attach(request as DebugProtocol.AttachRequest);
         return;
       case 'launch':
-        this.fail(request, 'The aml-container debugger attaches to a running scoring container; use "request": "attach".');
+        this.fail(request, l10n.t('The aml-container debugger attaches to a running scoring container; use "request": "attach".'));
         return;
       default:
         if (this.state === 'connecting') this.queued.push(request);
-        else this.fail(request, `"${request.command}" before attach`);
+        else this.fail(request, l10n.t('"{0}" before attach', request.command));
     }
   }
 
@@ -154,7 +156,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
     this.state = 'connecting';
     this.attachRequest = request;
     try {
-      if (!args.container) throw new AttachError('The debug configuration names no container.', 'Set "container" to the name or id of a running scoring container.');
+      if (!args.container) throw new AttachError(l10n.t('The debug configuration names no container.'), l10n.t('Set "container" to the name or id of a running scoring container.'));
       const started = Date.now();
       const target = await unlessCancelled(resolveDebugTarget(docker, args, this.options.workspaceFolders, log), cancelled);
       this.target = target;
@@ -174,11 +176,11 @@ export class ContainerDebugAdapter extends ProtocolServer {
       if ('exited' in answer) {
         const code = await this.upstream?.exited;
         if (/No module named .?debugpy/.test(this.upstreamStderr)) {
-          throw new AttachError(`debugpy is not installed for ${target.python} in ${target.containerName}, so a debugger cannot attach.`, DEBUGPY_FIX);
+          throw new AttachError(l10n.t('debugpy is not installed for {0} in {1}, so a debugger cannot attach.', target.python, target.containerName), debugpyFix());
         }
-        throw new AttachError(`debugpy's adapter could not start in ${target.containerName} (exit code ${code ?? 'unknown'}).${this.stderrTail()}`);
+        throw new AttachError(l10n.t('debugpy\'s adapter could not start in {0} (exit code {1}).', target.containerName, code ?? '?') + this.stderrTail());
       }
-      if (!answer.success) throw new AttachError(`debugpy refused initialize: ${forLog(answer.message, 300)}`);
+      if (!answer.success) throw new AttachError(l10n.t('debugpy refused initialize: {0}', forLog(answer.message, 300)));
       this.sendEvent({ type: 'event', event: 'capabilities', seq: 0, body: { capabilities: sanitizeCapabilities(answer.body) } } as DebugProtocol.CapabilitiesEvent);
       const debugpyArgs: Record<string, unknown> = {
         name: (args as { name?: string }).name,
@@ -255,12 +257,12 @@ export class ContainerDebugAdapter extends ProtocolServer {
     const timer = setTimeout(() => {
       this.internal.delete(seq);
       this.respond(request);
-      this.end('The session ended.');
+      this.end(l10n.t('The session ended.'));
     }, 5000);
     this.internal.set(seq, () => {
       clearTimeout(timer);
       this.respond(request);
-      this.end('The session ended.');
+      this.end(l10n.t('The session ended.'));
     });
     this.sendUpstream({ ...request, seq });
   }
@@ -270,7 +272,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
       const seq = this.upstreamSeq++;
       const timer = setTimeout(() => {
         this.internal.delete(seq);
-        reject(new AttachError(`debugpy's adapter in the container did not answer ${command} within ${timeoutMs / 1000} s.${this.stderrTail()}`, 'Check that the container is healthy and that debugpy imports with the worker\'s Python.'));
+        reject(new AttachError(l10n.t('debugpy\'s adapter in the container did not answer {0} within {1} s.', command, timeoutMs / 1000) + this.stderrTail(), l10n.t('Check that the container is healthy and that debugpy imports with the worker\'s Python.')));
       }, timeoutMs);
       const stop = () => {
         clearTimeout(timer);
@@ -307,17 +309,17 @@ export class ContainerDebugAdapter extends ProtocolServer {
       const success = r.success === true;
       let message = typeof r.message === 'string' ? r.message : undefined;
       if (request.command === 'attach') {
-        if (!success) message = explainAttachFailure(message ?? 'Attach failed', this.stderrTail());
+        if (!success) message = explainAttachFailure(message ?? l10n.t('Attach failed'), this.stderrTail());
         else if (this.state === 'attaching') this.state = 'connected';
       }
       // Only the answer itself crosses: the client's seq and command, success, message, body.
       this.sendResponse({ type: 'response', seq: 0, request_seq: request.seq, command: request.command, success, message, body: r.body } as DebugProtocol.Response);
-      if (request.command === 'attach' && !success) this.end(message ?? 'Attach failed');
+      if (request.command === 'attach' && !success) this.end(message ?? l10n.t('Attach failed'));
     } else if (msg.type === 'event') {
       if (msg.event === 'initialized') this.initialized.resolve();
       if (this.state === 'ended') return;
       if (msg.event === 'terminated') {
-        this.end('debugpy ended the session.');
+        this.end(l10n.t('debugpy ended the session.'));
         return;
       }
       const event = sanitizeEvent(msg);
@@ -326,7 +328,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
       // Reverse requests (runInTerminal, startDebugging...) would act on this machine: never relayed.
       const command = typeof msg.command === 'string' ? msg.command : '';
       if (typeof msg.seq === 'number') {
-        this.sendUpstream({ type: 'response', seq: this.upstreamSeq++, request_seq: msg.seq, command, success: false, message: `"${command}" is not allowed from a container` });
+        this.sendUpstream({ type: 'response', seq: this.upstreamSeq++, request_seq: msg.seq, command, success: false, message: l10n.t('"{0}" is not allowed from a container', command) });
       }
       this.note(`debug: refused the reverse request "${forLog(command)}" from the container (requests from inside a container are never relayed)`);
     }
@@ -350,7 +352,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
   private async upstreamEnded(code: number | undefined): Promise<void> {
     if ((this.state !== 'connected' && this.state !== 'attaching') || this.explaining) return; // before attach is forwarded, attach() reports the failure
     this.explaining = true;
-    let why = `debugpy's adapter in the container exited${code !== undefined ? ` (exit code ${code})` : ''}.`;
+    let why = code !== undefined ? l10n.t('debugpy\'s adapter in the container exited (exit code {0}).', code) : l10n.t('debugpy\'s adapter in the container exited.');
     if (this.target) {
       // The adapter's stream can end a moment before the engine records the container's death: give
       // the die event a short while so the explanation names the real cause.
@@ -359,9 +361,9 @@ export class ContainerDebugAdapter extends ProtocolServer {
       clearTimeout(timer);
       try {
         const d = await this.options.docker.inspectContainer(this.target.containerId);
-        if (!d.state.running) why = `The container ${this.target.containerName} stopped (${d.state.oomKilled ? 'killed: out of memory' : `exit code ${d.state.exitCode}`}), so the debug session ended.`;
+        if (!d.state.running) why = l10n.t('The container {0} stopped ({1}), so the debug session ended.', this.target.containerName, d.state.oomKilled ? l10n.t('killed: out of memory') : l10n.t('exit code {0}', d.state.exitCode));
       } catch {
-        why = `The container ${this.target.containerName} was removed, so the debug session ended.`;
+        why = l10n.t('The container {0} was removed, so the debug session ended.', this.target.containerName);
       }
     }
     if ((this.state as State) === 'ended') return;
@@ -374,7 +376,7 @@ export class ContainerDebugAdapter extends ProtocolServer {
 
   private stderrTail(): string {
     const t = this.upstreamStderr.trim();
-    return t ? `\ndebugpy said: ${t.split('\n').slice(-5).join('\n')}` : '';
+    return t ? `\n${l10n.t('debugpy said: {0}', t.split('\n').slice(-5).join('\n'))}` : '';
   }
 
   private output(text: string, category: 'console' | 'important' = 'console'): void {
@@ -461,12 +463,12 @@ export class ContainerDebugAdapter extends ProtocolServer {
 
   /** Ends the session and waits for the container's clean-up (the stand-alone adapter exits after it). */
   async shutdown(): Promise<void> {
-    this.end('The debug adapter was stopped.');
+    this.end(l10n.t('The debug adapter was stopped.'));
     await this.released;
   }
 
   override dispose(): void {
-    this.end('The debug adapter was disposed.');
+    this.end(l10n.t('The debug adapter was disposed.'));
     super.dispose();
   }
 }
@@ -492,10 +494,10 @@ function latch(): { promise: Promise<void>; resolve: () => void; readonly done: 
 export function explainAttachFailure(message: string, stderrTail: string): string {
   const all = `${message}\n${stderrTail}`;
   if (/ptrace|Operation not permitted|attach.*(denied|not permitted)|gdb.*(failed|error)/i.test(all)) {
-    return `${message}\nInjecting debugpy into a running process needs ptrace. On hosts that restrict it (Yama ptrace_scope 1, the Ubuntu default), start the container with --cap-add SYS_PTRACE, or use the local deployment's debug mode (debugpy listens from the start, no ptrace needed).`;
+    return `${message}\n${l10n.t('Injecting debugpy into a running process needs ptrace. On hosts that restrict it (Yama ptrace_scope 1, the Ubuntu default), start the container with --cap-add SYS_PTRACE, or use the local deployment\'s debug mode (debugpy listens from the start, no ptrace needed).')}`;
   }
   if (/timed? ?out|timeout/i.test(all)) {
-    return `${message}\nThe worker did not load debugpy in time: it may be busy in a long request or in init(). Try again when it is idle.`;
+    return `${message}\n${l10n.t('The worker did not load debugpy in time: it may be busy in a long request or in init(). Try again when it is idle.')}`;
   }
   return message;
 }

@@ -30,13 +30,13 @@ async function runningScoringContainers(docker: DockerClient): Promise<ScoringCo
 async function pickContainer(docker: DockerClient): Promise<ScoringContainer | undefined> {
   const running = await runningScoringContainers(docker);
   if (running.length === 0) {
-    void vscode.window.showWarningMessage('No running scoring container to attach to. Deploy score.py locally (AML Deploy Doctor: Deploy score.py Locally) or start your local endpoint first.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('No running scoring container to attach to. Deploy score.py locally (AML Deploy Doctor: Deploy Locally (Docker)...) or start your local endpoint first.'));
     return undefined;
   }
   if (running.length === 1) return running[0];
   const pick = await vscode.window.showQuickPick(
     running.map((c) => ({ label: c.deployment, description: c.group, detail: `${c.name} · ${c.image} · ${c.status}`, container: c })),
-    { placeHolder: 'Attach the debugger to which scoring container?', matchOnDescription: true, matchOnDetail: true },
+    { placeHolder: vscode.l10n.t('Attach the debugger to which scoring container?'), matchOnDescription: true, matchOnDetail: true },
   );
   return pick?.container;
 }
@@ -82,7 +82,7 @@ export function registerDebugFeatures(services: ExtensionServices): void {
           (vscode.workspace.isTrusted ? await runningScoringContainers(docker).catch(() => []) : []).map((c) => ({
             type: DEBUG_TYPE,
             request: 'attach',
-            name: `Attach to ${c.name}`,
+            name: vscode.l10n.t('Attach to {0}', c.name),
             container: c.name,
             justMyCode: true,
           })),
@@ -103,7 +103,7 @@ export function registerDebugFeatures(services: ExtensionServices): void {
     const localEntryScript = active?.languageId === 'python' && active.uri.scheme === 'file' ? active.uri.fsPath : undefined;
     let probe;
     try {
-      probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Looking inside ${container}` }, () => probeContainer(docker, container, log));
+      probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Looking inside {0}', container) }, () => probeContainer(docker, container, log));
     } catch (err) {
       if (err instanceof AttachError) {
         log.warn(`debug: ${err.message}`);
@@ -115,7 +115,7 @@ export function registerDebugFeatures(services: ExtensionServices): void {
     const base: AmlContainerDebugConfiguration = {
       type: DEBUG_TYPE,
       request: 'attach',
-      name: `Attach to ${probe.name}`,
+      name: vscode.l10n.t('Attach to {0}', probe.name),
       container: probe.details.id,
       justMyCode: true,
       localEntryScript,
@@ -126,7 +126,7 @@ export function registerDebugFeatures(services: ExtensionServices): void {
     log.info(`debug: attaching to ${probe.name}: ${workers[0] === undefined ? 'debug-mode debugpy' : `worker pid(s) ${workers.join(', ')}`}`);
     let first: vscode.DebugSession | undefined;
     for (const pid of workers) {
-      const config = pid === undefined ? base : { ...base, processId: pid, name: workers.length > 1 ? `${base.name} (worker ${pid})` : base.name };
+      const config = pid === undefined ? base : { ...base, processId: pid, name: workers.length > 1 ? vscode.l10n.t('{0} (worker {1})', base.name, pid) : base.name };
       const ok = await vscode.debug.startDebugging(folder, config, first ? { parentSession: first, compact: true } : undefined);
       if (!ok) return;
       first ??= vscode.debug.activeDebugSession;

@@ -2,6 +2,7 @@
 // score.py binds in the container. Pure: inputs are the container's inspect data and the workspace.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 
 export interface PathMapping {
   localRoot: string;
@@ -36,7 +37,7 @@ export function computePathMappings(input: MappingInputs): MappingResult {
   const exists = input.exists ?? existsSync;
   const reasons: string[] = [];
   if (input.overrides?.length) {
-    return { mappings: input.overrides, reasons: ['path mappings from the debug configuration (pathMappings)'] };
+    return { mappings: input.overrides, reasons: [l10n.t('path mappings from the debug configuration (pathMappings)')] };
   }
   const mappings: PathMapping[] = [];
   const appRoot = input.env.AML_APP_ROOT || DEFAULT_APP_ROOT;
@@ -50,21 +51,21 @@ export function computePathMappings(input: MappingInputs): MappingResult {
   for (const m of input.mounts) {
     if (m.Type !== 'bind' || !m.Source || !m.Destination) continue;
     if (input.workspaceFolders.some((w) => inside(m.Source!, w) || inside(w, m.Source!))) {
-      add({ localRoot: m.Source, remoteRoot: m.Destination }, 'bind mount');
+      add({ localRoot: m.Source, remoteRoot: m.Destination }, l10n.t('bind mount'));
     }
   }
   // 2. Deployments made by this extension record their source folder. Any image can set that label, so it
   // counts only when it names a workspace folder or a folder inside one.
   const source = input.labels['aml-doctor.source-dir'];
-  if (source && input.workspaceFolders.some((w) => inside(source, w))) add({ localRoot: source, remoteRoot: appRoot }, 'source folder of the local deployment');
+  if (source && input.workspaceFolders.some((w) => inside(source, w))) add({ localRoot: source, remoteRoot: appRoot }, l10n.t('source folder of the local deployment'));
   // 3. Otherwise: the app root maps to the local folder of the entry script.
   if (mappings.length === 0) {
     const entry = path.posix.basename(input.env.AZUREML_ENTRY_SCRIPT || 'score.py');
     const local =
       (input.localEntryScript && path.basename(input.localEntryScript) === entry ? path.dirname(input.localEntryScript) : undefined) ??
       input.workspaceFolders.find((w) => exists(path.join(w, entry)));
-    if (local) add({ localRoot: local, remoteRoot: appRoot }, `the workspace folder that holds ${entry}`);
-    else if (input.workspaceFolders[0]) add({ localRoot: input.workspaceFolders[0], remoteRoot: appRoot }, 'first workspace folder (no local copy of the entry script found)');
+    if (local) add({ localRoot: local, remoteRoot: appRoot }, l10n.t('the workspace folder that holds {0}', entry));
+    else if (input.workspaceFolders[0]) add({ localRoot: input.workspaceFolders[0], remoteRoot: appRoot }, l10n.t('first workspace folder (no local copy of the entry script found)'));
   }
   // Most specific remote roots first, so /var/azureml-app/onlinescoring wins over /var/azureml-app.
   mappings.sort((a, b) => b.remoteRoot.length - a.remoteRoot.length);

@@ -2,6 +2,7 @@
 // Python each scoring process runs, and which TCP ports listen. (Whether that Python has debugpy shows
 // when its adapter starts: checking here would cost a second interpreter start.)
 // Plain Python 3 with the standard library only; reads /proc, changes nothing.
+import * as l10n from '../common/l10n';
 
 export const PROBE_SOURCE = String.raw`
 import json, os
@@ -74,7 +75,7 @@ export interface ProbeResult {
 export function parseProbe(stdout: string): ProbeResult {
   const line = stdout.trim().split('\n').pop() ?? '';
   const parsed = JSON.parse(line) as ProbeResult;
-  if (!Array.isArray(parsed.processes)) throw new Error('unexpected probe output');
+  if (!Array.isArray(parsed.processes)) throw new Error(l10n.t('unexpected probe output'));
   return parsed;
 }
 

@@ -1,5 +1,6 @@
 // Resolves "this container" into everything an attach needs: the process to attach to, the Python
 // that runs it (for debugpy's adapter), how to reach debugpy, and the path mappings.
+import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
 import { DockerApiError, type ContainerDetails, type DockerClient } from '../docker/client';
 import { computePathMappings, type PathMapping } from './pathMappings';
@@ -36,8 +37,8 @@ export interface DebugTarget {
   notes: string[];
 }
 
-export const DEBUGPY_FIX =
-  'Add debugpy to the environment (conda/pip dependency "debugpy") and redeploy, or deploy the script locally in debug mode (AML Deploy Doctor: Deploy score.py Locally, debug mode on) whose harness starts debugpy for you.';
+export const debugpyFix = (): string =>
+  l10n.t('Add debugpy to the environment (conda/pip dependency "debugpy") and redeploy, or deploy the script locally in debug mode (AML Deploy Doctor: Deploy Locally (Docker)..., with amlDoctor.localDeploy.debug on) whose harness starts debugpy for you.');
 
 export interface ContainerProbe {
   details: ContainerDetails;
@@ -53,24 +54,26 @@ export async function probeContainer(docker: DockerClient, container: string, lo
     details = await docker.inspectContainer(container);
   } catch (err) {
     if (err instanceof DockerApiError && err.statusCode === 404) {
-      throw new AttachError(`There is no container "${container}" on ${docker.endpoint}.`, 'Pick a running scoring container from the Deployments view, or fix "container" in launch.json.');
+      throw new AttachError(l10n.t('There is no container "{0}" on {1}.', container, docker.endpoint), l10n.t('Pick a running scoring container from the Deployments view, or fix "container" in launch.json.'));
     }
     throw err;
   }
   const name = details.name.replace(/^\//, '');
   if (!details.state.running) {
-    const how = details.state.oomKilled ? 'was killed for running out of memory' : `is ${details.state.status} (exit code ${details.state.exitCode})`;
-    throw new AttachError(`Container ${name} ${how}: there is nothing to attach to.`, 'Start the container (or redeploy), then attach again.');
+    const what = details.state.oomKilled
+      ? l10n.t('Container {0} was killed for running out of memory: there is nothing to attach to.', name)
+      : l10n.t('Container {0} is {1} (exit code {2}): there is nothing to attach to.', name, details.state.status, details.state.exitCode);
+    throw new AttachError(what, l10n.t('Start the container (or redeploy), then attach again.'));
   }
   const probe = await docker.exec(details.id, PROBE_COMMAND, { timeoutMs: 30000 });
   if (probe.exitCode !== 0) {
-    throw new AttachError(`Could not look inside ${name}: ${probe.stderr.trim() || `exit code ${probe.exitCode}`}`, 'The container needs a Python interpreter (every Azure ML inference image has one).');
+    throw new AttachError(l10n.t('Could not look inside {0}: {1}', name, probe.stderr.trim() || l10n.t('exit code {0}', probe.exitCode)), l10n.t('The container needs a Python interpreter (every Azure ML inference image has one).'));
   }
   const info = parseProbe(probe.stdout);
   const scoring = findScoringProcesses(info.processes);
   log.debug(`debug: ${name}: server ${scoring.server}, workers ${scoring.workers.map((w) => w.pid).join(', ') || 'none'}, listening ${info.listening.join(', ')}`);
   if (scoring.workers.length === 0) {
-    throw new AttachError(`No scoring process runs in ${name} (no gunicorn worker or Python server found).`, 'Check the container logs: the server may have crashed while booting (init() raised).');
+    throw new AttachError(l10n.t('No scoring process runs in {0} (no gunicorn worker or Python server found).', name), l10n.t('Check the container logs: the server may have crashed while booting (init() raised).'));
   }
   return { details, name, info, scoring };
 }
@@ -93,7 +96,7 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
   if (args.processId !== undefined) {
     workers = scoring.workers.filter((w) => w.pid === args.processId);
     if (workers.length === 0) {
-      throw new AttachError(`Process ${args.processId} is not a scoring worker in ${name} (workers: ${scoring.workers.map((w) => w.pid).join(', ')}).`, 'Gunicorn replaces workers that crash or time out: attach again to pick the current ones.');
+      throw new AttachError(l10n.t('Process {0} is not a scoring worker in {1} (workers: {2}).', args.processId, name, scoring.workers.map((w) => w.pid).join(', ')), l10n.t('Gunicorn replaces workers that crash or time out: attach again to pick the current ones.'));
     }
   }
   const worker = workers[0]!;
@@ -104,16 +107,16 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
   let mode: DebugTarget['mode'];
   if (debugPort !== undefined) {
     mode = { kind: 'connect', port: debugPort };
-    notes.push(`debugpy already listens on port ${debugPort} in the worker (debug mode): connecting to it`);
+    notes.push(l10n.t('debugpy already listens on port {0} in the worker (debug mode): connecting to it', debugPort));
   } else {
     if (workers.length > 1) {
       throw new AttachError(
-        `${name} runs ${workers.length} gunicorn workers (pids ${workers.map((w) => w.pid).join(', ')}); a debugger attached to one would miss the requests the others serve.`,
-        'Use "Attach Debugger to Container" (it attaches to every worker), set "processId" in launch.json, or run one worker (WORKER_COUNT=1).',
+        l10n.t('{0} runs {1} gunicorn workers (pids {2}); a debugger attached to one would miss the requests the others serve.', name, workers.length, workers.map((w) => w.pid).join(', ')),
+        l10n.t('Use "Attach Debugger to Container" (it attaches to every worker), set "processId" in launch.json, or run one worker (WORKER_COUNT=1).'),
       );
     }
     mode = { kind: 'pid', processId: worker.pid };
-    notes.push(`injecting debugpy into worker pid ${worker.pid} (${scoring.server})`);
+    notes.push(l10n.t('injecting debugpy into worker pid {0} ({1})', worker.pid, scoring.server));
   }
   const raw = details.raw as { Mounts?: { Type?: string; Source?: string; Destination?: string }[] };
   const mapped = computePathMappings({
@@ -124,6 +127,6 @@ export async function resolveDebugTarget(docker: DockerClient, args: AttachReque
     localEntryScript: args.localEntryScript,
     overrides: args.pathMappings,
   });
-  notes.push(...mapped.reasons.map((r) => `path mapping ${r}`));
+  notes.push(...mapped.reasons.map((r) => l10n.t('path mapping {0}', r)));
   return { containerId: details.id, containerName: name, python, mode, workers: scoring.workers, pathMappings: mapped.mappings, notes };
 }

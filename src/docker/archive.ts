@@ -8,6 +8,7 @@
 // link that stays inside is copied as a link, its target rewritten relative to the link: the tree
 // then looks the same in the container, nothing is copied twice, and a link to a parent folder cannot
 // make the walk loop. Fifos, sockets and devices are skipped (reading a fifo would block forever).
+import * as l10n from '../common/l10n';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -55,7 +56,7 @@ export interface WalkResult {
 
 export class ArchiveAbortedError extends Error {
   constructor() {
-    super('The copy was cancelled.');
+    super(l10n.t('The copy was cancelled.'));
     this.name = 'ArchiveAbortedError';
   }
 }
@@ -63,7 +64,7 @@ export class ArchiveAbortedError extends Error {
 /** A file changed size while it was being copied: the archive would be corrupt, so the copy stops. */
 export class FileChangedError extends Error {
   constructor(readonly file: string) {
-    super(`${file} changed while it was being copied (its size is not what it was when the copy started): copy again once it is written.`);
+    super(l10n.t('{0} changed while it was being copied (its size is not what it was when the copy started): copy again once it is written.', file));
     this.name = 'FileChangedError';
   }
 }
@@ -109,7 +110,7 @@ export async function walkFolder(root: string, prefix: string, options: WalkOpti
           continue;
         }
         if (!isInside(target, realRoot)) {
-          out.skipped.push({ path: full, why: `a link to ${target}, outside ${root}: links never take files from outside the folder` });
+          out.skipped.push({ path: full, why: l10n.t('a link to {0}, outside {1}: links never take files from outside the folder', target, root) });
           continue;
         }
         const linkname = path.relative(path.dirname(full), target).split(path.sep).join('/') || '.';
@@ -120,7 +121,7 @@ export async function walkFolder(root: string, prefix: string, options: WalkOpti
         await walkDir(r);
       } else if (st.isFile()) {
         out.bytes += st.size;
-        if (out.bytes > max) throw options.tooLarge?.(max) ?? new Error(`${root} holds more than ${max} bytes.`);
+        if (out.bytes > max) throw options.tooLarge?.(max) ?? new Error(l10n.t('{0} holds more than {1} bytes.', root, max));
         out.entries.push({ name: join(r), type: 'file', size: st.size, mode: fileMode(st.mode), mtimeMs: st.mtimeMs, source: full });
       } else {
         out.skipped.push({ path: full, why: 'not a regular file, folder or link (fifo, socket or device)' });

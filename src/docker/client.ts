@@ -1,6 +1,7 @@
 // Docker access behind a small interface. The dockerode implementation reaches the engine named by
 // the setting, DOCKER_HOST or the default socket (endpoint.ts), bounds every call with a timeout, and
 // turns connection failures into typed reasons.
+import * as l10n from '../common/l10n';
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -148,7 +149,7 @@ export class ExecTimeoutError extends Error {
 /** A copy into the container was cancelled through its AbortSignal. */
 export class DockerAbortError extends Error {
   constructor(what: string) {
-    super(`${what} was cancelled.`);
+    super(l10n.t('{0} was cancelled.', what));
     this.name = 'DockerAbortError';
   }
 }
@@ -267,34 +268,34 @@ export function classifyDockerError(err: unknown, endpoint: string): DockerUnava
   const code = e?.code ?? '';
   const msg = e?.message ?? String(err);
   if (TLS_CODES.test(code)) {
-    return new DockerUnavailableError('error', `The TLS certificate of the Docker engine at ${endpoint} could not be verified (${code}: ${msg}). Check that DOCKER_CERT_PATH holds the engine's ca.pem and that the certificate names this host.`, endpoint);
+    return new DockerUnavailableError('error', l10n.t('The TLS certificate of the Docker engine at {0} could not be verified ({1}: {2}). Check that DOCKER_CERT_PATH holds the engine\'s ca.pem and that the certificate names this host.', endpoint, code, msg), endpoint);
   }
   if (/alert certificate required|alert bad certificate|alert unknown ca|handshake failure/i.test(msg)) {
-    return new DockerUnavailableError('error', `The Docker engine at ${endpoint} refused the TLS client certificate (${msg.trim()}): DOCKER_CERT_PATH needs the cert.pem/key.pem the engine trusts.`, endpoint);
+    return new DockerUnavailableError('error', l10n.t('The Docker engine at {0} refused the TLS client certificate ({1}): DOCKER_CERT_PATH needs the cert.pem/key.pem the engine trusts.', endpoint, msg.trim()), endpoint);
   }
   if (/Host denied \(verification failed\)/.test(msg)) {
-    return new DockerUnavailableError('error', `The SSH host key of ${endpoint} is not in ~/.ssh/known_hosts (or does not match it): connect once with ssh to check and accept it, then refresh.`, endpoint);
+    return new DockerUnavailableError('error', l10n.t('The SSH host key of {0} is not in ~/.ssh/known_hosts (or does not match it): connect once with ssh to check and accept it, then refresh.', endpoint), endpoint);
   }
   if (/All configured authentication methods failed/.test(msg)) {
-    return new DockerUnavailableError('error', `SSH login to ${endpoint} failed: load your key into ssh-agent (SSH_AUTH_SOCK) or put it in ~/.ssh/id_ed25519, and check the user name.`, endpoint);
+    return new DockerUnavailableError('error', l10n.t('SSH login to {0} failed: load your key into ssh-agent (SSH_AUTH_SOCK) or put it in ~/.ssh/id_ed25519, and check the user name.', endpoint), endpoint);
   }
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || /ENOENT|ECONNREFUSED/.test(msg)) {
-    return new DockerUnavailableError('not-running', `The Docker engine is not running (nothing answers at ${endpoint}).`, endpoint);
+    return new DockerUnavailableError('not-running', l10n.t('The Docker engine is not running (nothing answers at {0}).', endpoint), endpoint);
   }
   if (code === 'EACCES' || /EACCES|permission denied/i.test(msg)) {
     return new DockerUnavailableError(
       'permission-denied',
-      `Permission denied on the Docker socket ${endpoint}. Add your user to the "docker" group (sudo usermod -aG docker $USER, then sign out and in) or use rootless Docker.`,
+      l10n.t('Permission denied on the Docker socket {0}. Add your user to the "docker" group (sudo usermod -aG docker $USER, then sign out and in) or use rootless Docker.', endpoint),
       endpoint,
     );
   }
   if (code === 'ETIMEDOUT' || /timeout|timed out/i.test(msg)) {
-    return new DockerUnavailableError('timeout', `The Docker engine at ${endpoint} did not answer in time.`, endpoint);
+    return new DockerUnavailableError('timeout', l10n.t('The Docker engine at {0} did not answer in time.', endpoint), endpoint);
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|ECONNRESET|EPIPE/.test(msg)) {
-    return new DockerUnavailableError('not-running', `The connection to the Docker engine at ${endpoint} was closed (is it stopping?).`, endpoint);
+    return new DockerUnavailableError('not-running', l10n.t('The connection to the Docker engine at {0} was closed (is it stopping?).', endpoint), endpoint);
   }
-  return new DockerUnavailableError('error', `Docker at ${endpoint} failed: ${msg}`, endpoint);
+  return new DockerUnavailableError('error', l10n.t('Docker at {0} failed: {1}', endpoint, msg), endpoint);
 }
 
 function apiMessage(err: { statusCode?: number; json?: { message?: string }; reason?: string; message?: string }): string {
@@ -457,7 +458,7 @@ export class DockerodeClient implements DockerClient {
       signal.removeEventListener('abort', onAbort);
       stream.destroy();
     }
-    if (!signal.aborted) throw new DockerUnavailableError('not-running', `The Docker engine at ${this.endpoint} closed the event stream.`, this.endpoint);
+    if (!signal.aborted) throw new DockerUnavailableError('not-running', l10n.t('The Docker engine at {0} closed the event stream.', this.endpoint), this.endpoint);
   }
 
   async pastEvents(sinceSec: number, untilSec: number, actions?: string[]): Promise<DockerEvent[]> {
@@ -562,7 +563,7 @@ export class DockerodeClient implements DockerClient {
     const { signal } = options;
     if (signal?.aborted) {
       tar.destroy();
-      throw new DockerAbortError('The copy into the container');
+      throw new DockerAbortError(l10n.t('The copy into the container'));
     }
     // One controller ends the request (docker-modem's abortSignal) and the archive (its reads stop):
     // on the caller's abort, and when the archive fails on our side (a file changed, unreadable),
@@ -582,7 +583,7 @@ export class DockerodeClient implements DockerClient {
     try {
       await this.call(() => (this.connections().upload.getContainer(id).putArchive as any)(tar, { path: containerPath, abortSignal: request.signal }) as Promise<unknown>);
     } catch (err) {
-      if (signal?.aborted) throw new DockerAbortError('The copy into the container');
+      if (signal?.aborted) throw new DockerAbortError(l10n.t('The copy into the container'));
       if (archiveError) throw archiveError;
       throw err;
     } finally {
@@ -619,12 +620,12 @@ export class DockerodeClient implements DockerClient {
           body.on('end', next);
           return;
         }
-        if ((header.size ?? 0) > maxBytes) return finish(new Error(`${containerPath} in the container is ${header.size} bytes, more than the ${maxBytes} expected.`));
+        if ((header.size ?? 0) > maxBytes) return finish(new Error(l10n.t('{0} in the container is {1} bytes, more than the {2} expected.', containerPath, header.size ?? 0, maxBytes)));
         const parts: Buffer[] = [];
         let size = 0;
         body.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > maxBytes) return finish(new Error(`${containerPath} in the container is larger than ${maxBytes} bytes.`));
+          if (size > maxBytes) return finish(new Error(l10n.t('{0} in the container is larger than {1} bytes.', containerPath, maxBytes)));
           parts.push(c);
         });
         body.on('end', () => {
@@ -670,7 +671,9 @@ export class DockerodeClient implements DockerClient {
     if (!info || info.Running) {
       const killed = await this.killMarked(id, marker);
       throw new ExecTimeoutError(
-        `"${cmd.join(' ')}" did not finish within ${timeoutMs} ms${killed ? ' and was stopped' : ': it could not be stopped inside the container (no sh, grep or kill there) and may still run'}.`,
+        killed
+          ? l10n.t('"{0}" did not finish within {1} ms and was stopped.', cmd.join(' '), timeoutMs)
+          : l10n.t('"{0}" did not finish within {1} ms: it could not be stopped inside the container (no sh, grep or kill there) and may still run.', cmd.join(' '), timeoutMs),
         out.text(),
         errs.text(),
         killed,

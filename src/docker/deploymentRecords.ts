@@ -3,6 +3,7 @@
 // container; which folder is read must come from here (or from the user), never from a container's
 // labels: any image can set `aml-doctor.source-dir`. Pure: the store is a vscode.Memento in the
 // extension (workspaceState), a Map in tests.
+import * as l10n from '../common/l10n';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_LABEL, configHash, type LocalDeployConfig } from './localDeploy';
@@ -96,10 +97,10 @@ export class DeploymentRecords {
   check(container: RecordedContainer, workspaceFolders: readonly string[]): RecordCheck {
     const rec = this.all()[container.id];
     if (!rec || !rec.config || typeof rec.config.sourceDir !== 'string') {
-      return { ok: false, reason: `${container.name} was not deployed by AML Deploy Doctor from this workspace, so its source folder is not known here (a container's labels are not trusted to name a folder on this machine).` };
+      return { ok: false, reason: l10n.t('{0} was not deployed by AML Deploy Doctor from this workspace, so its source folder is not known here (a container\'s labels are not trusted to name a folder on this machine).', container.name) };
     }
     if (container.labels[CONFIG_LABEL] !== rec.hash) {
-      return { ok: false, reason: `${container.name} does not carry the configuration AML Deploy Doctor recorded for it.` };
+      return { ok: false, reason: l10n.t('{0} does not carry the configuration AML Deploy Doctor recorded for it.', container.name) };
     }
     return { ok: true, config: rec.config, insideWorkspace: isInsideFolders(rec.config.sourceDir, workspaceFolders) };
   }
@@ -141,7 +142,7 @@ export async function sourceForReload(records: DeploymentRecords, container: Rec
  */
 export async function configForUpdate(records: DeploymentRecords, container: RecordedContainer, workspaceFolders: readonly string[], ask: Pick<SourceQuestions, 'confirmOutside'>): Promise<LocalDeployConfig | undefined> {
   const check = records.check(container, workspaceFolders);
-  if (!check.ok) throw new Error(`${check.reason} Deploy it again with "Deploy Locally (Docker)".`);
+  if (!check.ok) throw new Error(l10n.t('{0} Deploy it again with "Deploy Locally (Docker)".', check.reason));
   if (!check.insideWorkspace && !(await ask.confirmOutside(check.config.sourceDir))) return undefined;
   return check.config;
 }

@@ -3,6 +3,7 @@
 // ssh:// (docker-modem runs `docker system dial-stdio` over ssh2, host key checked against known_hosts),
 // unix:// and npipe://. Every option is given explicitly: docker-modem would otherwise fill the gaps
 // from DOCKER_HOST and friends, and a setting pointing at one engine could reach another.
+import * as l10n from '../common/l10n';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -73,7 +74,7 @@ function parseUrl(endpoint: string, scheme: string): URL {
   try {
     return new URL(endpoint);
   } catch {
-    throw new DockerHostError(`The Docker host "${endpoint}" is not a valid ${scheme} address (expected e.g. ${scheme}//host:port).`);
+    throw new DockerHostError(l10n.t('The Docker host "{0}" is not a valid {1} address (expected e.g. {1}//host:port).', endpoint, scheme));
   }
 }
 
@@ -87,7 +88,7 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
   // `host:port` without a scheme is tcp, as for `docker -H`.
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     if (/^[^/\s]+:\d+$/.test(raw)) raw = `tcp://${raw}`;
-    else throw new DockerHostError(`The Docker host "${raw}" has no scheme: use ${SUPPORTED}.`);
+    else throw new DockerHostError(l10n.t('The Docker host "{0}" has no scheme: use {1}.', raw, SUPPORTED));
   }
   const scheme = raw.slice(0, raw.indexOf(':')).toLowerCase();
   const local = (socketPath: string): EngineConnection => ({ endpoint: raw, options: { ...NONE, socketPath }, notes: [] });
@@ -100,7 +101,7 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
     case 'http':
     case 'https': {
       const url = parseUrl(raw, `${scheme}:`);
-      if (!url.hostname) throw new DockerHostError(`The Docker host "${raw}" names no host.`);
+      if (!url.hostname) throw new DockerHostError(l10n.t('The Docker host "{0}" names no host.', raw));
       const certDir = env.DOCKER_CERT_PATH?.trim() || path.join(home, '.docker');
       const tlsVerify = !!env.DOCKER_TLS_VERIFY?.trim();
       // Like the docker CLI: tcp:// speaks TLS when DOCKER_TLS_VERIFY or DOCKER_CERT_PATH is set. Unlike
@@ -116,7 +117,7 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
         for (const name of need ? ['ca.pem', 'cert.pem', 'key.pem'] : []) {
           if (!exists(file(name))) {
             throw new DockerHostError(
-              `TLS to the Docker engine at ${url.host} needs ${file(name)} (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH are set), and it is missing: copy the engine's ca.pem and your client cert.pem/key.pem there, or set DOCKER_CERT_PATH to the folder that has them.`,
+              l10n.t('TLS to the Docker engine at {0} needs {1} (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH are set), and it is missing: copy the engine\'s ca.pem and your client cert.pem/key.pem there, or set DOCKER_CERT_PATH to the folder that has them.', url.host, file(name)),
             );
           }
         }
@@ -124,9 +125,9 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
         ca = read('ca.pem');
         cert = read('cert.pem');
         key = read('key.pem');
-        if (!!cert !== !!key) throw new DockerHostError(`${certDir} has ${cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}: a client certificate needs both.`);
-        if (scheme === 'tcp' && !tlsVerify) notes.push(`DOCKER_CERT_PATH is set without DOCKER_TLS_VERIFY: using TLS and still verifying the engine's certificate against ${file('ca.pem')}.`);
-        if (scheme === 'https' && !ca) notes.push(`No ${file('ca.pem')}: the engine's certificate is verified against the system's certificate authorities.`);
+        if (!!cert !== !!key) throw new DockerHostError(cert ? l10n.t('{0} has cert.pem but no key.pem: a client certificate needs both.', certDir) : l10n.t('{0} has key.pem but no cert.pem: a client certificate needs both.', certDir));
+        if (scheme === 'tcp' && !tlsVerify) notes.push(l10n.t('DOCKER_CERT_PATH is set without DOCKER_TLS_VERIFY: using TLS and still verifying the engine\'s certificate against {0}.', file('ca.pem')));
+        if (scheme === 'https' && !ca) notes.push(l10n.t('No {0}: the engine\'s certificate is verified against the system\'s certificate authorities.', file('ca.pem')));
       }
       const port = Number(url.port) || (tls ? 2376 : 2375);
       return {
@@ -137,11 +138,11 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
     }
     case 'ssh': {
       const url = parseUrl(raw, 'ssh:');
-      if (!url.hostname) throw new DockerHostError(`The Docker host "${raw}" names no host.`);
+      if (!url.hostname) throw new DockerHostError(l10n.t('The Docker host "{0}" names no host.', raw));
       const host = stripBrackets(url.hostname);
       const port = Number(url.port) || 22;
       const username = decodeURIComponent(url.username) || env.USER || env.LOGNAME || safeUser();
-      if (url.password) throw new DockerHostError('Passwords in ssh:// Docker hosts are not supported: use an SSH key (ssh-agent or ~/.ssh/id_*).');
+      if (url.password) throw new DockerHostError(l10n.t('Passwords in ssh:// Docker hosts are not supported: use an SSH key (ssh-agent or ~/.ssh/id_*).'));
       const sshOptions: Record<string, unknown> = {
         readyTimeout: 20000,
         // A dead connection is noticed after three unanswered keepalives (no socket idle timeout over ssh).
@@ -152,7 +153,7 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
       if (env.SSH_AUTH_SOCK) sshOptions.agent = env.SSH_AUTH_SOCK;
       const keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => path.join(home, '.ssh', k)).find(exists);
       if (keyFile) sshOptions.privateKey = readFile(keyFile);
-      const notes = !env.SSH_AUTH_SOCK && !keyFile ? [`No ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa: the connection to ${host} has no key to log in with.`] : [];
+      const notes = !env.SSH_AUTH_SOCK && !keyFile ? [l10n.t('No ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa: the connection to {0} has no key to log in with.', host)] : [];
       return {
         endpoint: `ssh://${username}@${url.hostname}${url.port ? `:${url.port}` : ''}`,
         options: { ...NONE, host, port, protocol: 'ssh', username, sshOptions },
@@ -160,7 +161,7 @@ export function engineConnection(hostSetting: string | undefined, inputs: Connec
       };
     }
     default:
-      throw new DockerHostError(`The Docker host "${raw}" uses the scheme ${scheme}://, which is not supported: use ${SUPPORTED}.`);
+      throw new DockerHostError(l10n.t('The Docker host "{0}" uses the scheme {1}://, which is not supported: use {2}.', raw, scheme, SUPPORTED));
   }
 }
 

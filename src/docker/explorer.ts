@@ -1,6 +1,7 @@
 // The Local Docker explorer model: lists scoring containers, inspects them, and keeps the result
 // fresh from Docker's event stream (no polling). When the engine goes away it reports "unreachable"
 // with the reason, and reconnects with exponential backoff. Pure: no vscode.
+import * as l10n from '../common/l10n';
 import type { Logger } from '../common/logger';
 import { DockerUnavailableError, type ContainerDetails, type DockerClient, type DockerUnavailableReason } from './client';
 import { portReach } from './endpoint';
@@ -184,7 +185,7 @@ export class DockerExplorer {
   }
 
   private publishUnreachable(err: unknown): void {
-    const e = err instanceof DockerUnavailableError ? err : new DockerUnavailableError('error', `Docker failed: ${(err as Error)?.message ?? err}`, this.docker.endpoint);
+    const e = err instanceof DockerUnavailableError ? err : new DockerUnavailableError('error', l10n.t('Docker failed: {0}', (err as Error)?.message ?? err), this.docker.endpoint);
     if (this.snapshotValue.state.state !== 'unreachable') this.log.warn(`Docker: ${e.message}`);
     this.detailCache.clear();
     this.replayed.clear();

@@ -1,5 +1,6 @@
 // A small HTTP client for scoring endpoints (liveness, test requests): no keep-alive (nothing lingers),
 // a hard timeout, the latency measured around the whole exchange, and a capped body.
+import * as l10n from '../common/l10n';
 import * as http from 'node:http';
 
 export interface HttpResult {
@@ -22,7 +23,7 @@ export interface HttpRequestOptions {
 
 export class HttpTimeoutError extends Error {
   constructor(readonly timeoutMs: number, url: string) {
-    super(`No answer from ${url} within ${timeoutMs} ms`);
+    super(l10n.t('No answer from {0} within {1} ms', url, timeoutMs));
     this.name = 'HttpTimeoutError';
   }
 }

@@ -9,6 +9,7 @@
 // Logger.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as l10n from '../common/l10n';
 import * as path from 'node:path';
 import type { Logger } from '../common/logger';
 import { redactSecrets } from '../common/redact';
@@ -81,7 +82,9 @@ export interface ReloadInfo extends DeployedInfo {
 
 /** "2 files copied, 1 removed, worker restarted" */
 export function describeReload(info: ReloadInfo): string {
-  return `${info.changedFiles} file${info.changedFiles === 1 ? '' : 's'} copied${info.removed ? `, ${info.removed} removed` : ''}, ${info.restart} restarted`;
+  const copied = info.changedFiles === 1 ? l10n.t('1 file copied') : l10n.t('{0} files copied', info.changedFiles);
+  const removed = info.removed ? l10n.t(', {0} removed', info.removed) : '';
+  return info.restart === 'worker' ? l10n.t('{0}{1}, worker restarted', copied, removed) : l10n.t('{0}{1}, container restarted', copied, removed);
 }
 
 /** What an archive holds before a byte of it is read. */
@@ -168,21 +171,21 @@ export function modelDirFor(config: Pick<LocalDeployConfig, 'modelPath' | 'model
 /** Checks a configuration before anything touches Docker; every problem is named with its fix. */
 export function validateConfig(config: LocalDeployConfig): string[] {
   const problems: string[] = [];
-  if (!config.endpoint?.trim()) problems.push('The endpoint name is empty.');
-  if (!config.deployment?.trim()) problems.push('The deployment name is empty.');
+  if (!config.endpoint?.trim()) problems.push(l10n.t('The endpoint name is empty.'));
+  if (!config.deployment?.trim()) problems.push(l10n.t('The deployment name is empty.'));
   if (!config.sourceDir || !fs.existsSync(config.sourceDir) || !fs.statSync(config.sourceDir).isDirectory()) {
-    problems.push(`The source folder ${config.sourceDir || '(empty)'} does not exist.`);
+    problems.push(l10n.t('The source folder {0} does not exist.', config.sourceDir || l10n.t('(empty)')));
   } else if (!config.entryScript || !fs.existsSync(path.join(config.sourceDir, config.entryScript))) {
-    problems.push(`The entry script ${config.entryScript || '(empty)'} is not in the source folder ${config.sourceDir}.`);
+    problems.push(l10n.t('The entry script {0} is not in the source folder {1}.', config.entryScript || l10n.t('(empty)'), config.sourceDir));
   } else if (path.relative(config.sourceDir, path.resolve(config.sourceDir, config.entryScript)).startsWith('..')) {
-    problems.push(`The entry script ${config.entryScript} must be inside the source folder ${config.sourceDir}.`);
+    problems.push(l10n.t('The entry script {0} must be inside the source folder {1}.', config.entryScript, config.sourceDir));
   }
-  if (config.modelPath && !fs.existsSync(config.modelPath)) problems.push(`The model path ${config.modelPath} does not exist.`);
-  if (config.condaFile && !fs.existsSync(config.condaFile)) problems.push(`The conda environment file ${config.condaFile} does not exist.`);
+  if (config.modelPath && !fs.existsSync(config.modelPath)) problems.push(l10n.t('The model path {0} does not exist.', config.modelPath));
+  if (config.condaFile && !fs.existsSync(config.condaFile)) problems.push(l10n.t('The conda environment file {0} does not exist.', config.condaFile));
   const env = config.environment;
-  if (!config.baseImage?.trim() && !env?.image && !env?.build && !env?.azureml) problems.push('No base image: set environment.image in the deployment YAML, or amlDoctor.localDeploy.baseImage.');
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) problems.push(`The port ${config.port} is not 0 (any free port) or 1-65535.`);
-  if (config.memoryGb !== undefined && !(config.memoryGb >= 0.01)) problems.push(`memory_gb ${config.memoryGb} is too small to start anything (minimum 0.01).`);
+  if (!config.baseImage?.trim() && !env?.image && !env?.build && !env?.azureml) problems.push(l10n.t('No base image: set environment.image in the deployment YAML, or amlDoctor.localDeploy.baseImage.'));
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) problems.push(l10n.t('The port {0} is not 0 (any free port) or 1-65535.', config.port));
+  if (config.memoryGb !== undefined && !(config.memoryGb >= 0.01)) problems.push(l10n.t('memory_gb {0} is too small to start anything (minimum 0.01).', config.memoryGb));
   return problems;
 }
 
@@ -259,7 +262,7 @@ export class LocalDeployer {
         skipDirs: SKIP_DIRS,
         maxBytes: this.maxSourceBytes,
         signal,
-        tooLarge: (max) => new LocalDeployError(`The source folder ${config.sourceDir} holds more than ${Math.round(max / 1024 ** 2)} MB: point the deployment at a smaller code folder (move data and models out of it).`, 'invalid-config'),
+        tooLarge: (max) => new LocalDeployError(l10n.t('The source folder {0} holds more than {1} MB: point the deployment at a smaller code folder (move data and models out of it).', config.sourceDir, Math.round(max / 1024 ** 2)), 'invalid-config'),
       });
       add(code.entries);
       codeEntries = code.entries;
@@ -268,7 +271,7 @@ export class LocalDeployer {
     if (what.model && config.modelPath) {
       const modelDir = modelDirFor(config);
       add(parentDirs(modelDir));
-      const tooLarge = (max: number) => new LocalDeployError(`The model ${config.modelPath} is larger than ${max / 1024 ** 3} GB, more than a local deployment copies into a container.`, 'invalid-config');
+      const tooLarge = (max: number) => new LocalDeployError(l10n.t('The model {0} is larger than {1} GB, more than a local deployment copies into a container.', config.modelPath ?? '', max / 1024 ** 3), 'invalid-config');
       if ((await fs.promises.stat(config.modelPath)).isDirectory()) {
         // Azure ML keeps a model folder's name: AZUREML_MODEL_DIR/<folder>/... (azure-ai-ml's local endpoints
         // mount the folder's parent at AZUREML_MODEL_DIR), so score.py builds the same paths here as there.
@@ -307,13 +310,14 @@ export class LocalDeployer {
   /** Streams the planned archive into the container, reporting progress; cancellable. */
   private async copyIn(id: string, plan: ArchivePlan, what: string, progress: Progress, signal: AbortSignal | undefined): Promise<void> {
     for (const s of plan.skipped) this.log.warn(`not copied into the container: ${s.path} (${s.why})`);
-    if (plan.skipped.length) progress(`Not copied: ${plan.skipped.length} link${plan.skipped.length === 1 ? '' : 's'} or special file${plan.skipped.length === 1 ? '' : 's'} (see the log), e.g. ${plan.skipped[0]!.path}`);
-    progress(`Copying ${what} (${formatBytes(plan.bytes)})`);
+    if (plan.skipped.length === 1) progress(l10n.t('Not copied: 1 link or special file (see the log), e.g. {0}', plan.skipped[0]!.path));
+    else if (plan.skipped.length) progress(l10n.t('Not copied: {0} links or special files (see the log), e.g. {1}', plan.skipped.length, plan.skipped[0]!.path));
+    progress(l10n.t('Copying {0} ({1})', what, formatBytes(plan.bytes)));
     let shown = Date.now();
     const onBytes = (n: number) => {
       if (Date.now() - shown < 1000) return;
       shown = Date.now();
-      progress(`Copying ${what}: ${formatBytes(n)} of ${formatBytes(plan.bytes)}`);
+      progress(l10n.t('Copying {0}: {1} of {2}', what, formatBytes(n), formatBytes(plan.bytes)));
     };
     try {
       await this.docker.putArchive(id, '/', packArchive(plan.entries, { signal, onBytes }), { signal });
@@ -321,7 +325,7 @@ export class LocalDeployer {
     } catch (err) {
       // Half-copied: what the container holds is unknown, read it back next time.
       this.options.copied?.delete(id);
-      if (err instanceof DockerAbortError || err instanceof ArchiveAbortedError || signal?.aborted) throw new LocalDeployError(`Cancelled while copying ${what} into the container.`, 'cancelled', '', id);
+      if (err instanceof DockerAbortError || err instanceof ArchiveAbortedError || signal?.aborted) throw new LocalDeployError(l10n.t('Cancelled while copying {0} into the container.', what), 'cancelled', '', id);
       if (err instanceof FileChangedError) throw new LocalDeployError(err.message, 'invalid-config', '', id);
       throw err;
     }
@@ -346,16 +350,16 @@ export class LocalDeployer {
       hooks.image?.(made);
       prepared = made;
     }
-    if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
+    if (signal?.aborted) throw new LocalDeployError(l10n.t('Cancelled before the container was created.'), 'cancelled');
     const plan = await this.buildArchive(config, { code: true, model: true, harness: true }, signal);
-    if (signal?.aborted) throw new LocalDeployError('Cancelled before the container was created.', 'cancelled');
+    if (signal?.aborted) throw new LocalDeployError(l10n.t('Cancelled before the container was created.'), 'cancelled');
     const name = containerNameFor(config.endpoint, config.deployment);
     for (const old of await this.find(config.endpoint, config.deployment)) {
-      progress(`Removing the previous container ${old.name}`);
+      progress(l10n.t('Removing the previous container {0}', old.name));
       await this.docker.remove(old.id, { force: true, volumes: true });
     }
     const modelDir = modelDirFor(config);
-    progress(`Creating ${name}`);
+    progress(l10n.t('Creating {0}', name));
     let id: string;
     try {
       id = await this.docker.createContainer({
@@ -398,26 +402,26 @@ export class LocalDeployer {
       });
     } catch (err) {
       if (err instanceof DockerApiError && err.statusCode === 409) {
-        throw new LocalDeployError(`A container named ${name} already exists and is not one of this extension's deployments: rename the endpoint/deployment or remove that container.`, 'invalid-config');
+        throw new LocalDeployError(l10n.t('A container named {0} already exists and is not one of this extension\'s deployments: rename the endpoint/deployment or remove that container.', name), 'invalid-config');
       }
       throw err;
     }
     try {
-      await this.copyIn(id, plan, 'code and model', progress, signal);
+      await this.copyIn(id, plan, l10n.t('code and model'), progress, signal);
     } catch (err) {
       // Cancelled or failed half-way: the half-filled container goes.
       await this.docker.remove(id, { force: true, volumes: true }).catch(() => undefined);
       if (err instanceof LocalDeployError) throw new LocalDeployError(err.message, err.kind, err.logTail);
       throw err;
     }
-    progress('Starting the scoring server');
+    progress(l10n.t('Starting the scoring server'));
     try {
       await this.docker.start(id);
     } catch (err) {
       // A container that cannot start (port taken, bad mount...) is removed: nothing half-made stays.
       await this.docker.remove(id, { force: true, volumes: true }).catch(() => undefined);
       if (err instanceof DockerApiError && /address already in use|port is already allocated/i.test(err.message)) {
-        throw new LocalDeployError(`Port ${config.port} on 127.0.0.1 is already in use: choose another amlDoctor.localDeploy.port, or 0 for any free port.`, 'invalid-config');
+        throw new LocalDeployError(l10n.t('Port {0} on 127.0.0.1 is already in use: choose another amlDoctor.localDeploy.port, or 0 for any free port.', config.port), 'invalid-config');
       }
       throw err;
     }
@@ -434,10 +438,10 @@ export class LocalDeployer {
    */
   async reload(endpoint: string, deployment: string, sourceDir: string, progress: Progress = () => undefined, signal?: AbortSignal): Promise<ReloadInfo> {
     const [c] = await this.find(endpoint, deployment);
-    if (!c) throw new LocalDeployError(`No local deployment ${endpoint}/${deployment}: deploy it first.`, 'not-found');
+    if (!c) throw new LocalDeployError(l10n.t('No local deployment {0}/{1}: deploy it first.', endpoint, deployment), 'not-found');
     const details = await this.docker.inspectContainer(c.id);
     const entryScript = details.labels['aml-doctor.entry-script'] ?? 'score.py';
-    if (!sourceDir || !fs.existsSync(sourceDir)) throw new LocalDeployError(`The source folder ${sourceDir || '(unknown)'} of ${c.name} is gone: use update (recreate) instead.`, 'invalid-config');
+    if (!sourceDir || !fs.existsSync(sourceDir)) throw new LocalDeployError(l10n.t('The source folder {0} of {1} is gone: use update (recreate) instead.', sourceDir || l10n.t('(unknown)'), c.name), 'invalid-config');
     const [before, plan] = await Promise.all([
       this.options.copied?.get(c.id) ?? this.docker.readFile(c.id, MANIFEST_PATH, MAX_MANIFEST_BYTES).then(parseManifest, () => undefined),
       this.buildArchive({ sourceDir, entryScript } as LocalDeployConfig, { code: true, model: false, harness: false }, signal),
@@ -445,33 +449,33 @@ export class LocalDeployer {
     const codeEntries = plan.entries.filter((e) => e.name.startsWith(`${APP_ROOT.slice(1)}/`));
     const diff = diffCode(before, codeEntries, APP_ROOT.slice(1));
     if (diff.remove.length) {
-      progress(`Removing ${diff.remove.length} deleted path${diff.remove.length === 1 ? '' : 's'} in ${c.name}`);
+      progress(diff.remove.length === 1 ? l10n.t('Removing 1 deleted path in {0}', c.name) : l10n.t('Removing {0} deleted paths in {1}', diff.remove.length, c.name));
       await this.removeInContainer(c.id, diff.remove);
     }
     if (diff.send.length || diff.remove.length) {
       // The changed entries and the new manifest, in one archive.
       const send = [...parentDirs(APP_ROOT), ...diff.send, ...plan.entries.filter((e) => e.name === MANIFEST_PATH.slice(1))];
       const sendPlan: ArchivePlan = { entries: dedupeDirs(send), bytes: diff.send.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0), skipped: plan.skipped, manifest: plan.manifest };
-      await this.copyIn(c.id, sendPlan, `${diff.changedFiles} changed file${diff.changedFiles === 1 ? '' : 's'}`, progress, signal);
+      await this.copyIn(c.id, sendPlan, diff.changedFiles === 1 ? l10n.t('1 changed file') : l10n.t('{0} changed files', diff.changedFiles), progress, signal);
     } else if (plan.manifest) {
-      progress('No file changed since the last copy');
+      progress(l10n.t('No file changed since the last copy'));
       this.remember(c.id, plan.manifest);
     }
     const summary = { changedFiles: diff.changedFiles, removed: diff.remove.length };
     const memoryGb = details.memoryBytes ? details.memoryBytes / 1024 ** 3 : undefined;
     if (!details.state.running) {
-      progress(`Starting ${c.name}`);
+      progress(l10n.t('Starting {0}', c.name));
       await this.docker.start(c.id);
       return { ...(await this.waitReady(c.id, undefined, progress, signal, memoryGb)), ...summary, restart: 'container' };
     }
     const uri = this.uriFrom(details);
     const worker = uri ? await this.workerId(uri) : undefined;
     if (worker && (worker.server === 'gunicorn' || (worker.server === undefined && (await this.pid1IsGunicorn(c.id))))) {
-      progress('Restarting the worker (gunicorn HUP)');
+      progress(l10n.t('Restarting the worker (gunicorn HUP)'));
       await this.docker.kill(c.id, 'SIGHUP');
       return { ...(await this.waitReady(c.id, worker.id, progress, signal, memoryGb, this.reloadPollMs)), ...summary, restart: 'worker' };
     }
-    progress(`Restarting ${c.name}`);
+    progress(l10n.t('Restarting {0}', c.name));
     await this.docker.restart(c.id, 5);
     return { ...(await this.waitReady(c.id, undefined, progress, signal, memoryGb)), ...summary, restart: 'container' };
   }
@@ -544,18 +548,18 @@ export class LocalDeployer {
 
   /** Waits until GET / answers 200 (from a new worker when previousWorker is given), or names why not. */
   private async waitReady(id: string, previousWorker: string | undefined, progress: Progress, signal: AbortSignal | undefined, memoryGb: number | undefined, pollMs = this.pollMs): Promise<DeployedInfo> {
-    progress('Waiting for GET / to answer');
+    progress(l10n.t('Waiting for GET / to answer'));
     const deadline = Date.now() + this.readinessTimeoutMs;
     for (;;) {
-      if (signal?.aborted) throw new LocalDeployError('Cancelled while waiting for the scoring server; the container is left running for its logs.', 'cancelled', '', id);
+      if (signal?.aborted) throw new LocalDeployError(l10n.t('Cancelled while waiting for the scoring server; the container is left running for its logs.'), 'cancelled', '', id);
       const d = await this.docker.inspectContainer(id);
       // Docker flags OOMKilled only when the main process dies; OOM-killed gunicorn workers show as oom events.
       const startedSec = Date.parse(d.state.startedAt) / 1000;
       const oom = d.state.oomKilled || (startedSec > 0 && (await this.docker.pastEvents(startedSec - 1, Date.now() / 1000, ['oom'])).some((e) => e.id === id));
       if (oom) {
-        const limit = memoryGb ? `memory_gb=${+memoryGb.toFixed(3)} (${Math.round(memoryGb * 1024)} MB)` : 'the memory limit';
+        const limit = memoryGb ? `memory_gb=${+memoryGb.toFixed(3)} (${Math.round(memoryGb * 1024)} MB)` : l10n.t('the memory limit');
         throw new LocalDeployError(
-          `The scoring server ran out of memory: the kernel killed it (OOMKilled) under ${limit}. init() or the model needs more memory: raise memory_gb (amlDoctor.localDeploy.memoryGb) or load a smaller model.`,
+          l10n.t('The scoring server ran out of memory: the kernel killed it (OOMKilled) under {0}. init() or the model needs more memory: raise memory_gb (amlDoctor.localDeploy.memoryGb) or load a smaller model.', limit),
           'oom',
           await this.logTail(id),
           id,
@@ -563,7 +567,7 @@ export class LocalDeployer {
       }
       if (!d.state.running && !d.state.restarting) {
         const tail = await this.logTail(id);
-        throw new LocalDeployError(`The container ${d.name} exited with code ${d.state.exitCode} before it served: ${describeCrash(tail, d.state.exitCode)}`, 'exited', tail, id);
+        throw new LocalDeployError(l10n.t('The container {0} exited with code {1} before it served: {2}', d.name, d.state.exitCode, describeCrash(tail, d.state.exitCode)), 'exited', tail, id);
       }
       const uri = this.uriFrom(d);
       if (uri) {
@@ -581,7 +585,7 @@ export class LocalDeployer {
       if (Date.now() > deadline) {
         const tail = await this.logTail(id);
         throw new LocalDeployError(
-          `The scoring server did not answer GET / within ${Math.round(this.readinessTimeoutMs / 1000)} s (the container is ${d.state.status}). ${describeCrash(tail, undefined) || 'A slow init() (large model download or load) is the usual cause: see the container logs.'}`,
+          l10n.t('The scoring server did not answer GET / within {0} s (the container is {1}). {2}', Math.round(this.readinessTimeoutMs / 1000), d.state.status, describeCrash(tail, undefined) || l10n.t('A slow init() (large model download or load) is the usual cause: see the container logs.')),
           'timeout',
           tail,
           id,
@@ -597,11 +601,11 @@ export function describeCrash(logTail: string, exitCode: number | undefined): st
   const lines = logTail.split('\n').map((l) => l.trim()).filter(Boolean);
   const exc = [...lines].reverse().find((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b(:|$)/.test(l));
   if (lines.some((l) => /User's init function failed|init\(\) raised/.test(l)) || (exc && lines.some((l) => /Worker failed to boot/.test(l)))) {
-    return `init() in the entry script raised ${exc ?? 'an exception'}.`;
+    return exc ? l10n.t('init() in the entry script raised {0}.', exc) : l10n.t('init() in the entry script raised an exception.');
   }
   if (lines.some((l) => /Entry script not found|has no run\(\) function/.test(l))) return lines.find((l) => /Entry script not found|has no run\(\) function/.test(l))!;
-  if (exc) return `the scoring server failed with ${exc}.`;
-  if (exitCode === 137) return 'it was killed (SIGKILL, exit 137): usually out of memory.';
-  if (exitCode === 127) return 'a command was not found (exit 127): the image lacks Python or the server.';
-  return exitCode !== undefined ? `exit code ${exitCode}; see the container logs.` : '';
+  if (exc) return l10n.t('the scoring server failed with {0}.', exc);
+  if (exitCode === 137) return l10n.t('it was killed (SIGKILL, exit 137): usually out of memory.');
+  if (exitCode === 127) return l10n.t('a command was not found (exit 127): the image lacks Python or the server.');
+  return exitCode !== undefined ? l10n.t('exit code {0}; see the container logs.', exitCode) : '';
 }

@@ -1,5 +1,6 @@
 // What state a scoring container is in, told apart the way a user needs it: running, healthy,
 // unhealthy, restarting, exited (with its code), OOM-killed. Pure: from list + inspect data.
+import * as l10n from '../common/l10n';
 import type { ContainerDetails, ContainerSummary } from './client';
 
 export type ContainerCondition =
@@ -73,26 +74,26 @@ export function containerStatus(summary: Pick<ContainerSummary, 'state' | 'statu
   const live = dockerState === 'running' || dockerState === 'restarting';
   if (s?.oomKilled || (oomKills > 0 && (live || exitCode === 137))) {
     const times = oomKills > 1 ? ` ×${oomKills}` : '';
-    if (dockerState === 'running') return make('oom-killed', `OOM-killed${times} (out of memory), running`);
-    if (dockerState === 'restarting') return make('oom-killed', `OOM-killed${times} (out of memory), restarting (${restartCount})`);
-    return make('oom-killed', `OOM-killed${times} (out of memory), exited (${exitCode ?? '?'})`);
+    if (dockerState === 'running') return make('oom-killed', l10n.t('OOM-killed{0} (out of memory), running', times));
+    if (dockerState === 'restarting') return make('oom-killed', l10n.t('OOM-killed{0} (out of memory), restarting ({1})', times, restartCount));
+    return make('oom-killed', l10n.t('OOM-killed{0} (out of memory), exited ({1})', times, exitCode ?? '?'));
   }
   switch (dockerState) {
     case 'restarting':
-      return make('restarting', restartCount ? `restarting (${restartCount} restarts)` : 'restarting');
+      return make('restarting', restartCount ? l10n.t('restarting ({0} restarts)', restartCount) : l10n.t('restarting'));
     case 'running':
-      if (health === 'healthy') return make('healthy', 'running, healthy');
-      if (health === 'unhealthy') return make('unhealthy', 'running, unhealthy');
-      if (health === 'starting') return make('starting', 'running, starting');
-      return make('running', 'running');
+      if (health === 'healthy') return make('healthy', l10n.t('running, healthy'));
+      if (health === 'unhealthy') return make('unhealthy', l10n.t('running, unhealthy'));
+      if (health === 'starting') return make('starting', l10n.t('running, starting'));
+      return make('running', l10n.t('running'));
     case 'paused':
-      return make('paused', 'paused');
+      return make('paused', l10n.t('paused'));
     case 'created':
-      return make('created', 'created (not started)');
+      return make('created', l10n.t('created (not started)'));
     case 'dead':
-      return make('dead', 'dead');
+      return make('dead', l10n.t('dead'));
     case 'exited':
-      return exitCode === 0 || exitCode === undefined ? make('exited', `exited (${exitCode ?? '?'})`) : make('crashed', `exited (${exitCode})`);
+      return exitCode === 0 || exitCode === undefined ? make('exited', l10n.t('exited ({0})', exitCode ?? '?')) : make('crashed', l10n.t('exited ({0})', exitCode));
     default:
       return make('exited', dockerState);
   }

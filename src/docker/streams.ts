@@ -1,5 +1,6 @@
 // Byte-level helpers for Docker streams: the multiplexed stdout/stderr framing of non-TTY containers,
 // newline-delimited JSON (the event stream), and a bounded capture of command output.
+import * as l10n from '../common/l10n';
 
 /**
  * Demultiplexes Docker's attach/logs framing (8-byte header: stream type, 3 zero bytes, big-endian
@@ -97,6 +98,6 @@ export class HeadTailCapture {
     if (tail.length > keep) tail = tail.subarray(tail.length - keep);
     const cut = this.total - this.headBytes - tail.length;
     if (cut <= 0) return head + tail.toString('utf8');
-    return `${head}\n[... ${cut} bytes cut by AML Deploy Doctor: the output was longer than ${this.max} bytes ...]\n${tail.toString('utf8')}`;
+    return l10n.t('{0}\n[... {1} bytes cut by AML Deploy Doctor: the output was longer than {2} bytes ...]\n{3}', head, cut, this.max, tail.toString('utf8'));
   }
 }

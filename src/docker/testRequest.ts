@@ -1,5 +1,6 @@
 // "Send test request": POST a JSON sample to a scoring URI and report status, latency and body, with
 // the status explained. Pure: the view supplies the text (picked or edited sample).
+import * as l10n from '../common/l10n';
 import { explainStatus, type StatusExplanation } from './httpStatus';
 import { HttpTimeoutError, httpRequest } from './http';
 
@@ -98,7 +99,7 @@ export function jsonErrorOffset(text: string): number {
 
 /** Checks that a sample is JSON before anything is sent; the message names the line and column. */
 export function validateSample(text: string): void {
-  if (!text.trim()) throw new InvalidSampleError('The request body is empty: pick a JSON sample or type one.');
+  if (!text.trim()) throw new InvalidSampleError(l10n.t('The request body is empty: pick a JSON sample or type one.'));
   try {
     JSON.parse(text);
   } catch (err) {
@@ -106,9 +107,9 @@ export function validateSample(text: string): void {
     let where = '';
     if (at >= 0) {
       const before = text.slice(0, at);
-      where = ` (line ${before.split('\n').length}, column ${at - before.lastIndexOf('\n')})`;
+      where = l10n.t(' (line {0}, column {1})', before.split('\n').length, at - before.lastIndexOf('\n'));
     }
-    throw new InvalidSampleError(`The request body is not valid JSON${where}: ${(err as Error).message.split('\n')[0]}`);
+    throw new InvalidSampleError(l10n.t('The request body is not valid JSON{0}: {1}', where, (err as Error).message.split('\n')[0]));
   }
 }
 
@@ -144,10 +145,10 @@ export async function sendTestRequest(
       err instanceof HttpTimeoutError
         ? err.message
         : e.code === 'ECONNREFUSED'
-          ? `Nothing listens at ${scoringUri} (connection refused): the container is stopped or its server has not started.`
+          ? l10n.t('Nothing listens at {0} (connection refused): the container is stopped or its server has not started.', scoringUri)
           : e.code === 'ECONNRESET' || /socket hang up/.test(e.message)
-            ? `The connection to ${scoringUri} was dropped before an answer: the worker probably died while serving (out of memory or a crash in native code).`
+            ? l10n.t('The connection to {0} was dropped before an answer: the worker probably died while serving (out of memory or a crash in native code).', scoringUri)
             : `${e.code ?? 'Error'}: ${e.message}`;
-    return { url: scoringUri, status: 0, statusText: 'no response', latencyMs, body: '', prettyBody: '', headers: {}, truncated: false, explanation: explainStatus(status), networkError: what };
+    return { url: scoringUri, status: 0, statusText: l10n.t('no response'), latencyMs, body: '', prettyBody: '', headers: {}, truncated: false, explanation: explainStatus(status), networkError: what };
   }
 }

@@ -1,5 +1,6 @@
 // The Local Docker part of the Deployments tree as plain data (labels, icons, tooltips, menu keys),
 // built from discovered scoring containers. The VS Code view only turns these into TreeItems.
+import * as l10n from '../common/l10n';
 import type { ContainerDetails } from './client';
 import { AML_DOCTOR_LABEL, type ScoringContainer, type ScoringKind } from './discovery';
 import { reachableHost, type PortReach } from './endpoint';
@@ -47,7 +48,7 @@ function scoringPort(c: ScoringContainer, details: ContainerDetails | undefined,
   if (!pick?.publicPort) return {};
   const reach = reachOf(host);
   const ip = reachableHost(pick.ip, reach);
-  if (!ip) return { unreachable: `published on ${pick.ip}:${pick.publicPort} of the engine's machine ${reach.publishHost}, which is not reachable from here (publish it on 0.0.0.0, or forward the port with ssh -L)` };
+  if (!ip) return { unreachable: l10n.t('published on {0}:{1} of the engine\'s machine {2}, which is not reachable from here (publish it on 0.0.0.0, or forward the port with ssh -L)', pick.ip ?? '', pick.publicPort, reach.publishHost) };
   return { uri: `http://${ip.includes(':') ? `[${ip}]` : ip}:${pick.publicPort}/score` };
 }
 
@@ -55,12 +56,13 @@ export function scoringUri(c: ScoringContainer, details: ContainerDetails | unde
   return scoringPort(c, details, host).uri;
 }
 
-const KIND_LABEL: Record<ScoringKind, string> = {
-  'v2-local-endpoint': 'Azure ML CLI/SDK v2 local endpoint',
-  'v1-local-webservice': 'SDK v1 LocalWebservice',
-  'aml-doctor': 'AML Deploy Doctor local deployment',
-  'scoring-like': 'looks like an Azure ML scoring container (no Azure ML labels)',
-};
+const kindLabel = (kind: ScoringKind): string =>
+  ({
+    'v2-local-endpoint': l10n.t('Azure ML CLI/SDK v2 local endpoint'),
+    'v1-local-webservice': l10n.t('SDK v1 LocalWebservice'),
+    'aml-doctor': l10n.t('AML Deploy Doctor local deployment'),
+    'scoring-like': l10n.t('looks like an Azure ML scoring container (no Azure ML labels)'),
+  })[kind];
 
 export function containerNode(c: ScoringContainer, details: ContainerDetails | undefined, host: string | PortReach, oomKills = 0): ContainerNodeModel {
   const status = containerStatus(c, details, oomKills);
@@ -71,18 +73,18 @@ export function containerNode(c: ScoringContainer, details: ContainerDetails | u
     .join(', ');
   const started = details?.state.startedAt && !details.state.startedAt.startsWith('0001') ? details.state.startedAt : undefined;
   const lines = [
-    `${c.name} (${KIND_LABEL[c.kind]})`,
-    `status: ${status.label}`,
-    `image: ${c.image}`,
-    `ports: ${ports || 'none published'}`,
-    `scoring URI: ${uri ?? (unreachable ? `none: ${unreachable}` : 'none (no published port)')}`,
-    `started: ${started ?? 'never'}`,
-    `restart count: ${status.restartCount}`,
+    `${c.name} (${kindLabel(c.kind)})`,
+    l10n.t('status: {0}', status.label),
+    l10n.t('image: {0}', c.image),
+    l10n.t('ports: {0}', ports || l10n.t('none published')),
+    l10n.t('scoring URI: {0}', uri ?? (unreachable ? l10n.t('none: {0}', unreachable) : l10n.t('none (no published port)'))),
+    l10n.t('started: {0}', started ?? l10n.t('never')),
+    l10n.t('restart count: {0}', status.restartCount),
   ];
-  if (status.oomKills) lines.push(`out-of-memory kills since start: ${status.oomKills}`);
-  if (details?.memoryBytes) lines.push(`memory limit: ${(details.memoryBytes / 1024 ** 3).toFixed(2)} GB`);
-  if (details?.state.health?.status === 'unhealthy' && details.state.health.lastOutput) lines.push(`last health check: ${details.state.health.lastOutput.trim().slice(0, 200)}`);
-  if (details?.state.error) lines.push(`error: ${details.state.error}`);
+  if (status.oomKills) lines.push(l10n.t('out-of-memory kills since start: {0}', status.oomKills));
+  if (details?.memoryBytes) lines.push(l10n.t('memory limit: {0} GB', (details.memoryBytes / 1024 ** 3).toFixed(2)));
+  if (details?.state.health?.status === 'unhealthy' && details.state.health.lastOutput) lines.push(l10n.t('last health check: {0}', details.state.health.lastOutput.trim().slice(0, 200)));
+  if (details?.state.error) lines.push(l10n.t('error: {0}', details.state.error));
   const keys = [`${status.dockerState}Container`, status.condition];
   if (c.labels[AML_DOCTOR_LABEL]) keys.push('localDeploy');
   if (uri) keys.push('scoring');

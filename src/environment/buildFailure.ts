@@ -2,6 +2,7 @@
 // signatures) and a small reader that picks out what the classifier does not keep: the failing step,
 // the packages pip or conda named, and the line of the conda file / requirements.txt that pins them.
 // Bounded: lines are cut at 8 KB, at most 32 package names are kept.
+import * as l10n from '../common/l10n';
 import { BUILD_SIGNATURES } from '../logs/buildSignatures';
 import { SIGNATURES } from '../logs/catalogue';
 import { LogClassifier } from '../logs/classifier';
@@ -102,13 +103,13 @@ export class BuildOutputReader {
       for (const d of src.deps) {
         if (names.has(normalizePackageName(d.name))) {
           const named = this.packages.find((p) => packageName(p) === d.name) ?? d.spec;
-          marks.push({ file: src.file, line: d.line, spec: d.spec, message: `${primary.title}: ${named} (${d.spec} on this line).` });
+          marks.push({ file: src.file, line: d.line, spec: d.spec, message: l10n.t('{0}: {1} ({2} on this line).', primary.title, named, d.spec) });
         }
       }
     }
-    const where = marks.length ? ` Pinned at ${marks.map((m) => `${shortName(m.file)}:${m.line} (${m.spec})`).join(', ')}.` : '';
-    const pkgText = this.packages.length ? ` Package${this.packages.length > 1 ? 's' : ''}: ${this.packages.join(', ')}.` : '';
-    const stepText = this.lastStep ? ` Failing step: ${this.lastStep.slice(0, 300)}.` : '';
+    const where = marks.length ? ' ' + l10n.t('Pinned at {0}.', marks.map((m) => `${shortName(m.file)}:${m.line} (${m.spec})`).join(', ')) : '';
+    const pkgText = this.packages.length ? ' ' + (this.packages.length > 1 ? l10n.t('Packages: {0}.', this.packages.join(', ')) : l10n.t('Package: {0}.', this.packages[0]!)) : '';
+    const stepText = this.lastStep ? ' ' + l10n.t('Failing step: {0}.', this.lastStep.slice(0, 300)) : '';
     const message = `${primary.title}.${pkgText}${where}${stepText} ${primary.fix[0] ?? ''}`.trim();
     return { message, finding: primary, packages: [...this.packages], marks, step: this.lastStep, error };
   }

@@ -5,6 +5,7 @@
 // DockerClient and a Logger.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 import { redactSecrets, type Logger } from '../common/logger';
 import { DockerApiError, type DockerClient, type EngineMessage, type ImageDetails } from '../docker/client';
 import { packArchive } from '../docker/archive';
@@ -90,14 +91,14 @@ function readInputs(spec: EnvironmentSpec): EnvironmentInputs {
   const read = (file: string, what: string) => {
     try {
       const st = fs.statSync(file);
-      if (st.size > 1024 * 1024) throw new EnvironmentError(`The ${what} ${file} is larger than 1 MB.`, 'invalid-environment');
+      if (st.size > 1024 * 1024) throw new EnvironmentError(l10n.t('The {0} {1} is larger than 1 MB.', what, file), 'invalid-environment');
       return fs.readFileSync(file, 'utf8');
     } catch (err) {
       if (err instanceof EnvironmentError) throw err;
-      throw new EnvironmentError(`The ${what} ${file} (${spec.origin}) does not exist.`, 'invalid-environment');
+      throw new EnvironmentError(l10n.t('The {0} {1} ({2}) does not exist.', what, file, spec.origin), 'invalid-environment');
     }
   };
-  const condaText = spec.condaFile ? read(spec.condaFile, 'conda file') : spec.condaText;
+  const condaText = spec.condaFile ? read(spec.condaFile, l10n.t('conda file')) : spec.condaText;
   if (condaText !== undefined) {
     try {
       out.conda = { file: spec.condaFile, text: condaText, deps: parseCondaFile(condaText, spec.condaFile ? path.basename(spec.condaFile) : 'the conda file') };
@@ -110,7 +111,7 @@ function readInputs(spec: EnvironmentSpec): EnvironmentInputs {
       throw err;
     }
   }
-  if (spec.requirementsFile) out.requirements = { file: spec.requirementsFile, text: read(spec.requirementsFile, 'requirements file') };
+  if (spec.requirementsFile) out.requirements = { file: spec.requirementsFile, text: read(spec.requirementsFile, l10n.t('requirements file')) };
   return out;
 }
 
@@ -143,12 +144,12 @@ export class EnvironmentBuilder {
 
   /** The image for an environment: pulled, found by hash, or built. `fallbackImage` is used when the spec names none. */
   async prepare(spec: EnvironmentSpec, fallbackImage: string | undefined, sink: BuildSink = nullSink, signal?: AbortSignal): Promise<PreparedImage> {
-    if (spec.azureml) throw new EnvironmentError(`${spec.origin}: ${spec.azureml.raw} must be resolved through Azure first.`, 'invalid-environment');
+    if (spec.azureml) throw new EnvironmentError(l10n.t('{0}: {1} must be resolved through Azure first.', spec.origin, spec.azureml.raw), 'invalid-environment');
     if (spec.build) return this.prepareUserBuild(spec, sink, signal);
     const inputs = readInputs(spec);
     const files = filesOf(inputs);
     const named = spec.image || fallbackImage;
-    if (!named) throw new EnvironmentError(`${spec.origin} names no image: add environment.image, or set amlDoctor.localDeploy.baseImage.`, 'invalid-environment', { files });
+    if (!named) throw new EnvironmentError(l10n.t('{0} names no image: add environment.image, or set amlDoctor.localDeploy.baseImage.', spec.origin), 'invalid-environment', { files });
     const baseImage = applyImageMap(named, this.options.imageMap);
     // Said with the first pull or build output only: a cache hit opens no build log.
     if (baseImage !== named) sink = withPreamble(sink, `Image map: ${named} -> ${baseImage}\n`);
@@ -159,10 +160,10 @@ export class EnvironmentBuilder {
     const tag = environmentTag(inputs.conda?.deps.name ?? spec.origin.split(/[ .]/)[0], hash);
     const existing = await this.docker.inspectImage(tag);
     if (existing) {
-      sink.progress(`Environment image ${tag} is up to date`);
+      sink.progress(l10n.t('Environment image {0} is up to date', tag));
       return { image: tag, built: false, kind: 'generated', runPrefix: runPrefixOf(existing), files, baseImage, pulled };
     }
-    sink.progress(`Probing ${baseImage} for conda`);
+    sink.progress(l10n.t('Probing {0} for conda', baseImage));
     const tool = await this.probeConda(baseImage, base.id, signal);
     const gen = generateDockerfile({
       baseImage,
@@ -196,7 +197,7 @@ export class EnvironmentBuilder {
     const tag = environmentTag(path.basename(context), hash);
     const files: EnvironmentFiles = {};
     if (await this.docker.inspectImage(tag)) {
-      sink.progress(`Environment image ${tag} is up to date`);
+      sink.progress(l10n.t('Environment image {0} is up to date', tag));
       return { image: tag, built: false, kind: 'user-build', files };
     }
     sink.output(`--- Building ${context} (${dockerfile}, ${(packed.bytes / 1024 ** 2).toFixed(1)} MB context) ---\n`);
@@ -220,13 +221,13 @@ export class EnvironmentBuilder {
   }
 
   private async ensureBase(image: string, sink: BuildSink, signal: AbortSignal | undefined): Promise<{ details: ImageDetails; pulled: boolean }> {
-    sink.progress(`Checking the base image ${image}`);
+    sink.progress(l10n.t('Checking the base image {0}', image));
     let details = await this.docker.inspectImage(image);
     const pulled = !details;
     if (!details) {
       await this.pull(image, sink, signal);
       details = await this.docker.inspectImage(image);
-      if (!details) throw new EnvironmentError(`Pulling ${image} finished but the engine does not list it.`, 'pull', { pull: 'other' });
+      if (!details) throw new EnvironmentError(l10n.t('Pulling {0} finished but the engine does not list it.', image), 'pull', { pull: 'other' });
     }
     await this.checkPlatform(image, details);
     return { details, pulled };
@@ -247,7 +248,7 @@ export class EnvironmentBuilder {
   private async pull(image: string, sink: BuildSink, signal: AbortSignal | undefined): Promise<void> {
     const ref = parseImageRef(image);
     const auth = await registryAuth(ref.registry, { configDir: this.options.dockerConfigDir, runHelper: this.options.runCredentialHelper });
-    sink.progress(`Pulling ${image}${auth ? ' (signed in)' : ''}`);
+    sink.progress(auth ? l10n.t('Pulling {0} (signed in)', image) : l10n.t('Pulling {0}', image));
     sink.output(`--- Pulling ${image} from ${ref.registry}${auth ? ' with the credentials of your Docker config' : ''} ---\n`);
     const layers = new Map<string, { current: number; total: number; done: boolean }>();
     let lastReport = 0;
@@ -268,15 +269,15 @@ export class EnvironmentBuilder {
           const total = all.reduce((s, l) => s + l.total, 0);
           const current = all.reduce((s, l) => s + (l.done ? l.total : l.current), 0);
           const done = all.filter((l) => l.done).length;
-          sink.progress(`Pulling ${image}: ${done}/${all.length} layers${total ? `, ${(current / 1024 ** 2).toFixed(1)}/${(total / 1024 ** 2).toFixed(1)} MB` : ''}`);
+          sink.progress(total ? l10n.t('Pulling {0}: {1}/{2} layers, {3}/{4} MB', image, done, all.length, (current / 1024 ** 2).toFixed(1), (total / 1024 ** 2).toFixed(1)) : l10n.t('Pulling {0}: {1}/{2} layers', image, done, all.length));
         }
       }
     } catch (err) {
       if (err instanceof EnvironmentError) throw err;
-      if (signal?.aborted) throw new EnvironmentError(`Cancelled while pulling ${image}.`, 'cancelled');
+      if (signal?.aborted) throw new EnvironmentError(l10n.t('Cancelled while pulling {0}.', image), 'cancelled');
       fail(err instanceof DockerApiError || err instanceof Error ? err.message : String(err));
     }
-    if (signal?.aborted) throw new EnvironmentError(`Cancelled while pulling ${image}.`, 'cancelled');
+    if (signal?.aborted) throw new EnvironmentError(l10n.t('Cancelled while pulling {0}.', image), 'cancelled');
   }
 
   private trackLayer(m: EngineMessage, layers: Map<string, { current: number; total: number; done: boolean }>): void {
@@ -325,7 +326,7 @@ export class EnvironmentBuilder {
       if (a) registryconfig[reg === 'docker.io' ? 'https://index.docker.io/v1/' : reg] = a;
     }
     let error: string | undefined;
-    sink.progress(`Building ${opts.tag}`);
+    sink.progress(l10n.t('Building {0}', opts.tag));
     try {
       for await (const m of this.docker.buildImage(context, {
         tag: opts.tag,
@@ -342,22 +343,22 @@ export class EnvironmentBuilder {
           reader.push(text);
           sink.output(text);
           const step = /^Step (\d+\/\d+) : (.*)/.exec(m.stream);
-          if (step) sink.progress(`Step ${step[1]}: ${step[2]!.slice(0, 80)}`);
+          if (step) sink.progress(l10n.t('Step {0}: {1}', step[1]!, step[2]!.slice(0, 80)));
         } else if (m.status) {
           sink.output(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
         }
         if (m.error) error = redactSecrets(m.errorDetail?.message ?? m.error);
       }
     } catch (err) {
-      if (signal?.aborted) throw new EnvironmentError(`Cancelled while building ${opts.tag}; nothing was tagged.`, 'cancelled');
+      if (signal?.aborted) throw new EnvironmentError(l10n.t('Cancelled while building {0}; nothing was tagged.', opts.tag), 'cancelled');
       error = redactSecrets((err as Error).message);
     }
-    if (signal?.aborted) throw new EnvironmentError(`Cancelled while building ${opts.tag}; nothing was tagged.`, 'cancelled');
+    if (signal?.aborted) throw new EnvironmentError(l10n.t('Cancelled while building {0}; nothing was tagged.', opts.tag), 'cancelled');
     if (error !== undefined) {
       sink.output(`\nERROR: ${error}\n`);
       const diagnosis = reader.explain(files, error);
       this.log.warn(`build ${opts.tag} failed: ${diagnosis.message}`);
-      throw new EnvironmentError(`Building the environment image failed: ${diagnosis.message}`, 'build', { diagnosis, files, tag: opts.tag });
+      throw new EnvironmentError(l10n.t('Building the environment image failed: {0}', diagnosis.message), 'build', { diagnosis, files, tag: opts.tag });
     }
   }
 }

@@ -1,5 +1,6 @@
 // The packages of a conda environment file and of a pip requirements file, each with its 1-based line,
 // so that a build failure can point at the line that names the package. Pure: text in.
+import * as l10n from '../common/l10n';
 
 export interface PackageLine {
   /** The entry as written, e.g. "numpy=1.24" or "joblib==1.2.0". */
@@ -38,18 +39,18 @@ export class EnvironmentFileError extends Error {
 }
 
 /** Parses a conda environment YAML; throws EnvironmentFileError (with the line) when it is not one. */
-export function parseCondaFile(text: string, fileName = 'the conda file'): CondaDependencies {
+export function parseCondaFile(text: string, fileName = l10n.t('the conda file')): CondaDependencies {
   // Required here: the YAML library initialises on the first deployment, not at activation.
   const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    throw new EnvironmentFileError(`${fileName} is not valid YAML: ${e.message.split('\n')[0]}`, lc.linePos(e.pos[0]).line);
+    throw new EnvironmentFileError(l10n.t('{0} is not valid YAML: {1}', fileName, e.message.split('\n')[0] ?? ''), lc.linePos(e.pos[0]).line);
   }
   const root = doc.contents;
   const deps = isMap(root) ? root.get('dependencies', true) : undefined;
-  if (!isSeq(deps)) throw new EnvironmentFileError(`${fileName} has no dependencies: list (not a conda environment file).`, 1);
+  if (!isSeq(deps)) throw new EnvironmentFileError(l10n.t('{0} has no dependencies: list (not a conda environment file).', fileName), 1);
   const lineOf = (node: { range?: [number, number, number] | null }) => (node.range ? lc.linePos(node.range[0]).line : 1);
   const out: CondaDependencies = { channels: [], conda: [], pip: [] };
   const name = isMap(root) ? root.get('name') : undefined;

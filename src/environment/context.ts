@@ -5,6 +5,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 import type { ArchiveEntry } from '../docker/archive';
 
 export class BuildContextError extends Error {
@@ -56,12 +57,12 @@ export async function packBuildContext(dir: string, dockerfile: string, maxBytes
   try {
     st = await fs.promises.stat(dir);
   } catch {
-    throw new BuildContextError(`The build context ${dir} does not exist.`);
+    throw new BuildContextError(l10n.t('The build context {0} does not exist.', dir));
   }
-  if (!st.isDirectory()) throw new BuildContextError(`The build context ${dir} is not a folder.`);
+  if (!st.isDirectory()) throw new BuildContextError(l10n.t('The build context {0} is not a folder.', dir));
   const dockerfileRel = path.posix.normalize(dockerfile.replace(/\\/g, '/'));
-  if (dockerfileRel.startsWith('..') || path.isAbsolute(dockerfileRel)) throw new BuildContextError(`The Dockerfile ${dockerfile} must be inside the build context ${dir}.`);
-  if (!fs.existsSync(path.join(dir, dockerfileRel))) throw new BuildContextError(`The build context ${dir} has no ${dockerfileRel}.`);
+  if (dockerfileRel.startsWith('..') || path.isAbsolute(dockerfileRel)) throw new BuildContextError(l10n.t('The Dockerfile {0} must be inside the build context {1}.', dockerfile, dir));
+  if (!fs.existsSync(path.join(dir, dockerfileRel))) throw new BuildContextError(l10n.t('The build context {0} has no {1}.', dir, dockerfileRel));
   const rules = ignoreRules(dir);
   const entries: ArchiveEntry[] = [];
   const hash = createHash('sha256');
@@ -84,7 +85,7 @@ export async function packBuildContext(dir: string, dockerfile: string, maxBytes
         const full = path.join(dir, r);
         const fst = await fs.promises.stat(full);
         bytes += fst.size;
-        if (bytes > maxBytes) throw new BuildContextError(`The build context ${dir} holds more than ${Math.round(maxBytes / 1024 ** 2)} MB: add a .dockerignore for data and models.`);
+        if (bytes > maxBytes) throw new BuildContextError(l10n.t('The build context {0} holds more than {1} MB: add a .dockerignore for data and models.', dir, Math.round(maxBytes / 1024 ** 2)));
         const mode = fst.mode & 0o111 ? 0o755 : 0o644;
         // A fixed time: the same context gives the same archive.
         entries.push({ name: r, type: 'file', size: fst.size, mode, mtimeMs: 0, source: full });

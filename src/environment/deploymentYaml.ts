@@ -4,6 +4,7 @@
 // (`azureml:<name>:<version>`, `azureml:<name>@latest`) left for resolveAzureEnvironment. Pure.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 import { LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
 import { parseAzureEnvironmentRef, type EnvironmentSpec } from './types';
 
@@ -13,7 +14,7 @@ function parseYamlText(text: string, file: string): any {
     const { parse } = require('yaml') as typeof import('yaml');
     return parse(text);
   } catch (err) {
-    throw new LocalDeployError(`${file} is not valid YAML: ${(err as Error).message}`, 'invalid-config');
+    throw new LocalDeployError(l10n.t('{0} is not valid YAML: {1}', file, (err as Error).message), 'invalid-config');
   }
 }
 
@@ -24,10 +25,10 @@ function readSmall(file: string, what: string): string {
   try {
     st = fs.statSync(file);
   } catch {
-    throw new LocalDeployError(`The ${what} ${file} does not exist.`, 'invalid-config');
+    throw new LocalDeployError(l10n.t('The {0} {1} does not exist.', what, file), 'invalid-config');
   }
-  if (!st.isFile()) throw new LocalDeployError(`The ${what} ${file} is not a file.`, 'invalid-config');
-  if (st.size > MAX_ENV_FILE_BYTES) throw new LocalDeployError(`The ${what} ${file} is larger than 1 MB: that is not an environment description.`, 'invalid-config');
+  if (!st.isFile()) throw new LocalDeployError(l10n.t('The {0} {1} is not a file.', what, file), 'invalid-config');
+  if (st.size > MAX_ENV_FILE_BYTES) throw new LocalDeployError(l10n.t('The {0} {1} is larger than 1 MB: that is not an environment description.', what, file), 'invalid-config');
   return fs.readFileSync(file, 'utf8');
 }
 
@@ -48,27 +49,27 @@ export function environmentFromMapping(env: Record<string, unknown>, dir: string
   const build = env.build as Record<string, unknown> | undefined;
   if (build && typeof build === 'object') {
     const context = rel(build.path);
-    if (!context) throw new LocalDeployError(`${origin}: build has no path (the Docker build context folder).`, 'invalid-config');
+    if (!context) throw new LocalDeployError(l10n.t('{0}: build has no path (the Docker build context folder).', origin), 'invalid-config');
     if (/^(https?|azureml|wasbs?|abfss?):/.test(String(build.path))) {
-      throw new LocalDeployError(`${origin}: the build context ${String(build.path)} is remote; download it and point build.path at the local folder.`, 'invalid-config');
+      throw new LocalDeployError(l10n.t('{0}: the build context {1} is remote; download it and point build.path at the local folder.', origin, String(build.path)), 'invalid-config');
     }
     spec.build = { context, dockerfile: typeof build.dockerfile_path === 'string' && build.dockerfile_path.trim() ? build.dockerfile_path.trim() : 'Dockerfile' };
   }
   if (spec.build && (spec.image || spec.condaFile || spec.condaText)) {
-    throw new LocalDeployError(`${origin} has both build and image/conda_file: Azure ML accepts one or the other. Keep build (your Dockerfile) or image + conda_file.`, 'invalid-config');
+    throw new LocalDeployError(l10n.t('{0} has both build and image/conda_file: Azure ML accepts one or the other. Keep build (your Dockerfile) or image + conda_file.', origin), 'invalid-config');
   }
   return spec;
 }
 
 /** Reads an environment YAML file (`az ml environment create --file`). */
 export function environmentFromFile(file: string): EnvironmentSpec {
-  const doc = parseYamlText(readSmall(file, 'environment file'), file);
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new LocalDeployError(`${file} is empty or not a mapping.`, 'invalid-config');
+  const doc = parseYamlText(readSmall(file, l10n.t('environment file')), file);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new LocalDeployError(l10n.t('{0} is empty or not a mapping.', file), 'invalid-config');
   if (Array.isArray((doc as any).dependencies)) {
-    throw new LocalDeployError(`${file} is a conda file, not an environment YAML: use it as environment.conda_file (with environment.image).`, 'invalid-config');
+    throw new LocalDeployError(l10n.t('{0} is a conda file, not an environment YAML: use it as environment.conda_file (with environment.image).', file), 'invalid-config');
   }
   const spec = environmentFromMapping(doc, path.dirname(file), path.basename(file));
-  if (!spec.image && !spec.build) throw new LocalDeployError(`${file} names neither an image nor a build context.`, 'invalid-config');
+  if (!spec.image && !spec.build) throw new LocalDeployError(l10n.t('{0} names neither an image nor a build context.', file), 'invalid-config');
   return spec;
 }
 
@@ -82,26 +83,26 @@ export function environmentOfDeployment(value: unknown, yamlPath: string): Envir
     const ref = parseAzureEnvironmentRef(text);
     if (ref) return { origin, azureml: ref };
     if (/^azureml:\/\//.test(text)) {
-      throw new LocalDeployError(`${origin}: ${text} is an environment in an Azure ML registry. Local deployments resolve workspace environments (azureml:<name>:<version>); put its image and conda_file in the YAML instead.`, 'invalid-config');
+      throw new LocalDeployError(l10n.t('{0}: {1} is an environment in an Azure ML registry. Local deployments resolve workspace environments (azureml:<name>:<version>); put its image and conda_file in the YAML instead.', origin, text), 'invalid-config');
     }
-    if (/^azureml:/.test(text)) throw new LocalDeployError(`${origin}: "${text}" is not azureml:<name>:<version> or azureml:<name>@latest.`, 'invalid-config');
+    if (/^azureml:/.test(text)) throw new LocalDeployError(l10n.t('{0}: "{1}" is not azureml:<name>:<version> or azureml:<name>@latest.', origin, text), 'invalid-config');
     const file = path.resolve(dir, text.replace(/^file:/, ''));
     return environmentFromFile(file);
   }
   if (typeof value === 'object' && !Array.isArray(value)) return environmentFromMapping(value as Record<string, unknown>, dir, origin);
-  throw new LocalDeployError(`${origin} is neither a reference nor a mapping.`, 'invalid-config');
+  throw new LocalDeployError(l10n.t('{0} is neither a reference nor a mapping.', origin), 'invalid-config');
 }
 
 /** Reads an Azure ML online-deployment YAML (the CLI v2 schema) into a local deployment configuration. */
 export function configFromDeploymentYaml(text: string, yamlPath: string, defaults: { baseImage: string; port?: number; memoryGb?: number }): LocalDeployConfig {
   const doc = parseYamlText(text, yamlPath);
-  if (!doc || typeof doc !== 'object') throw new LocalDeployError(`${yamlPath} is empty or not a mapping.`, 'invalid-config');
+  if (!doc || typeof doc !== 'object') throw new LocalDeployError(l10n.t('{0} is empty or not a mapping.', yamlPath), 'invalid-config');
   const dir = path.dirname(yamlPath);
   const rel = (p: unknown) => (typeof p === 'string' && p ? path.resolve(dir, p) : undefined);
   const code = doc.code_configuration ?? {};
   const model = typeof doc.model === 'object' && doc.model ? doc.model : {};
   const sourceDir = rel(code.code) ?? dir;
-  if (!code.scoring_script) throw new LocalDeployError(`${yamlPath} has no code_configuration.scoring_script.`, 'invalid-config');
+  if (!code.scoring_script) throw new LocalDeployError(l10n.t('{0} has no code_configuration.scoring_script.', yamlPath), 'invalid-config');
   const environment = environmentOfDeployment(doc.environment, yamlPath);
   const env: Record<string, string> = {};
   if (doc.environment_variables && typeof doc.environment_variables === 'object') {

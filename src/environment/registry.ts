@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as l10n from '../common/l10n';
 import type { RegistryAuth } from '../docker/client';
 
 export interface ImageRef {
@@ -153,28 +154,28 @@ export function explainPullFailure(image: string, engineMessage: string, platfor
   if (/no matching manifest for|does not match the specified platform|image operating system .* cannot be used on this platform|exec format error/i.test(msg)) {
     return {
       kind: 'platform',
-      message: `The image ${image} is not published for this machine's platform${platform ? ` (${platform})` : ''}: ${firstLine(msg)}. Use a multi-platform tag, build the image for this platform, or map it to one that has it (amlDoctor.localDeploy.imageMap).`,
+      message: l10n.t("The image {0} is not published for this machine's platform{1}: {2}. Use a multi-platform tag, build the image for this platform, or map it to one that has it (amlDoctor.localDeploy.imageMap).", image, platform ? ` (${platform})` : '', firstLine(msg)),
     };
   }
   if (/unauthorized|authentication required|denied|access forbidden|401 Unauthorized|no basic auth credentials|pull access denied/i.test(msg) && !/manifest unknown/i.test(msg)) {
     return {
       kind: 'unauthorized',
-      message: `The registry ${ref.registry} refused to give ${image} to this engine (unauthorized): sign in with \`${login}\` (the engine uses the credentials in your Docker config, including credential helpers), or check that the repository name is right.`,
+      message: l10n.t('The registry {0} refused to give {1} to this engine (unauthorized): sign in with `{2}` (the engine uses the credentials in your Docker config, including credential helpers), or check that the repository name is right.', ref.registry, image, login),
     };
   }
   if (/manifest unknown|manifest for .* not found|not found: manifest|tag .* not found|repository .* not found|name unknown/i.test(msg)) {
     return {
       kind: 'unknown-tag',
-      message: `${ref.registry} has no image ${ref.repository}${ref.tag ? `:${ref.tag}` : ''} (unknown repository or tag): check the name and tag in the environment (the tags of the repository are listed by the registry).`,
+      message: l10n.t('{0} has no image {1} (unknown repository or tag): check the name and tag in the environment (the tags of the repository are listed by the registry).', ref.registry, `${ref.repository}${ref.tag ? `:${ref.tag}` : ''}`),
     };
   }
   if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|TLS handshake timeout|server misbehaving|request canceled while waiting for connection|context deadline exceeded|Client\.Timeout/i.test(msg)) {
     return {
       kind: 'unreachable',
-      message: `The registry ${ref.registry} cannot be reached from the Docker engine (${firstLine(msg)}). Behind a firewall: map the image to a registry you can reach (amlDoctor.localDeploy.imageMap), or configure the engine's proxy.`,
+      message: l10n.t("The registry {0} cannot be reached from the Docker engine ({1}). Behind a firewall: map the image to a registry you can reach (amlDoctor.localDeploy.imageMap), or configure the engine's proxy.", ref.registry, firstLine(msg)),
     };
   }
-  return { kind: 'other', message: `Pulling ${image} failed: ${firstLine(msg)}` };
+  return { kind: 'other', message: l10n.t('Pulling {0} failed: {1}', image, firstLine(msg)) };
 }
 
 function firstLine(s: string): string {

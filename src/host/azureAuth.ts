@@ -60,7 +60,7 @@ export class VsCodeSessionCredential implements TokenCredential {
   async getToken(_scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
     // The SDK asks for `<endpoint>/.default`: the same scope this credential was made for.
     const session = await vscode.authentication.getSession(authProviderFor(this.endpoint), sessionScopes(this.endpoint, this.tenant), { silent: true });
-    if (!session) throw new SignInRequiredError('Sign in to Azure with your Microsoft account (AML Deploy Doctor: Sign in to Azure).');
+    if (!session) throw new SignInRequiredError(vscode.l10n.t('Sign in to Azure with your Microsoft account (AML Deploy Doctor: Sign in to Azure).'));
     // VS Code refreshes the session itself; asking again every few minutes picks up the refreshed token.
     return { token: session.accessToken, expiresOnTimestamp: Date.now() + 5 * 60_000 };
   }
@@ -73,7 +73,7 @@ export class AzureAuth implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SignInState>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
-  private current: SignInState = { signedIn: false, reason: 'Not signed in to Azure.' };
+  private current: SignInState = { signedIn: false, reason: vscode.l10n.t('Not signed in to Azure.') };
   private credential?: TokenCredential;
 
   constructor(private readonly log: Logger, private readonly memento: vscode.Memento) {
@@ -94,7 +94,7 @@ export class AzureAuth implements vscode.Disposable {
 
   /** The credential for the current settings (throws SignInRequiredError when signed out). */
   getCredential(): TokenCredential {
-    if (!this.current.signedIn || !this.credential) throw new SignInRequiredError('Not signed in to Azure: run "AML Deploy Doctor: Sign in to Azure".');
+    if (!this.current.signedIn || !this.credential) throw new SignInRequiredError(vscode.l10n.t('Not signed in to Azure: run "AML Deploy Doctor: Sign in to Azure".'));
     return this.credential;
   }
 
@@ -117,7 +117,7 @@ export class AzureAuth implements vscode.Disposable {
   async check(): Promise<SignInState> {
     if (!vscode.workspace.isTrusted) {
       // Restricted Mode: no credential runs (the Azure CLI is a process) and no token is requested.
-      this.set({ signedIn: false, reason: 'Azure is off in Restricted Mode.' });
+      this.set({ signedIn: false, reason: vscode.l10n.t('Azure is off in Restricted Mode.') });
       return this.current;
     }
     const s = readAzureSettings();
@@ -130,7 +130,7 @@ export class AzureAuth implements vscode.Disposable {
     if (s.credential === 'vscode') {
       // VS Code keeps the account signed in for other extensions; "Sign out" here only stops our use of it.
       if (this.memento.get<boolean>('amlDoctor.azure.signedOut.vscode')) {
-        this.set({ signedIn: false, reason: 'Signed out.' });
+        this.set({ signedIn: false, reason: vscode.l10n.t('Signed out.') });
         return this.current;
       }
       const session = await vscode.authentication.getSession(authProviderFor(s.resourceManagerEndpoint), sessionScopes(s.resourceManagerEndpoint, s.tenant), { silent: true }).then(
@@ -141,11 +141,11 @@ export class AzureAuth implements vscode.Disposable {
         },
       );
       this.credential = this.makeCredential(s);
-      this.set(session ? { signedIn: true, account: session.account.label } : { signedIn: false, reason: 'Not signed in to Azure.' });
+      this.set(session ? { signedIn: true, account: session.account.label } : { signedIn: false, reason: vscode.l10n.t('Not signed in to Azure.') });
       return this.current;
     }
     if (!this.memento.get<boolean>(`amlDoctor.azure.signedIn.${s.credential}`)) {
-      this.set({ signedIn: false, reason: 'Not signed in to Azure.' });
+      this.set({ signedIn: false, reason: vscode.l10n.t('Not signed in to Azure.') });
       return this.current;
     }
     return this.probe(s);
@@ -155,10 +155,10 @@ export class AzureAuth implements vscode.Disposable {
     const credential = this.makeCredential(s);
     try {
       const token = await credential.getToken(scopeFor(s.resourceManagerEndpoint));
-      if (!token) throw new Error('the credential returned no token');
+      if (!token) throw new Error(vscode.l10n.t('the credential returned no token'));
       this.credential = credential;
       await this.memento.update(`amlDoctor.azure.signedIn.${s.credential}`, true);
-      this.set({ signedIn: true, account: s.credential === 'azureCli' ? 'Azure CLI' : 'default credential chain' });
+      this.set({ signedIn: true, account: s.credential === 'azureCli' ? 'Azure CLI' : vscode.l10n.t('default credential chain') });
     } catch (err) {
       const msg = (err as Error).message ?? String(err);
       this.log.info(`azure: ${s.credential} credential unavailable: ${msg}`);
@@ -180,12 +180,14 @@ export class AzureAuth implements vscode.Disposable {
     }
     const state = await this.probe(s);
     if (!state.signedIn && s.credential === 'azureCli') {
-      const choice = await vscode.window.showWarningMessage(`Azure CLI sign-in is not available: ${state.reason}`, 'Run az login in a Terminal', 'Use VS Code Account');
-      if (choice === 'Run az login in a Terminal') {
+      const runLogin = vscode.l10n.t('Run az login in a Terminal');
+      const useVsCode = vscode.l10n.t('Use VS Code Account');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Azure CLI sign-in is not available: {0}', state.reason ?? ''), runLogin, useVsCode);
+      if (choice === runLogin) {
         const terminal = vscode.window.createTerminal('az login');
         terminal.show();
         terminal.sendText('az login');
-      } else if (choice === 'Use VS Code Account') {
+      } else if (choice === useVsCode) {
         await vscode.workspace.getConfiguration('amlDoctor.azure').update('credential', 'vscode', vscode.ConfigurationTarget.Global);
       }
     }
@@ -197,7 +199,7 @@ export class AzureAuth implements vscode.Disposable {
     if (s.credential === 'vscode') await this.memento.update('amlDoctor.azure.signedOut.vscode', true);
     else await this.memento.update(`amlDoctor.azure.signedIn.${s.credential}`, false);
     this.credential = undefined;
-    this.set({ signedIn: false, reason: 'Signed out.' });
+    this.set({ signedIn: false, reason: vscode.l10n.t('Signed out.') });
   }
 
   dispose(): void {

@@ -7,8 +7,9 @@ import { commandNeedsTrust, restrictedMessage } from './restricted';
 
 /** Tells the user why a command is off in Restricted Mode and offers the Workspace Trust editor. */
 export function refuseUntrusted(id: string): void {
-  void vscode.window.showWarningMessage(`AML Deploy Doctor: ${restrictedMessage(id)}`, 'Manage Workspace Trust').then((choice) => {
-    if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
+  const manage = vscode.l10n.t('Manage Workspace Trust');
+  void vscode.window.showWarningMessage(vscode.l10n.t('AML Deploy Doctor: {0}', restrictedMessage(id)), manage).then((choice) => {
+    if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
   });
 }
 
@@ -29,8 +30,9 @@ export function registerCommand(
     } catch (err) {
       if (err instanceof vscode.CancellationError) return undefined;
       log.error(err instanceof Error ? err : String(err));
-      const choice = await vscode.window.showErrorMessage(`AML Deploy Doctor: ${(err as Error)?.message ?? err}`, 'Show Log');
-      if (choice === 'Show Log') log.show();
+      const showLog = vscode.l10n.t('Show Log');
+      const choice = await vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor: {0}', (err as Error)?.message ?? String(err)), showLog);
+      if (choice === showLog) log.show();
       return undefined;
     }
   });

@@ -2,6 +2,7 @@
 // settings a workspace may not set while untrusted, and which commands run untrusted. In an untrusted
 // workspace the extension analyses files and explains logs; it never talks to Docker or Azure and runs
 // nothing.
+import * as l10n from '../common/l10n';
 
 /**
  * Settings whose workspace and folder values are ignored while the workspace is untrusted (listed in
@@ -67,11 +68,11 @@ export function commandNeedsTrust(id: string): boolean {
 /** Why a command is refused in Restricted Mode, in the words of its area. */
 export function restrictedMessage(id: string): string {
   const what = id.startsWith('amlDoctor.azure.')
-    ? 'Azure features are off in Restricted Mode: signing in runs a credential and sends your token to Azure.'
+    ? l10n.t('Azure features are off in Restricted Mode: signing in runs a credential and sends your token to Azure.')
     : id.startsWith('amlDoctor.debug.')
-      ? 'Debugging is off in Restricted Mode: it runs code in a container and on this machine.'
-      : 'Docker features are off in Restricted Mode: they talk to the Docker engine and run code from this folder in containers.';
-  return `${what} Trust this workspace to use them (score.py diagnostics and log explanations work without).`;
+      ? l10n.t('Debugging is off in Restricted Mode: it runs code in a container and on this machine.')
+      : l10n.t('Docker features are off in Restricted Mode: they talk to the Docker engine and run code from this folder in containers.');
+  return l10n.t('{0} Trust this workspace to use them (score.py diagnostics and log explanations work without).', what);
 }
 
 export interface SettingInspection<T> {

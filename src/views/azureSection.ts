@@ -98,29 +98,29 @@ export class AzureSection implements TreeSection<AzureNode> {
     const e = err instanceof AzureError ? err : toAzureError(err, what);
     if (e.kind === 'cancelled') return [];
     this.log.warn(`azure tree: ${e.message}`);
-    const retry: vscode.Command = { command: 'amlDoctor.azure.refresh', title: 'Retry' };
+    const retry: vscode.Command = { command: 'amlDoctor.azure.refresh', title: vscode.l10n.t('Retry') };
     switch (e.kind) {
       case 'signedOut':
       case 'unauthenticated':
-        return [this.message(e.kind === 'signedOut' ? 'Sign in to Azure...' : 'Azure rejected the sign-in: sign in again...', 'sign-in', e.message, { command: 'amlDoctor.azure.signIn', title: 'Sign in' })];
+        return [this.message(e.kind === 'signedOut' ? vscode.l10n.t('Sign in to Azure...') : vscode.l10n.t('Azure rejected the sign-in: sign in again...'), 'sign-in', e.message, { command: 'amlDoctor.azure.signIn', title: vscode.l10n.t('Sign in') })];
       case 'forbidden':
-        return [this.message('No permission to list this', 'warning', e.message)];
+        return [this.message(vscode.l10n.t('No permission to list this'), 'warning', e.message)];
       case 'notFound':
-        return [this.message('Not found (deleted or moved?)', 'warning', e.message, retry)];
+        return [this.message(vscode.l10n.t('Not found (deleted or moved?)'), 'warning', e.message, retry)];
       case 'throttled':
-        return [this.message(`Throttled by Azure${e.details.retryAfterMs !== undefined ? `: retry in ${Math.ceil(e.details.retryAfterMs / 1000)} s` : ''}`, 'warning', e.message, retry)];
+        return [this.message(e.details.retryAfterMs !== undefined ? vscode.l10n.t('Throttled by Azure: retry in {0} s', Math.ceil(e.details.retryAfterMs / 1000)) : vscode.l10n.t('Throttled by Azure'), 'warning', e.message, retry)];
       case 'server':
-        return [this.message(`Azure server error (HTTP ${e.details.status})`, 'error', e.message, retry)];
+        return [this.message(vscode.l10n.t('Azure server error (HTTP {0})', e.details.status ?? '?'), 'error', e.message, retry)];
       case 'certificate':
-        return [this.message('Untrusted TLS certificate', 'error', e.message, retry)];
+        return [this.message(vscode.l10n.t('Untrusted TLS certificate'), 'error', e.message, retry)];
       case 'network':
-        return [this.message('Cannot reach Azure', 'error', e.message, retry)];
+        return [this.message(vscode.l10n.t('Cannot reach Azure'), 'error', e.message, retry)];
       case 'proxy':
-        return [this.message(`The HTTPS proxy refused the connection (HTTP ${e.details.status})`, 'error', e.message, retry)];
+        return [this.message(vscode.l10n.t('The HTTPS proxy refused the connection (HTTP {0})', e.details.status ?? '?'), 'error', e.message, retry)];
       case 'foreignHost':
-        return [this.message('Refused a link to another host', 'warning', e.message, retry)];
+        return [this.message(vscode.l10n.t('Refused a link to another host'), 'warning', e.message, retry)];
       default:
-        return [this.message(`Failed: ${e.message}`, 'error', e.message, retry)];
+        return [this.message(vscode.l10n.t('Failed: {0}', e.message), 'error', e.message, retry)];
     }
   }
 
@@ -151,14 +151,14 @@ export class AzureSection implements TreeSection<AzureNode> {
   private async loadChildren(node: AzureNode): Promise<AzureNode[]> {
     switch (node.kind) {
       case 'signedOut':
-        return [this.message('Sign in to see online endpoints, deployments and their logs...', 'sign-in', this.signedOutDetail(), { command: 'amlDoctor.azure.signIn', title: 'Sign in to Azure' })];
+        return [this.message(vscode.l10n.t('Sign in to see online endpoints, deployments and their logs...'), 'sign-in', this.signedOutDetail(), { command: 'amlDoctor.azure.signIn', title: vscode.l10n.t('Sign in to Azure') })];
       case 'root':
-        return this.load('list subscriptions', async (c, s) => (await c.listSubscriptions(s)).map((sub) => ({ section: SECTION, kind: 'subscription', sub })), 'No subscriptions for this account');
+        return this.load('list subscriptions', async (c, s) => (await c.listSubscriptions(s)).map((sub) => ({ section: SECTION, kind: 'subscription', sub })), vscode.l10n.t('No subscriptions for this account'));
       case 'subscription':
         return this.load(
           'list workspaces',
           async (c, s) => (await c.listWorkspaces(node.sub.id, s)).map((ws) => ({ section: SECTION, kind: 'workspace', ws })),
-          'No Azure ML workspaces in this subscription',
+          vscode.l10n.t('No Azure ML workspaces in this subscription'),
         );
       case 'workspace':
         return [
@@ -167,16 +167,16 @@ export class AzureSection implements TreeSection<AzureNode> {
         ];
       case 'group':
         if (node.group === 'endpoints') {
-          return this.load('list online endpoints', async (c, s) => (await c.listOnlineEndpoints(node.ws, s)).map((ep) => ({ section: SECTION, kind: 'endpoint', ep })), 'No online endpoints');
+          return this.load('list online endpoints', async (c, s) => (await c.listOnlineEndpoints(node.ws, s)).map((ep) => ({ section: SECTION, kind: 'endpoint', ep })), vscode.l10n.t('No online endpoints'));
         }
-        return this.load('list compute targets', async (c, s) => (await c.listComputes(node.ws, s)).map((compute) => ({ section: SECTION, kind: 'compute', compute })), 'No compute targets');
+        return this.load('list compute targets', async (c, s) => (await c.listComputes(node.ws, s)).map((compute) => ({ section: SECTION, kind: 'compute', compute })), vscode.l10n.t('No compute targets'));
       case 'endpoint':
-        return this.load(`list deployments of ${node.ep.name}`, (c, s) => this.deployments(c, node.ep, s), 'No deployments');
+        return this.load(`list deployments of ${node.ep.name}`, (c, s) => this.deployments(c, node.ep, s), vscode.l10n.t('No deployments'));
       case 'deployment': {
         const rows: AzureNode[] = [];
         for (const explanation of node.explanations) rows.push({ section: SECTION, kind: 'explanation', dep: node.dep, explanation });
         if (node.explanations.length === 0) for (const failure of node.failures.slice(0, 3)) rows.push({ section: SECTION, kind: 'failure', dep: node.dep, failure });
-        if (node.failureError) rows.push(this.message('Could not read the failure reason', 'warning', node.failureError));
+        if (node.failureError) rows.push(this.message(vscode.l10n.t('Could not read the failure reason'), 'warning', node.failureError));
         rows.push({ section: SECTION, kind: 'logs', dep: node.dep, container: 'InferenceServer' });
         rows.push({ section: SECTION, kind: 'logs', dep: node.dep, container: 'StorageInitializer' });
         return rows;
@@ -222,7 +222,7 @@ export class AzureSection implements TreeSection<AzureNode> {
         const item = new vscode.TreeItem('Azure', C.Expanded);
         item.id = 'azure-signed-out';
         item.iconPath = new vscode.ThemeIcon('azure');
-        item.description = 'signed out';
+        item.description = vscode.l10n.t('signed out');
         item.tooltip = this.signedOutDetail();
         item.contextValue = 'azureSignedOut';
         return item;
@@ -246,7 +246,7 @@ export class AzureSection implements TreeSection<AzureNode> {
       }
       case 'group': {
         const endpoints = node.group === 'endpoints';
-        const item = new vscode.TreeItem(endpoints ? 'Online endpoints' : 'Compute', endpoints ? C.Expanded : C.Collapsed);
+        const item = new vscode.TreeItem(endpoints ? vscode.l10n.t('Online endpoints') : vscode.l10n.t('Compute'), endpoints ? C.Expanded : C.Collapsed);
         item.id = `azure-${node.group}-${node.ws.id}`;
         item.iconPath = new vscode.ThemeIcon(endpoints ? 'globe' : 'server');
         item.contextValue = endpoints ? 'azureEndpoints' : 'azureComputes';
@@ -257,10 +257,10 @@ export class AzureSection implements TreeSection<AzureNode> {
         const item = new vscode.TreeItem(ep.name, C.Expanded);
         item.id = `azure-ep-${ep.id}`;
         item.iconPath = new vscode.ThemeIcon('globe');
-        const kind = ep.compute ? `Kubernetes (${ep.compute.split('/').pop()})` : 'Managed';
+        const kind = ep.compute ? `Kubernetes (${ep.compute.split('/').pop()})` : vscode.l10n.t('Managed');
         item.description = `${kind}${ep.provisioningState && ep.provisioningState !== 'Succeeded' ? ` · ${ep.provisioningState}` : ''}`;
         const traffic = Object.entries(ep.traffic).map(([d, p]) => `${d} ${p}%`).join(', ');
-        item.tooltip = `${ep.name}\n${kind}\nstate: ${ep.provisioningState ?? '?'}\nauth: ${ep.authMode ?? '?'}\ntraffic: ${traffic || 'none'}${ep.scoringUri ? `\n${ep.scoringUri}` : ''}`;
+        item.tooltip = [ep.name, kind, vscode.l10n.t('state: {0}', ep.provisioningState ?? '?'), vscode.l10n.t('auth: {0}', ep.authMode ?? '?'), vscode.l10n.t('traffic: {0}', traffic || vscode.l10n.t('none')), ...(ep.scoringUri ? [ep.scoringUri] : [])].join('\n');
         item.contextValue = 'azureEndpoint';
         return item;
       }
@@ -273,24 +273,24 @@ export class AzureSection implements TreeSection<AzureNode> {
         item.description = node.explanation.fixes[0];
         item.tooltip = new vscode.MarkdownString(formatExplanation(node.explanation));
         item.contextValue = 'azureExplanation';
-        item.command = { command: 'amlDoctor.azure.explainFailure', title: 'Explain', arguments: [node] };
+        item.command = { command: 'amlDoctor.azure.explainFailure', title: vscode.l10n.t('Explain'), arguments: [node] };
         return item;
       }
       case 'failure': {
-        const item = new vscode.TreeItem(`${node.failure.code ?? 'Failed'}: ${node.failure.message.split('\n')[0]}`, C.None);
+        const item = new vscode.TreeItem(`${node.failure.code ?? vscode.l10n.t('Failed')}: ${node.failure.message.split('\n')[0]}`, C.None);
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
-        item.tooltip = `${node.failure.operation}${node.failure.time ? ` at ${node.failure.time}` : ''}\n\n${node.failure.message}`;
+        item.tooltip = `${node.failure.time ? vscode.l10n.t('{0} at {1}', node.failure.operation, node.failure.time) : node.failure.operation}\n\n${node.failure.message}`;
         item.contextValue = 'azureFailure';
         return item;
       }
       case 'logs': {
         const inference = node.container === 'InferenceServer';
-        const item = new vscode.TreeItem(inference ? 'Inference server logs' : 'Storage initializer logs', C.None);
+        const item = new vscode.TreeItem(inference ? vscode.l10n.t('Inference server logs') : vscode.l10n.t('Storage initializer logs'), C.None);
         item.id = `azure-logs-${node.dep.id}-${node.container}`;
         item.iconPath = new vscode.ThemeIcon('output');
-        item.description = inference ? 'score.py, gunicorn' : 'model and code download';
+        item.description = inference ? 'score.py, gunicorn' : vscode.l10n.t('model and code download');
         item.contextValue = 'azureLogs';
-        item.command = { command: 'amlDoctor.azure.showLogs', title: 'Show Logs', arguments: [node] };
+        item.command = { command: 'amlDoctor.azure.showLogs', title: vscode.l10n.t('Show Logs'), arguments: [node] };
         return item;
       }
       case 'compute': {
@@ -298,7 +298,7 @@ export class AzureSection implements TreeSection<AzureNode> {
         const item = new vscode.TreeItem(c.name, C.None);
         item.id = `azure-compute-${c.id}`;
         item.iconPath = new vscode.ThemeIcon(c.gpu ? 'circuit-board' : 'server');
-        const parts = [c.computeType, c.vmSize, c.nodeCount !== undefined ? `${c.nodeCount} node${c.nodeCount === 1 ? '' : 's'}` : undefined, c.gpu ? 'GPU' : undefined];
+        const parts = [c.computeType, c.vmSize, c.nodeCount !== undefined ? (c.nodeCount === 1 ? vscode.l10n.t('1 node') : vscode.l10n.t('{0} nodes', c.nodeCount)) : undefined, c.gpu ? 'GPU' : undefined];
         if (c.provisioningState && c.provisioningState !== 'Succeeded') parts.push(c.provisioningState);
         item.description = parts.filter(Boolean).join(' · ');
         item.tooltip = `${c.name}\n${item.description}${c.clusterFqdn ? `\n${c.clusterFqdn}` : ''}`;
@@ -343,16 +343,16 @@ function nodeKey(node: AzureNode): string | undefined {
 
 /** One line a user can scan: state, instance type x count, scale, traffic. */
 export function describeDeployment(d: OnlineDeploymentInfo): string {
-  const parts: string[] = [d.provisioningState ?? 'Unknown'];
+  const parts: string[] = [d.provisioningState ?? vscode.l10n.t('Unknown')];
   if (d.instanceType) parts.push(`${d.instanceType} ×${d.instanceCount ?? 1}`);
-  if (d.scale?.type === 'TargetUtilization') parts.push(`autoscale ${d.scale.minInstances ?? '?'}-${d.scale.maxInstances ?? '?'} @${d.scale.targetUtilizationPercentage ?? '?'}%`);
-  parts.push(`${d.traffic}% traffic`);
+  if (d.scale?.type === 'TargetUtilization') parts.push(vscode.l10n.t('autoscale {0}-{1} @{2}%', d.scale.minInstances ?? '?', d.scale.maxInstances ?? '?', d.scale.targetUtilizationPercentage ?? '?'));
+  parts.push(vscode.l10n.t('{0}% traffic', d.traffic));
   return parts.join(' · ');
 }
 
 function deploymentItem(node: DeploymentNode): vscode.TreeItem {
   const d = node.dep;
-  const state = d.provisioningState ?? 'Unknown';
+  const state = d.provisioningState ?? vscode.l10n.t('Unknown');
   const failed = state.toLowerCase() === 'failed';
   const item = new vscode.TreeItem(d.name, failed ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `azure-dep-${d.id}`;
@@ -366,9 +366,9 @@ function deploymentItem(node: DeploymentNode): vscode.TreeItem {
         : new vscode.ThemeIcon('circle-outline');
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${d.endpoint} / ${d.name}**: ${state}\n\n`);
-  md.appendMarkdown(`- compute: ${d.computeType ?? '?'}\n- instance type: ${d.instanceType ?? '?'} × ${d.instanceCount ?? 1}\n- traffic: ${d.traffic}%\n`);
-  if (d.scale) md.appendMarkdown(`- scale: ${d.scale.type}${d.scale.type === 'TargetUtilization' ? ` (${d.scale.minInstances}-${d.scale.maxInstances} instances, target ${d.scale.targetUtilizationPercentage}%)` : ''}\n`);
-  if (d.maxConcurrentRequestsPerInstance !== undefined) md.appendMarkdown(`- max concurrent requests per instance: ${d.maxConcurrentRequestsPerInstance}\n`);
+  md.appendMarkdown(`- ${vscode.l10n.t('compute: {0}', d.computeType ?? '?')}\n- ${vscode.l10n.t('instance type: {0} × {1}', d.instanceType ?? '?', d.instanceCount ?? 1)}\n- ${vscode.l10n.t('traffic: {0}%', d.traffic)}\n`);
+  if (d.scale) md.appendMarkdown(`- ${d.scale.type === 'TargetUtilization' ? vscode.l10n.t('scale: {0} ({1}-{2} instances, target {3}%)', d.scale.type, d.scale.minInstances ?? '?', d.scale.maxInstances ?? '?', d.scale.targetUtilizationPercentage ?? '?') : vscode.l10n.t('scale: {0}', d.scale.type)}\n`);
+  if (d.maxConcurrentRequestsPerInstance !== undefined) md.appendMarkdown(`- ${vscode.l10n.t('max concurrent requests per instance: {0}', d.maxConcurrentRequestsPerInstance)}\n`);
   for (const e of node.explanations) md.appendMarkdown(`\n---\n\n${formatExplanation(e)}\n`);
   item.tooltip = md;
   item.contextValue = `azureDeployment${failed ? 'Failed' : ''}`;

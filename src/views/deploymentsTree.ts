@@ -43,7 +43,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<SectionN
 
   private owner(node: SectionNode): TreeSection {
     const s = this.sections.find((x) => x.id === node.section);
-    if (!s) throw new Error(`no tree section ${node.section}`);
+    if (!s) throw new Error(vscode.l10n.t('no tree section {0}', node.section));
     return s;
   }
 

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import type { DockerClient, DockerUnavailableReason } from '../docker/client';
+import { OTHER_GROUP } from '../docker/discovery';
 import { DockerExplorer, type ExplorerSnapshot } from '../docker/explorer';
 import type { ContainerNodeModel, GroupNodeModel } from '../docker/tree';
 import type { SectionNode, TreeSection } from './treeSection';
@@ -102,7 +103,7 @@ export class DockerSection implements TreeSection<DockerNode> {
   async getChildren(node: DockerNode): Promise<DockerNode[]> {
     if (node.kind === 'docker-root') {
       const groups = this.explorer.snapshot.groups;
-      if (groups.length === 0) return [{ section: SECTION, kind: 'empty', label: 'No scoring containers' }];
+      if (groups.length === 0) return [{ section: SECTION, kind: 'empty', label: vscode.l10n.t('No scoring containers') }];
       return groups.map((group) => ({ section: SECTION, kind: 'group', group }));
     }
     if (node.kind === 'group') return node.group.containers.map((n) => ({ section: SECTION, kind: 'container', node: n }));
@@ -112,16 +113,17 @@ export class DockerSection implements TreeSection<DockerNode> {
   getTreeItem(node: DockerNode): vscode.TreeItem {
     switch (node.kind) {
       case 'docker-root': {
-        const item = new vscode.TreeItem('Local Docker', vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(vscode.l10n.t('Local Docker'), vscode.TreeItemCollapsibleState.Expanded);
         item.id = 'docker-root';
         item.iconPath = new vscode.ThemeIcon('vm');
-        item.description = `${node.count} scoring container${node.count === 1 ? '' : 's'}`;
-        item.tooltip = `Docker engine: ${this.explorer.client.endpoint}`;
+        item.description = node.count === 1 ? vscode.l10n.t('1 scoring container') : vscode.l10n.t('{0} scoring containers', node.count);
+        item.tooltip = vscode.l10n.t('Docker engine: {0}', this.explorer.client.endpoint);
         item.contextValue = 'dockerRoot';
         return item;
       }
       case 'group': {
-        const item = new vscode.TreeItem(node.group.name, vscode.TreeItemCollapsibleState.Expanded);
+        // The group of unlabelled containers is named in English in the model (it keys the item); shown translated.
+        const item = new vscode.TreeItem(node.group.name === OTHER_GROUP ? vscode.l10n.t('Other scoring containers') : node.group.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `docker-group:${node.group.name}`;
         item.iconPath = new vscode.ThemeIcon(GROUP_ICON[node.group.kind]);
         item.contextValue = node.group.kind === 'aml-doctor' ? 'localEndpoint localDeploy' : 'localEndpoint';

@@ -53,14 +53,14 @@ export async function environmentLookupFor(services: Pick<ExtensionServices, 'co
   const state = services.context.workspaceState;
   let workspace = state.get<WorkspaceRef>(WORKSPACE_KEY);
   if (!workspace) {
-    const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Listing Azure ML workspaces' }, async () => {
+    const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing Azure ML workspaces') }, async () => {
       const out: (vscode.QuickPickItem & { ref: WorkspaceRef })[] = [];
       for (const sub of await client.listSubscriptions()) {
         for (const w of await client.listWorkspaces(sub.id).catch(() => [])) out.push({ label: w.workspace, description: `${w.resourceGroup} · ${sub.name}`, ref: { subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, workspace: w.workspace } });
       }
       return out;
     });
-    const pick = await vscode.window.showQuickPick(items, { placeHolder: `Which workspace holds ${ref.raw}?` });
+    const pick = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which workspace holds {0}?', ref.raw) });
     if (!pick) throw new vscode.CancellationError();
     workspace = pick.ref;
     await state.update(WORKSPACE_KEY, workspace);

@@ -48,7 +48,7 @@ export class LogPanel implements vscode.Disposable {
 
   /** Opens a new panel on the source and starts reading it. */
   static show(extensionUri: vscode.Uri, log: Logger, source: LogSource, options: LogPanelOptions = {}): LogPanel {
-    const panel = vscode.window.createWebviewPanel(LogPanel.viewType, `Log: ${source.title}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(LogPanel.viewType, vscode.l10n.t('Log: {0}', source.title), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'logPanel')],
       retainContextWhenHidden: false,
@@ -163,7 +163,13 @@ export class LogPanel implements vscode.Disposable {
 
   private postStatus(): void {
     const text =
-      this.state === 'failed' ? `Feed stopped: ${this.failure}` : this.state === 'ended' ? 'End of log' : this.source.live ? 'Following' : 'Reading';
+      this.state === 'failed'
+        ? vscode.l10n.t('Feed stopped: {0}', this.failure)
+        : this.state === 'ended'
+          ? vscode.l10n.t('End of log')
+          : this.source.live
+            ? vscode.l10n.t('Following')
+            : vscode.l10n.t('Reading');
     const { kept, dropped } = this.view.stats;
     void this.post({ type: 'status', state: this.state, text, lines: this.classifier.lines, kept, dropped });
   }
@@ -203,7 +209,7 @@ export class LogPanel implements vscode.Disposable {
           break;
         case 'copyDiagnosis':
           await vscode.env.clipboard.writeText(diagnosisText(this.classifier.explain(), this.source.title));
-          void vscode.window.setStatusBarMessage('AML Deploy Doctor: diagnosis copied', 3000);
+          void vscode.window.setStatusBarMessage(vscode.l10n.t('AML Deploy Doctor: diagnosis copied'), 3000);
           break;
         case 'openLink': {
           const url = String(m.url ?? '');
@@ -213,7 +219,7 @@ export class LogPanel implements vscode.Disposable {
       }
     } catch (err) {
       this.log.error(err as Error);
-      void vscode.window.showErrorMessage(`AML Deploy Doctor: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('AML Deploy Doctor: {0}', (err as Error).message));
     }
   }
 
@@ -221,7 +227,7 @@ export class LogPanel implements vscode.Disposable {
   async openFrame(frame: Frame): Promise<vscode.Uri | undefined> {
     const uri = await resolveFrame(frame.path, this.source.sourceRoot, this.source.remoteRoot ?? '/var/azureml-app');
     if (!uri) {
-      void vscode.window.showWarningMessage(`AML Deploy Doctor: ${frame.path} is not in this workspace.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('AML Deploy Doctor: {0} is not in this workspace.', frame.path));
       return undefined;
     }
     const doc = await vscode.workspace.openTextDocument(uri);
@@ -247,7 +253,7 @@ export class LogPanel implements vscode.Disposable {
       `font-src ${webview.cspSource}`,
     ].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -255,13 +261,13 @@ export class LogPanel implements vscode.Disposable {
 <link rel="stylesheet" href="${media('main.css')}">
 <title>${escapeHtml(this.source.title)}</title>
 </head>
-<body>
-<section id="card" class="card" aria-live="polite"><div class="card-title">Reading the log…</div></section>
+<body data-l10n="${escapeHtml(JSON.stringify(webviewStrings()))}">
+<section id="card" class="card" aria-live="polite"><div class="card-title">${escapeHtml(vscode.l10n.t('Reading the log…'))}</div></section>
 <div class="toolbar" role="toolbar">
-  <input id="filter" type="search" placeholder="Filter lines" aria-label="Filter lines">
-  <label><input id="follow" type="checkbox" checked> Follow</label>
-  <button id="pause" type="button">Pause</button>
-  <button id="copy" type="button">Copy diagnosis</button>
+  <input id="filter" type="search" placeholder="${escapeHtml(vscode.l10n.t('Filter lines'))}" aria-label="${escapeHtml(vscode.l10n.t('Filter lines'))}">
+  <label><input id="follow" type="checkbox" checked> ${escapeHtml(vscode.l10n.t('Follow'))}</label>
+  <button id="pause" type="button">${escapeHtml(vscode.l10n.t('Pause'))}</button>
+  <button id="copy" type="button">${escapeHtml(vscode.l10n.t('Copy diagnosis'))}</button>
   <span id="status" class="status"></span>
 </div>
 <main id="log" class="log" role="log"></main>
@@ -288,6 +294,50 @@ export class LogPanel implements vscode.Disposable {
     this.closed.dispose();
     this.explained.dispose();
   }
+}
+
+/**
+ * The texts media/logPanel/main.js shows, by their English (it looks them up as l10n.t does). Placeholders go
+ * through as `{0}`: the page fills them. `npm run l10n` fails when main.js asks for a text missing here.
+ */
+function webviewStrings(): Record<string, string> {
+  return Object.fromEntries([
+    ['{0}, line {1}', vscode.l10n.t('{0}, line {1}', '{0}', '{1}')],
+    ['Open this frame in the editor', vscode.l10n.t('Open this frame in the editor')],
+    ['1 harmless line (noise, not the cause)', vscode.l10n.t('1 harmless line (noise, not the cause)')],
+    ['{0} harmless lines (noise, not the cause)', vscode.l10n.t('{0} harmless lines (noise, not the cause)', '{0}')],
+    ['importing the entry script', vscode.l10n.t('importing the entry script')],
+    ['run(), handling a request', vscode.l10n.t('run(), handling a request')],
+    ['after run() returned (serialising its answer)', vscode.l10n.t('after run() returned (serialising its answer)')],
+    ["the inference server's own start", vscode.l10n.t("the inference server's own start")],
+    ['the image build', vscode.l10n.t('the image build')],
+    ['placing the replica', vscode.l10n.t('placing the replica')],
+    ['the Azure ML control plane', vscode.l10n.t('the Azure ML control plane')],
+    ['the answer to a request', vscode.l10n.t('the answer to a request')],
+    ['the SDK or CLI on your machine', vscode.l10n.t('the SDK or CLI on your machine')],
+    ['high confidence ({0})', vscode.l10n.t('high confidence ({0})', '{0}')],
+    ['medium confidence ({0})', vscode.l10n.t('medium confidence ({0})', '{0}')],
+    ['low confidence ({0})', vscode.l10n.t('low confidence ({0})', '{0}')],
+    ['{0}: ', vscode.l10n.t('{0}: ', '{0}')],
+    ['Phase', vscode.l10n.t('Phase')],
+    ['Exception', vscode.l10n.t('Exception')],
+    ['Where: ', vscode.l10n.t('Where: ')],
+    [' in {0}()', vscode.l10n.t(' in {0}()', '{0}')],
+    ['In the entry script: ', vscode.l10n.t('In the entry script: ')],
+    ['The traceback is cut off at line {0}: the exception line is not in the log.', vscode.l10n.t('The traceback is cut off at line {0}: the exception line is not in the log.', '{0}')],
+    ['Evidence:', vscode.l10n.t('Evidence:')],
+    ['line {0}', vscode.l10n.t('line {0}', '{0}')],
+    ['Fix:', vscode.l10n.t('Fix:')],
+    ['Collect next:', vscode.l10n.t('Collect next:')],
+    ['Troubleshooting guide', vscode.l10n.t('Troubleshooting guide')],
+    ['Also seen: {0}', vscode.l10n.t('Also seen: {0}', '{0}')],
+    ['Ignored as harmless: {0}', vscode.l10n.t('Ignored as harmless: {0}', '{0}')],
+    ['{0} · {1} lines', vscode.l10n.t('{0} · {1} lines', '{0}', '{1}')],
+    [' ({0} kept)', vscode.l10n.t(' ({0} kept)', '{0}')],
+    [' · paused, {0} new', vscode.l10n.t(' · paused, {0} new', '{0}')],
+    ['Resume', vscode.l10n.t('Resume')],
+    ['Pause', vscode.l10n.t('Pause')],
+  ]);
 }
 
 function escapeHtml(s: string): string {

@@ -15,7 +15,7 @@ import { AzureSection, type AzureNode } from './azureSection';
 import { panelOwner, showLogPanel } from './registerLogs';
 
 function containerLabel(c: LogContainer): string {
-  return c === 'InferenceServer' ? 'inference server' : 'storage initializer';
+  return c === 'InferenceServer' ? vscode.l10n.t('inference server') : vscode.l10n.t('storage initializer');
 }
 
 export function registerAzureFeatures(services: ExtensionServices): void {
@@ -58,9 +58,9 @@ export function registerAzureFeatures(services: ExtensionServices): void {
     if (arg?.kind === 'logs') return { dep: arg.dep, container: arg.container };
     const given = deploymentOf(arg);
     const deps = given ? [given] : section.listedDeployments.map((n) => n.dep);
-    if (!deps.length) throw new Error(`No Azure deployments are listed yet: expand an online endpoint in the Deployments view, then ${purpose}.`);
+    if (!deps.length) throw new Error(vscode.l10n.t('No Azure deployments are listed yet: expand an online endpoint in the Deployments view, then {0}.', purpose));
     const items = deps.flatMap((dep) =>
-      LOG_CONTAINERS.map((c) => ({
+      logContainers().map((c) => ({
         label: `${dep.endpoint}/${dep.name}: ${c.label}`,
         description: `${dep.provisioningState ?? ''} · ${c.description}`,
         detail: `${dep.ref.workspace} (${dep.ref.resourceGroup})`,
@@ -68,7 +68,7 @@ export function registerAzureFeatures(services: ExtensionServices): void {
         container: c.container,
       })),
     );
-    const pick = await vscode.window.showQuickPick(items, { title: given ? 'Which container logs?' : `Which deployment and container? (${purpose})`, matchOnDescription: true, matchOnDetail: true });
+    const pick = await vscode.window.showQuickPick(items, { title: given ? vscode.l10n.t('Which container logs?') : vscode.l10n.t('Which deployment and container? ({0})', purpose), matchOnDescription: true, matchOnDetail: true });
     return pick && { dep: pick.dep, container: pick.container };
   };
 
@@ -100,12 +100,14 @@ export function registerAzureFeatures(services: ExtensionServices): void {
       : tail();
     if (follow) following.add(ac);
     showLogPanel(services, {
-      title: `${dep.endpoint}/${dep.name} ${containerLabel(container)} (Azure, last ${s.logTail} lines${follow ? ', following' : ''})`,
+      title: follow
+        ? vscode.l10n.t('{0}/{1} {2} (Azure, last {3} lines, following)', dep.endpoint, dep.name, containerLabel(container), s.logTail)
+        : vscode.l10n.t('{0}/{1} {2} (Azure, last {3} lines)', dep.endpoint, dep.name, containerLabel(container), s.logTail),
       chunks,
       sourceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       live: follow,
       // Tracebacks through /var/azureml-app/<code>/<script> onto the workspace's entry scripts, the YAML's first.
-      runtime: { owner: panelOwner('azure'), mapping: { kind: 'workspace', deployment: { endpoint: dep.endpoint, name: dep.name } }, label: `the ${containerLabel(container)} log of ${dep.endpoint}/${dep.name}` },
+      runtime: { owner: panelOwner('azure'), mapping: { kind: 'workspace', deployment: { endpoint: dep.endpoint, name: dep.name } }, label: vscode.l10n.t('the {0} log of {1}/{2}', containerLabel(container), dep.endpoint, dep.name) },
       dispose: () => {
         ac.abort();
         following.delete(ac);
@@ -136,27 +138,27 @@ export function registerAzureFeatures(services: ExtensionServices): void {
     registerCommand(log, 'amlDoctor.azure.signOut', () => auth.signOut()),
     registerCommand(log, 'amlDoctor.azure.refresh', () => section.refresh()),
     registerCommand(log, 'amlDoctor.azure.showLogs', async (arg?: AzureNode) => {
-      const picked = await pickLogs('show its logs', arg);
+      const picked = await pickLogs(vscode.l10n.t('show its logs'), arg);
       if (picked) openLogs(picked.dep, picked.container, false);
     }),
     registerCommand(log, 'amlDoctor.azure.followLogs', async (arg?: AzureNode) => {
-      const picked = await pickLogs('follow its logs', arg);
+      const picked = await pickLogs(vscode.l10n.t('follow its logs'), arg);
       if (picked) openLogs(picked.dep, picked.container, true);
     }),
     registerCommand(log, 'amlDoctor.azure.stopFollowingLogs', () => {
       const n = following.size;
       following.forEach((ac) => ac.abort());
       following.clear();
-      void vscode.window.setStatusBarMessage(n ? `AML Deploy Doctor: stopped following ${n} Azure log(s)` : 'AML Deploy Doctor: no Azure log is being followed', 4000);
+      void vscode.window.setStatusBarMessage(n ? vscode.l10n.t('AML Deploy Doctor: stopped following {0} Azure log(s)', n) : vscode.l10n.t('AML Deploy Doctor: no Azure log is being followed'), 4000);
     }),
     registerCommand(log, 'amlDoctor.azure.explainFailure', async (arg?: AzureNode) => {
       const explanations = arg?.kind === 'explanation' ? [arg.explanation] : arg?.kind === 'deployment' ? arg.explanations : [];
       if (!explanations.length) {
-        void vscode.window.showInformationMessage('No explanation for this deployment: it has not failed, or the failure reason is not a known one (see its logs).');
+        void vscode.window.showInformationMessage(vscode.l10n.t('No explanation for this deployment: it has not failed, or the failure reason is not a known one (see its logs).'));
         return;
       }
       const dep = deploymentOf(arg)!;
-      const content = [`# Why ${dep.endpoint}/${dep.name} failed`, '', ...explanations.map(formatExplanation)].join('\n\n');
+      const content = [`# ${vscode.l10n.t('Why {0}/{1} failed', dep.endpoint, dep.name)}`, '', ...explanations.map(formatExplanation)].join('\n\n');
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
@@ -165,9 +167,9 @@ export function registerAzureFeatures(services: ExtensionServices): void {
       const input = await askReplicaInput(dep?.maxConcurrentRequestsPerInstance);
       if (!input) return;
       const plan = calculateReplicas(input);
-      const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: `# Autoscale replica calculator (AML Deploy Doctor)\n${formatReplicaPlan(input, plan)}\n` });
+      const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: `# ${vscode.l10n.t('Autoscale replica calculator (AML Deploy Doctor)')}\n${formatReplicaPlan(input, plan)}\n` });
       await vscode.window.showTextDocument(doc, { preview: false });
-      void vscode.window.showInformationMessage(`${plan.replicas} replicas needed (autoscale_min_replicas ${plan.autoscale.autoscale_min_replicas}, autoscale_max_replicas ${plan.autoscale.autoscale_max_replicas}).`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} replicas needed (autoscale_min_replicas {1}, autoscale_max_replicas {2}).', plan.replicas, plan.autoscale.autoscale_min_replicas, plan.autoscale.autoscale_max_replicas));
     }),
   );
   // The sign-in check may load the SDK bundle and run the Azure CLI: do it when the view is first shown,
@@ -182,39 +184,39 @@ export function registerAzureFeatures(services: ExtensionServices): void {
   context.subscriptions.push(services.view.onDidChangeVisibility(firstCheck), vscode.workspace.onDidGrantWorkspaceTrust(firstCheck));
 }
 
-const LOG_CONTAINERS: { label: string; description: string; container: LogContainer }[] = [
-  { label: 'inference server', description: 'score.py, gunicorn, the Azure ML inference server', container: 'InferenceServer' },
-  { label: 'storage initializer', description: 'model and code download before start', container: 'StorageInitializer' },
+const logContainers = (): { label: string; description: string; container: LogContainer }[] => [
+  { label: containerLabel('InferenceServer'), description: vscode.l10n.t('score.py, gunicorn, the Azure ML inference server'), container: 'InferenceServer' },
+  { label: containerLabel('StorageInitializer'), description: vscode.l10n.t('model and code download before start'), container: 'StorageInitializer' },
 ];
 
 /** The calculator form: four input boxes with validation, defaults from the guide. */
 async function askReplicaInput(maxConcurrentDefault?: number): Promise<ReplicaInput | undefined> {
-  const positive = (v: string) => (Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : 'Enter a number greater than 0');
-  const rps = await vscode.window.showInputBox({ title: 'Replica calculator (1/4)', prompt: 'Target requests per second', value: '20', validateInput: positive, ignoreFocusOut: true });
+  const positive = (v: string) => (Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : vscode.l10n.t('Enter a number greater than 0'));
+  const rps = await vscode.window.showInputBox({ title: vscode.l10n.t('Replica calculator ({0}/4)', 1), prompt: vscode.l10n.t('Target requests per second'), value: '20', validateInput: positive, ignoreFocusOut: true });
   if (rps === undefined) return undefined;
   const time = await vscode.window.showInputBox({
-    title: 'Replica calculator (2/4)',
-    prompt: 'Time one request takes (seconds; "250ms" also works)',
+    title: vscode.l10n.t('Replica calculator ({0}/4)', 2),
+    prompt: vscode.l10n.t('Time one request takes (seconds; "250ms" also works)'),
     value: '10',
-    validateInput: (v) => (parseSeconds(v) && parseSeconds(v)! > 0 ? undefined : 'Enter a duration such as 10, 1.5s or 250ms'),
+    validateInput: (v) => (parseSeconds(v) && parseSeconds(v)! > 0 ? undefined : vscode.l10n.t('Enter a duration such as 10, 1.5s or 250ms')),
     ignoreFocusOut: true,
   });
   if (time === undefined) return undefined;
   const conc = await vscode.window.showInputBox({
-    title: 'Replica calculator (3/4)',
-    prompt: 'Max concurrent requests per container / instance',
+    title: vscode.l10n.t('Replica calculator ({0}/4)', 3),
+    prompt: vscode.l10n.t('Max concurrent requests per container / instance'),
     value: String(maxConcurrentDefault ?? 1),
-    validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 ? undefined : 'Enter a whole number, at least 1'),
+    validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 ? undefined : vscode.l10n.t('Enter a whole number, at least 1')),
     ignoreFocusOut: true,
   });
   if (conc === undefined) return undefined;
   const util = await vscode.window.showInputBox({
-    title: 'Replica calculator (4/4)',
-    prompt: 'Target utilization (percent)',
+    title: vscode.l10n.t('Replica calculator ({0}/4)', 4),
+    prompt: vscode.l10n.t('Target utilization (percent)'),
     value: '70',
     validateInput: (v) => {
       const u = parseUtilization(v);
-      return u !== undefined && u > 0 && u <= 1 ? undefined : 'Enter a percentage between 1 and 100, e.g. 70';
+      return u !== undefined && u > 0 && u <= 1 ? undefined : vscode.l10n.t('Enter a percentage between 1 and 100, e.g. 70');
     },
     ignoreFocusOut: true,
   });

@@ -77,14 +77,16 @@ const workspaceFolders = () => (vscode.workspace.workspaceFolders ?? []).map((f)
 /** The dialogs behind Reload/Update's choice of the host folder to copy (deploymentRecords.ts decides when). */
 const sourceQuestions: SourceQuestions = {
   async chooseFolder(reason) {
-    const choice = await vscode.window.showWarningMessage(`${reason} Choose the folder to copy into it, or deploy it again with "Deploy Locally (Docker)".`, { modal: true }, 'Choose Folder...');
-    if (choice !== 'Choose Folder...') return undefined;
-    const picked = await vscode.window.showOpenDialog({ title: 'Source folder to copy to /var/azureml-app', canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+    const chooseFolder = vscode.l10n.t('Choose Folder...');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} Choose the folder to copy into it, or deploy it again with "Deploy Locally (Docker)".', reason), { modal: true }, chooseFolder);
+    if (choice !== chooseFolder) return undefined;
+    const picked = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Source folder to copy to /var/azureml-app'), canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
     return picked?.[0]?.fsPath;
   },
   async confirmOutside(folder) {
-    const choice = await vscode.window.showWarningMessage(`Copy ${folder} into the container? It is outside the open workspace folders.`, { modal: true }, 'Copy');
-    return choice === 'Copy';
+    const copy = vscode.l10n.t('Copy');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Copy {0} into the container? It is outside the open workspace folders.', folder), { modal: true }, copy);
+    return choice === copy;
   },
 };
 
@@ -111,11 +113,11 @@ export function registerDockerFeatures(services: ExtensionServices): void {
   let lastBody: string | undefined;
 
   /** The container a command acts on: the tree node it was invoked on, or one picked from the tree. */
-  async function target(arg: unknown, filter: (n: ContainerNodeModel) => boolean = () => true, placeHolder = 'Pick a scoring container'): Promise<ContainerNodeModel> {
+  async function target(arg: unknown, filter: (n: ContainerNodeModel) => boolean = () => true, placeHolder = vscode.l10n.t('Pick a scoring container')): Promise<ContainerNodeModel> {
     const node = arg as DockerNode | undefined;
     if (node && node.section === 'docker' && node.kind === 'container') return node.node;
     const candidates = section.containers().filter(filter);
-    if (candidates.length === 0) throw new Error('No matching scoring container on the local Docker engine.');
+    if (candidates.length === 0) throw new Error(vscode.l10n.t('No matching scoring container on the local Docker engine.'));
     const pick = await vscode.window.showQuickPick(
       candidates.map((n) => ({ label: n.label, description: n.description, detail: n.name, n })),
       { placeHolder },
@@ -142,7 +144,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     return {
       owner: `docker:${id}`,
       mapping: entry ? { kind: 'recorded', ...entry } : { kind: 'workspace' },
-      label: `the log of ${name}`,
+      label: vscode.l10n.t('the log of {0}', name),
       remoteRoot: APP_ROOT,
       persist: true,
       reopen: () => reopenLogs(id),
@@ -170,7 +172,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
   async function reopenLogs(id: string): Promise<void> {
     const snap = await section.explorer.reload();
     const n = snap.groups.flatMap((g) => g.containers).find((c) => c.id === id);
-    if (!n) throw new Error('The container of that runtime finding is gone.');
+    if (!n) throw new Error(vscode.l10n.t('The container of that runtime finding is gone.'));
     showLogs(n);
   }
 
@@ -256,9 +258,10 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     // The traceback through score.py, on its line in the editor (read before the message waits for the user).
     if (err.containerId) await containerFindings(err.containerId, since).catch((e: unknown) => log.warn(`runtime findings of ${err.containerId}: ${(e as Error).message}`));
     log.error(`${what}: ${err.message}${err.logTail ? `\n--- last container log lines ---\n${err.logTail}` : ''}`);
-    const actions = err.containerId ? ['Show Logs'] : [];
-    const choice = await vscode.window.showErrorMessage(`${what}: ${err.message}`, ...actions);
-    if (choice === 'Show Logs' && err.containerId) {
+    const showLogsAction = vscode.l10n.t('Show Logs');
+    const actions = err.containerId ? [showLogsAction] : [];
+    const choice = await vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', what, err.message), ...actions);
+    if (choice === showLogsAction && err.containerId) {
       const snap = await section.explorer.reload();
       const n = snap.groups.flatMap((g) => g.containers).find((c) => c.id === err.containerId);
       if (n) showLogs(n);
@@ -270,7 +273,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     for (const m of d.marks) {
       const range = new vscode.Range(m.line - 1, 0, m.line - 1, Number.MAX_SAFE_INTEGER);
       const diag = new vscode.Diagnostic(range, `${m.message} ${d.finding.fix[0] ?? ''}`.trim(), vscode.DiagnosticSeverity.Error);
-      diag.source = 'AML Deploy Doctor (environment build)';
+      diag.source = vscode.l10n.t('AML Deploy Doctor (environment build)');
       diag.code = d.finding.id;
       byFile.set(m.file, [...(byFile.get(m.file) ?? []), diag]);
     }
@@ -291,7 +294,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     const output = (text: string) => {
       if (!queue) {
         const q = (queue = new AsyncTextQueue());
-        showLogPanel(services, { title: `Environment build: ${config.endpoint}/${config.deployment}`, chunks: q, format: 'raw', live: true, sourceRoot: config.sourceDir, dispose: () => q.end() });
+        showLogPanel(services, { title: vscode.l10n.t('Environment build: {0}/{1}', config.endpoint, config.deployment), chunks: q, format: 'raw', live: true, sourceRoot: config.sourceDir, dispose: () => q.end() });
       }
       queue.push(text);
     };
@@ -313,13 +316,17 @@ export function registerDockerFeatures(services: ExtensionServices): void {
   }
 
   async function announce(info: { name: string; scoringUri: string; debugPort?: number }): Promise<void> {
+    const send = vscode.l10n.t('Send Test Request');
+    const copy = vscode.l10n.t('Copy Scoring URI');
     const choice = await vscode.window.showInformationMessage(
-      `Local deployment ${info.name} answers at ${info.scoringUri}${info.debugPort ? ` (debugpy on 127.0.0.1:${info.debugPort})` : ''}.`,
-      'Send Test Request',
-      'Copy Scoring URI',
+      info.debugPort
+        ? vscode.l10n.t('Local deployment {0} answers at {1} (debugpy on 127.0.0.1:{2}).', info.name, info.scoringUri, info.debugPort)
+        : vscode.l10n.t('Local deployment {0} answers at {1}.', info.name, info.scoringUri),
+      send,
+      copy,
     );
-    if (choice === 'Copy Scoring URI') await vscode.env.clipboard.writeText(info.scoringUri);
-    if (choice === 'Send Test Request') {
+    if (choice === copy) await vscode.env.clipboard.writeText(info.scoringUri);
+    if (choice === send) {
       const snap = await section.explorer.reload();
       const n = snap.groups.flatMap((g) => g.containers).find((c) => c.name === info.name);
       if (n) await vscode.commands.executeCommand('amlDoctor.docker.sendTestRequest', { section: 'docker', kind: 'container', node: n });
@@ -332,7 +339,7 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     const defaults = { baseImage: s.baseImage, port: s.port, memoryGb: s.memoryGb || undefined };
     const fromYaml = (u: vscode.Uri) => configFromDeploymentYaml(fs.readFileSync(u.fsPath, 'utf8'), u.fsPath, defaults);
     if (uri && /\.ya?ml$/i.test(uri.fsPath)) {
-      if (!/code_configuration\s*:/.test(fs.readFileSync(uri.fsPath, 'utf8'))) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not an online-deployment YAML (no code_configuration).`);
+      if (!/code_configuration\s*:/.test(fs.readFileSync(uri.fsPath, 'utf8'))) throw new Error(vscode.l10n.t('{0} is not an online-deployment YAML (no code_configuration).', vscode.workspace.asRelativePath(uri)));
       return fromYaml(uri);
     }
     const script = uri ?? vscode.window.activeTextEditor?.document.uri;
@@ -351,11 +358,11 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     if (matching.length || v1) {
       type Pick = vscode.QuickPickItem & { uri?: vscode.Uri; v1?: boolean };
       const picks: Pick[] = [
-        ...(v1 ? [{ label: `$(python) ${vscode.workspace.asRelativePath(script!)}`, description: `SDK v1 InferenceConfig (line ${v1.line}): ${v1.entryScript}`, v1: true }] : []),
-        ...matching.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: 'deployment YAML', uri: u })),
-        { label: '$(edit) Enter the settings step by step', description: '' },
+        ...(v1 ? [{ label: `$(python) ${vscode.workspace.asRelativePath(script!)}`, description: vscode.l10n.t('SDK v1 InferenceConfig (line {0}): {1}', v1.line, v1.entryScript), v1: true }] : []),
+        ...matching.map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: vscode.l10n.t('deployment YAML'), uri: u })),
+        { label: `$(edit) ${vscode.l10n.t('Enter the settings step by step')}`, description: '' },
       ];
-      const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Deploy from a deployment YAML, an SDK v1 script, or enter the settings' });
+      const pick = await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Deploy from a deployment YAML, an SDK v1 script, or enter the settings') });
       if (!pick) throw new vscode.CancellationError();
       if (pick.uri) return fromYaml(pick.uri);
       if (pick.v1 && v1) {
@@ -376,37 +383,37 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }
     let entry = script && script.fsPath.endsWith('.py') && !v1 ? script : undefined;
     if (!entry) {
-      const picked = await vscode.window.showOpenDialog({ title: 'Entry script (score.py)', canSelectMany: false, filters: { Python: ['py'] } });
+      const picked = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Entry script (score.py)'), canSelectMany: false, filters: { Python: ['py'] } });
       if (!picked?.[0]) throw new vscode.CancellationError();
       entry = picked[0];
     }
     const defaultSource = path.dirname(entry.fsPath);
-    const source = await vscode.window.showInputBox({ title: 'Source folder (copied to /var/azureml-app)', value: defaultSource, validateInput: (v) => (fs.existsSync(v) && fs.statSync(v).isDirectory() ? undefined : 'No such folder') });
+    const source = await vscode.window.showInputBox({ title: vscode.l10n.t('Source folder (copied to /var/azureml-app)'), value: defaultSource, validateInput: (v) => (fs.existsSync(v) && fs.statSync(v).isDirectory() ? undefined : vscode.l10n.t('No such folder')) });
     if (source === undefined) throw new vscode.CancellationError();
     const rel = path.relative(source, entry.fsPath);
-    if (rel.startsWith('..')) throw new Error(`The entry script ${entry.fsPath} is not inside the source folder ${source}.`);
-    const model = await vscode.window.showOpenDialog({ title: 'Model file or folder (Cancel: no model)', canSelectFiles: true, canSelectFolders: true, defaultUri: vscode.Uri.file(source) });
+    if (rel.startsWith('..')) throw new Error(vscode.l10n.t('The entry script {0} is not inside the source folder {1}.', entry.fsPath, source));
+    const model = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Model file or folder (Cancel: no model)'), canSelectFiles: true, canSelectFolders: true, defaultUri: vscode.Uri.file(source) });
     // The environment: base image + a conda file or a requirements.txt, built as Azure builds it.
     const kind = await vscode.window.showQuickPick(
       [
-        { label: 'Conda environment file', description: 'conda.yml: installed into the image (conda env, or a venv for its pip section)', id: 'conda' },
-        { label: 'pip requirements file', description: 'requirements.txt: installed into the image', id: 'pip' },
-        { label: 'The base image as it is', description: 'no packages added', id: 'none' },
+        { label: vscode.l10n.t('Conda environment file'), description: vscode.l10n.t('conda.yml: installed into the image (conda env, or a venv for its pip section)'), id: 'conda' },
+        { label: vscode.l10n.t('pip requirements file'), description: vscode.l10n.t('requirements.txt: installed into the image'), id: 'pip' },
+        { label: vscode.l10n.t('The base image as it is'), description: vscode.l10n.t('no packages added'), id: 'none' },
       ],
-      { placeHolder: 'Environment of the deployment' },
+      { placeHolder: vscode.l10n.t('Environment of the deployment') },
     );
     if (!kind) throw new vscode.CancellationError();
     let envFile: string | undefined;
     if (kind.id !== 'none') {
-      const picked = await vscode.window.showOpenDialog({ title: kind.id === 'conda' ? 'Conda environment file' : 'pip requirements file', canSelectMany: false, filters: kind.id === 'conda' ? { YAML: ['yml', 'yaml'] } : { Requirements: ['txt'] }, defaultUri: vscode.Uri.file(source) });
+      const picked = await vscode.window.showOpenDialog({ title: kind.id === 'conda' ? vscode.l10n.t('Conda environment file') : vscode.l10n.t('pip requirements file'), canSelectMany: false, filters: kind.id === 'conda' ? { YAML: ['yml', 'yaml'] } : { Requirements: ['txt'] }, defaultUri: vscode.Uri.file(source) });
       if (!picked?.[0]) throw new vscode.CancellationError();
       envFile = picked[0].fsPath;
     }
-    const baseImage = await vscode.window.showInputBox({ title: 'Base image', value: s.baseImage, validateInput: (v) => (v.trim() ? undefined : 'An image reference, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest') });
+    const baseImage = await vscode.window.showInputBox({ title: vscode.l10n.t('Base image'), value: s.baseImage, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('An image reference, e.g. {0}', 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest')) });
     if (!baseImage) throw new vscode.CancellationError();
-    const endpoint = await vscode.window.showInputBox({ title: 'Endpoint name', value: 'local-endpoint', validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : 'Letters, digits, "-", "_" and "." only') });
+    const endpoint = await vscode.window.showInputBox({ title: vscode.l10n.t('Endpoint name'), value: 'local-endpoint', validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : vscode.l10n.t('Letters, digits, "-", "_" and "." only')) });
     if (!endpoint) throw new vscode.CancellationError();
-    const deployment = await vscode.window.showInputBox({ title: 'Deployment name', value: 'blue', validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : 'Letters, digits, "-", "_" and "." only') });
+    const deployment = await vscode.window.showInputBox({ title: vscode.l10n.t('Deployment name'), value: 'blue', validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : vscode.l10n.t('Letters, digits, "-", "_" and "." only')) });
     if (!deployment) throw new vscode.CancellationError();
     return {
       endpoint,
@@ -430,17 +437,17 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     const editor = vscode.window.activeTextEditor;
     type Item = vscode.QuickPickItem & { body?: () => string | undefined; edit?: boolean };
     const items: Item[] = [
-      ...(lastBody ? [{ label: '$(history) Last request body', description: lastBody.slice(0, 60), body: () => lastBody }] : []),
-      ...(editor && editor.document.languageId === 'json' ? [{ label: '$(edit) The active editor', description: vscode.workspace.asRelativePath(editor.document.uri), body: () => editor.document.getText() }] : []),
+      ...(lastBody ? [{ label: `$(history) ${vscode.l10n.t('Last request body')}`, description: lastBody.slice(0, 60), body: () => lastBody }] : []),
+      ...(editor && editor.document.languageId === 'json' ? [{ label: `$(edit) ${vscode.l10n.t('The active editor')}`, description: vscode.workspace.asRelativePath(editor.document.uri), body: () => editor.document.getText() }] : []),
       ...files.map((u) => ({ label: `$(json) ${vscode.workspace.asRelativePath(u)}`, body: () => fs.readFileSync(u.fsPath, 'utf8') })),
-      { label: '$(pencil) Type or edit a request body...', edit: true },
+      { label: `$(pencil) ${vscode.l10n.t('Type or edit a request body...')}`, edit: true },
     ];
-    const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Request body for POST /score (a JSON sample)' });
+    const pick = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Request body for POST /score (a JSON sample)') });
     if (!pick) return undefined;
     let body = pick.body?.();
     if (pick.edit || body === undefined) {
       body = await vscode.window.showInputBox({
-        title: 'Request body (JSON)',
+        title: vscode.l10n.t('Request body (JSON)'),
         value: lastBody ?? '{"data": [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}',
         validateInput: (v) => {
           try {
@@ -463,19 +470,19 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     async (c: ReloadCandidate) => {
       const started = Date.now();
       reloadStarted.set(c.key, started / 1000);
-      const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${c.key}` }, (p) =>
+      const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Reloading {0}', c.key) }, (p) =>
         deployer().reload(c.endpoint, c.deployment, c.sourceDir, (message) => p.report({ message })),
       );
       services.runtime.clear(`docker:${info.id}`);
       failedOnSave.delete(c.key);
-      void vscode.window.setStatusBarMessage(`$(check) Reloaded ${c.key} (${describeReload(info)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`, 5000);
+      void vscode.window.setStatusBarMessage(`$(check) ${vscode.l10n.t('Reloaded {0} ({1}) in {2} s', c.key, describeReload(info), ((Date.now() - started) / 1000).toFixed(1))}`, 5000);
     },
     {
       onError: (c, err) => {
         failedOnSave.add(c.key);
-        deployFailed(err, `Reloading ${c.key} after save failed`, undefined, reloadStarted.get(c.key)).catch((e: unknown) => {
+        deployFailed(err, vscode.l10n.t('Reloading {0} after save failed', c.key), undefined, reloadStarted.get(c.key)).catch((e: unknown) => {
           log.error(e as Error);
-          void vscode.window.showErrorMessage(`Reloading ${c.key} after save failed: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(vscode.l10n.t('Reloading {0} after save failed: {1}', c.key, (e as Error).message));
         });
       },
     },
@@ -524,20 +531,21 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     registerCommand(log, 'amlDoctor.docker.showLogs', async (arg?: unknown) => showLogs(await target(arg))),
     registerCommand(log, 'amlDoctor.docker.restart', async (arg?: unknown) => {
       const n = await target(arg);
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Restarting ${n.name}` }, () => section.client.restart(n.id));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Restarting {0}', n.name) }, () => section.client.restart(n.id));
     }),
     registerCommand(log, 'amlDoctor.docker.stop', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.status.dockerState === 'running' || c.status.dockerState === 'restarting');
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Stopping ${n.name}` }, () => section.client.stop(n.id));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Stopping {0}', n.name) }, () => section.client.stop(n.id));
     }),
     registerCommand(log, 'amlDoctor.docker.start', async (arg?: unknown) => {
       const n = await target(arg, (c) => c.status.dockerState !== 'running');
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${n.name}` }, () => section.client.start(n.id));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Starting {0}', n.name) }, () => section.client.start(n.id));
     }),
     registerCommand(log, 'amlDoctor.docker.remove', async (arg?: unknown) => {
       const n = await target(arg);
-      const ok = await vscode.window.showWarningMessage(`Remove the container ${n.name}? Its logs and anything written inside it are lost.`, { modal: true }, 'Remove');
-      if (ok !== 'Remove') return;
+      const remove = vscode.l10n.t('Remove');
+      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Remove the container {0}? Its logs and anything written inside it are lost.', n.name), { modal: true }, remove);
+      if (ok !== remove) return;
       await section.client.remove(n.id, { force: true, volumes: true });
       untrack(n.id);
     }),
@@ -552,13 +560,13 @@ export function registerDockerFeatures(services: ExtensionServices): void {
     }),
     registerCommand(log, 'amlDoctor.docker.copyScoringUri', async (arg?: unknown) => {
       const n = await target(arg, (c) => !!c.scoringUri);
-      if (!n.scoringUri) throw new Error(`${n.name} publishes no port: there is no scoring URI to copy.`);
+      if (!n.scoringUri) throw new Error(vscode.l10n.t('{0} publishes no port: there is no scoring URI to copy.', n.name));
       await vscode.env.clipboard.writeText(n.scoringUri);
-      void vscode.window.setStatusBarMessage(`Copied ${n.scoringUri}`, 4000);
+      void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', n.scoringUri), 4000);
     }),
     registerCommand(log, 'amlDoctor.docker.sendTestRequest', async (arg?: unknown, bodyArg?: unknown) => {
-      const n = await target(arg, (c) => !!c.scoringUri, 'Send a test request to...');
-      if (!n.scoringUri) throw new Error(`${n.name} publishes no port: there is no scoring URI to send a request to.`);
+      const n = await target(arg, (c) => !!c.scoringUri, vscode.l10n.t('Send a test request to...'));
+      if (!n.scoringUri) throw new Error(vscode.l10n.t('{0} publishes no port: there is no scoring URI to send a request to.', n.name));
       const body = typeof bodyArg === 'string' ? bodyArg : await pickBody();
       if (body === undefined) return undefined;
       try {
@@ -573,49 +581,50 @@ export function registerDockerFeatures(services: ExtensionServices): void {
       lastBody = body;
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `POST ${n.scoringUri}` }, () => sendTestRequest(n.scoringUri!, body));
       log.info(`test request to ${n.name}: ${result.status || 'no response'} in ${result.latencyMs.toFixed(1)} ms`);
-      TestRequestPanel.show(result, `Test request: ${n.label}`, body);
+      TestRequestPanel.show(result, vscode.l10n.t('Test request: {0}', n.label), body);
       return { status: result.status, latencyMs: result.latencyMs };
     }),
 
     registerCommand(log, 'amlDoctor.localDeploy.deploy', async (uri?: vscode.Uri) => {
       const config = await askConfig(uri instanceof vscode.Uri ? uri : undefined);
       config.debug = config.debug ?? localDeploySettings().debug;
-      await runDeploy(`Deploying ${config.endpoint}/${config.deployment} locally`, `Local deployment ${config.endpoint}/${config.deployment} failed`, config, (d, report, signal, hooks) => d.deploy(config, report, signal, hooks));
+      await runDeploy(vscode.l10n.t('Deploying {0}/{1} locally', config.endpoint, config.deployment), vscode.l10n.t('Local deployment {0}/{1} failed', config.endpoint, config.deployment), config, (d, report, signal, hooks) => d.deploy(config, report, signal, hooks));
     }),
     registerCommand(log, 'amlDoctor.localDeploy.reload', async (arg?: unknown) => {
-      const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Reload which local deployment?');
+      const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), vscode.l10n.t('Reload which local deployment?'));
       const { 'aml-doctor.endpoint': ep, 'aml-doctor.deployment': dep } = n.container.labels;
       const sourceDir = await sourceForReload(records, { id: n.id, name: n.name, labels: n.container.labels }, workspaceFolders(), sourceQuestions);
       if (!sourceDir) throw new vscode.CancellationError();
       const started = Date.now() / 1000;
       try {
-        const info = await withProgress(`Reloading ${n.name}`, (report, signal) => deployer().reload(ep!, dep!, sourceDir, report, signal));
+        const info = await withProgress(vscode.l10n.t('Reloading {0}', n.name), (report, signal) => deployer().reload(ep!, dep!, sourceDir, report, signal));
         // The new worker's init() completed: what the old log said no longer holds.
         services.runtime.clear(`docker:${n.id}`);
-        void vscode.window.setStatusBarMessage(`Reloaded ${info.name} (${describeReload(info)}): ${info.scoringUri}`, 5000);
+        void vscode.window.setStatusBarMessage(vscode.l10n.t('Reloaded {0} ({1}): {2}', info.name, describeReload(info), info.scoringUri), 5000);
       } catch (err) {
-        await deployFailed(err, `Reloading ${n.name} failed`, undefined, started);
+        await deployFailed(err, vscode.l10n.t('Reloading {0} failed', n.name), undefined, started);
       }
     }),
     registerCommand(log, 'amlDoctor.localDeploy.update', async (arg?: unknown) => {
-      const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Update (recreate) which local deployment?');
+      const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), vscode.l10n.t('Update (recreate) which local deployment?'));
       // Update reads the source folder, model and conda file again: only from this extension's record.
       const previous = await configForUpdate(records, { id: n.id, name: n.name, labels: n.container.labels }, workspaceFolders(), sourceQuestions);
       if (!previous) throw new vscode.CancellationError();
       const s = localDeploySettings();
       // The recorded environment (the deployment's own image wins); the setting stays the fallback.
       const config: LocalDeployConfig = { ...previous, baseImage: previous.environment?.image || previous.baseImage || s.baseImage, memoryGb: s.memoryGb || previous.memoryGb, debug: s.debug };
-      await runDeploy(`Updating ${n.name}`, `Updating ${n.name} failed`, config, (d, report, signal, hooks) => d.update(config, report, signal, hooks), n.id);
+      await runDeploy(vscode.l10n.t('Updating {0}', n.name), vscode.l10n.t('Updating {0} failed', n.name), config, (d, report, signal, hooks) => d.update(config, report, signal, hooks), n.id);
     }),
     registerCommand(log, 'amlDoctor.localDeploy.delete', async (arg?: unknown) => {
-      const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), 'Delete which local deployment?');
+      const n = await target(arg, (c) => c.contextValue.includes('localDeploy'), vscode.l10n.t('Delete which local deployment?'));
       const { 'aml-doctor.endpoint': ep, 'aml-doctor.deployment': dep } = n.container.labels;
-      const ok = await vscode.window.showWarningMessage(`Delete the local deployment ${ep}/${dep} (container ${n.name})?`, { modal: true }, 'Delete');
-      if (ok !== 'Delete') return;
+      const del = vscode.l10n.t('Delete');
+      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the local deployment {0}/{1} (container {2})?', ep ?? '', dep ?? '', n.name), { modal: true }, del);
+      if (ok !== del) return;
       const removed = await deployer().delete(ep!, dep!);
       await records.forget(n.id);
       untrack(n.id);
-      void vscode.window.setStatusBarMessage(`Deleted ${ep}/${dep} (${removed} container${removed === 1 ? '' : 's'})`, 5000);
+      void vscode.window.setStatusBarMessage(removed === 1 ? vscode.l10n.t('Deleted {0}/{1} (1 container)', ep ?? '', dep ?? '') : vscode.l10n.t('Deleted {0}/{1} ({2} containers)', ep ?? '', dep ?? '', removed), 5000);
     }),
   );
 }

@@ -52,9 +52,9 @@ export function registerLogFeatures(services: ExtensionServices): void {
     if (!uri) {
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,
-        openLabel: 'Explain',
-        title: 'Explain a deployment log',
-        filters: { 'Log files': ['log', 'txt', 'out', 'json'], 'All files': ['*'] },
+        openLabel: vscode.l10n.t('Explain'),
+        title: vscode.l10n.t('Explain a deployment log'),
+        filters: { [vscode.l10n.t('Log files')]: ['log', 'txt', 'out', 'json'], [vscode.l10n.t('All files')]: ['*'] },
       });
       uri = picked?.[0];
       if (!uri) return undefined;
@@ -65,9 +65,9 @@ export function registerLogFeatures(services: ExtensionServices): void {
       return showLogPanel(services, { title: path.basename(uri.path), chunks: once(Buffer.from(bytes).toString('utf8')), sourceRoot: workspaceRoot(), runtime: fileRuntime(uri) });
     }
     const stat = await fs.stat(uri.fsPath).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read ${uri!.fsPath}: ${err.code ?? err.message}`);
+      throw new Error(vscode.l10n.t('cannot read {0}: {1}', uri!.fsPath, err.code ?? err.message));
     });
-    if (!stat.isFile()) throw new Error(`${uri.fsPath} is not a file`);
+    if (!stat.isFile()) throw new Error(vscode.l10n.t('{0} is not a file', uri.fsPath));
     const stream = createReadStream(uri.fsPath, { highWaterMark: 256 * 1024 });
     log.info(`explaining log file ${uri.fsPath} (${stat.size} bytes)`);
     return showLogPanel(services, { title: path.basename(uri.fsPath), chunks: stream, sourceRoot: workspaceRoot(), dispose: () => stream.destroy(), runtime: fileRuntime(uri) });
@@ -85,15 +85,15 @@ export function registerLogFeatures(services: ExtensionServices): void {
     const editor = vscode.window.activeTextEditor;
     const selected = editor ? editor.selections.map((s) => editor.document.getText(s)).join('\n') : '';
     let text = selected.trim() ? selected : '';
-    let title = editor && text ? `selection of ${path.basename(editor.document.fileName)}` : '';
+    let title = editor && text ? vscode.l10n.t('selection of {0}', path.basename(editor.document.fileName)) : '';
     // One selection: the log's line n is the document's line (start + n - 1), for the related information.
     const single = editor && text && editor.selections.length === 1 ? { uri: editor.document.uri, start: editor.selection.start.line } : undefined;
     if (!text) {
       text = await vscode.env.clipboard.readText();
-      title = 'clipboard';
+      title = vscode.l10n.t('clipboard');
     }
     if (!text.trim()) {
-      void vscode.window.showInformationMessage('AML Deploy Doctor: select log text in an editor (or copy it to the clipboard), then run "Explain Selected Log Text" again.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('AML Deploy Doctor: select log text in an editor (or copy it to the clipboard), then run "Explain Selected Log Text" again.'));
       return undefined;
     }
     const runtime: RuntimeLink = {

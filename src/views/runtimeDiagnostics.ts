@@ -24,7 +24,8 @@ import type { Explanation, Frame } from '../logs/types';
 import type { LogPanel } from './logPanel';
 import { deploymentYamls, entryScriptOf, yamlFor } from './workspaceDeployments';
 
-export const RUNTIME_SOURCE = 'AML Deploy Doctor (runtime)';
+/** The Problems panel's source of runtime findings (in the display language; the same all session). */
+export const runtimeSource = (): string => vscode.l10n.t('AML Deploy Doctor (runtime)');
 export const SHOW_RUNTIME_LOG = 'amlDoctor.logs.showRuntimeLog';
 
 /** Which local files a log's frame paths may stand for. */
@@ -197,17 +198,17 @@ export class RuntimeDiagnostics implements vscode.Disposable {
   /** Shows the log behind an owner's finding (the quick fix's command). */
   reveal(owner: string): unknown {
     const state = this.owners.get(owner);
-    if (!state) throw new Error('That runtime finding is gone: its log was closed or its container removed.');
+    if (!state) throw new Error(vscode.l10n.t('That runtime finding is gone: its log was closed or its container removed.'));
     return state.origin.reveal();
   }
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
-      if (d.source !== RUNTIME_SOURCE) continue;
+      if (d.source !== runtimeSource()) continue;
       const owner = [...this.owners].find(([, s]) => s.placed && s.placed.uri.toString() === document.uri.toString() && s.placed.span.line === d.range.start.line && s.placed.message === d.message)?.[0];
       if (!owner) continue;
-      const action = new vscode.CodeAction(`Show the log this came from (${this.owners.get(owner)!.origin.label})`, vscode.CodeActionKind.QuickFix);
+      const action = new vscode.CodeAction(vscode.l10n.t('Show the log this came from ({0})', this.owners.get(owner)!.origin.label), vscode.CodeActionKind.QuickFix);
       action.command = { command: SHOW_RUNTIME_LOG, title: action.title, arguments: [owner] };
       action.diagnostics = [d];
       actions.push(action);
@@ -282,10 +283,10 @@ export class RuntimeDiagnostics implements vscode.Disposable {
       if (seen.has(same)) continue;
       seen.add(same);
       const d = new vscode.Diagnostic(new vscode.Range(p.span.line, p.span.startCol, p.span.line, p.span.endCol), p.message, vscode.DiagnosticSeverity.Error);
-      d.source = RUNTIME_SOURCE;
+      d.source = runtimeSource();
       d.code = p.docs && /^https:\/\//.test(p.docs) ? { value: p.id, target: vscode.Uri.parse(p.docs) } : p.id;
       const at = p.logLine !== undefined ? state.origin.logLocation?.(p.logLine) : undefined;
-      if (at) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(at, `The traceback in ${state.origin.label}`)];
+      if (at) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(at, vscode.l10n.t('The traceback in {0}', state.origin.label))];
       diagnostics.push(d);
     }
     this.collection.set(uri, diagnostics);

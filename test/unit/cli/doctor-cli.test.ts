@@ -161,6 +161,16 @@ describe('aml-doctor doctor (unit, CLI process, static steps)', () => {
       assert.ok(r.stdout.includes(o), `${o} in the usage`);
     }
   });
+  it('the usage text of doctor follows --lang: descriptions in Traditional Chinese, option syntax as it is', () => {
+    const r = spawnSync(process.execPath, [CLI, '--help', '--lang', 'zh-tw'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const part = r.stdout.slice(r.stdout.indexOf('  doctor <deployment.yml'), r.stdout.indexOf('--arm-endpoint URL') + 80);
+    assert.match(part, /逐步拆解部署/);
+    for (const o of ['--static', '--image-map FROM=TO', '--pip-index-url URL', 'AML_DOCTOR_PIP_INDEX_URL', '--azure-credential azureCli|default']) assert.ok(part.includes(o), `${o} in the usage`);
+    // No English sentence is left in the doctor's part: English words appear only in option syntax and names.
+    const prose = part.split('\n').map((l) => l.replace(/^\s+--?\S+(?: [A-Z_|a-z.<>=,\[\]-]+)*\s{2,}/, '')).join('\n');
+    assert.ok(!/\b(the|and|of|when|from|with|Step)\b/.test(prose), prose);
+  });
 });
 
 describe('aml-doctor doctor firewall settings (unit, option parsing)', () => {

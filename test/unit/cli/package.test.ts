@@ -75,6 +75,11 @@ describe('aml-doctor npm package (npm pack -> npm install --omit=dev --offline)'
     assert.equal(bad.status, 2);
     assert.equal(bad.stdout, '');
     assert.equal(bad.stderr, 'aml-doctor lint: --format 必須是 text, json 或 sarif，而不是「xml」\n');
+    // The CLI framework's own errors: an unknown command, in Chinese, exit 2 and the usage after it.
+    const unknown = run(['--lang', 'zh-tw', 'frobnicate']);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /^aml-doctor: 未知的命令「frobnicate」\n/);
+    assert.match(unknown.stderr, /使用方式: aml-doctor <命令> \[選項\]/);
     // lint with the flag runs as without it (same findings, same exit code).
     const zh = run(['lint', 'examples', '--format', 'json', '--lang=zh-tw']);
     const en = run(['lint', 'examples', '--format', 'json']);

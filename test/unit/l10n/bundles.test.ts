@@ -9,6 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as l10n from '../../../src/common/l10n';
+import { classifyScoringContainer } from '../../../src/docker/discovery';
+import { containerNode } from '../../../src/docker/tree';
+import { explainDeploymentError, formatExplanation } from '../../../src/azure/explain';
 import { localizedManifest } from '../../helpers/manifest';
 
 type Script = typeof import('../../../scripts/l10n.mjs', { with: { 'resolution-mode': 'import' } });
@@ -172,6 +175,29 @@ describe('translations: bundles load in plain Node (@vscode/l10n), as the langua
     assert.equal(l10n.currentLocale(), 'zh-tw');
     assert.deepEqual(l10n.useLocale('fr'), { locale: 'en', missing: 'fr' });
     assert.equal(l10n.t('unknown option {0}', '--bogus'), 'unknown option --bogus');
+  });
+
+  it('zh-tw: a Local Docker tree row and an Azure failure explanation, built in plain Node, are Traditional Chinese', () => {
+    const c = classifyScoringContainer({ id: 'x', image: 'img', state: 'exited', status: 'Exited (137)', ports: [], created: 0, name: 'ep.blue', labels: { 'aml-doctor.deployment': 'blue', 'aml-doctor.endpoint': 'ep' } })!;
+    const details = {
+      id: 'x', name: 'ep.blue', image: 'img', created: '', labels: {}, env: [], restartCount: 0, ports: [], memoryBytes: 2 * 1024 ** 3, raw: {},
+      state: { status: 'exited', running: false, restarting: false, oomKilled: true, exitCode: 137, error: '', startedAt: '2026-01-01T00:00:00Z', finishedAt: '' },
+    };
+    l10n.useLocale('zh-tw');
+    const zh = containerNode(c, details, 'localhost');
+    const [quota] = explainDeploymentError('(OutOfQuota) Not enough quota available for Standard_DS3_v2. Current usage/limit: 4/6. Additional needed: 4');
+    const markdown = formatExplanation(quota!);
+    l10n.useLocale('en');
+    const en = containerNode(c, details, 'localhost');
+    assert.match(zh.description, /記憶體不足/);
+    assert.match(zh.tooltip, /^狀態: /m);
+    assert.match(zh.tooltip, /^映像: img$/m);
+    assert.match(zh.tooltip, /^記憶體限制: 2\.00 GB$/m);
+    assert.match(zh.tooltip, /AML Deploy Doctor 本機部署/);
+    assert.match(en.tooltip, /^status: /m);
+    assert.equal(quota!.title, 'Standard_DS3_v2 的配額不足');
+    assert.match(markdown, /要變更的項目:/);
+    assert.match(quota!.meaning, /目前使用量為 4，上限為 6 個 vCPU；部署還需要 4 個。/);
   });
 
   it('a bundle that is not JSON leaves English and says which file', () => {

@@ -21,8 +21,10 @@ interface Line {
   noise?: boolean;
 }
 
-function webview() {
-  const { document } = parseHTML(`<!DOCTYPE html><html><body>
+/** The page; `strings`: the translation table the host puts on <body data-l10n> (none: English). */
+function webview(strings?: Record<string, unknown>) {
+  const l10nAttr = strings ? ` data-l10n="${JSON.stringify(strings).replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"` : '';
+  const { document } = parseHTML(`<!DOCTYPE html><html><body${l10nAttr}>
     <section id="card"></section><input id="filter"><input id="follow" type="checkbox" checked>
     <button id="pause"></button><button id="copy"></button><span id="status"></span><main id="log"></main></body></html>`);
   const posted: unknown[] = [];
@@ -142,5 +144,31 @@ describe('log panel diagnosis card (unit, linkedom)', () => {
     assert.match(c.text, /low confidence|medium confidence/);
     assert.match(c.text, /Collect next:/);
     assert.match(c.text, /az ml online-deployment get-logs .*--container storage-initializer/);
+  });
+});
+
+describe('log panel page in Traditional Chinese (unit, linkedom)', () => {
+  before(async () => {
+    ({ parseHTML } = (await import('linkedom')) as unknown as { parseHTML: typeof parseHTML });
+  });
+
+  it('shows its labels, phases, confidence, noise groups and status from the table the host hands over (the zh-tw bundle)', () => {
+    // What the host sends is vscode.l10n.t of each English text: with the zh-tw bundle, the bundle's entries.
+    const zh = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'l10n', 'bundle.l10n.zh-tw.json'), 'utf8')) as Record<string, string>;
+    const w = webview(zh);
+    w.send({ type: 'reset', lines: [], filter: '', live: false, title: 't', limits: { rows: 500, chars: 1_000_000 } });
+    w.send({ type: 'lines', lines: feed(1, 3)[0] });
+    w.send({ type: 'status', state: 'ended', text: zh['End of log'], lines: 4, kept: 4, dropped: 0 });
+    const log = ['Traceback (most recent call last):', '  File "/var/azureml-app/score.py", line 9, in init', '    model = load()', 'ValueError: weights.npz is truncated'].join('\n');
+    w.send({ type: 'diagnosis', explanation: JSON.parse(JSON.stringify(explainText(log))) });
+    const c = w.card();
+    assert.match(c.text, /高信賴度 \(0\.\d\d\)|中信賴度 \(0\.\d\d\)/);
+    assert.match(c.text, /階段: init\(\)/);
+    assert.match(c.text, /例外狀況: ValueError: weights\.npz is truncated/);
+    assert.match(c.text, /位置: \/var\/azureml-app\/score\.py，第 9 行，位於 init\(\)/);
+    assert.match(c.text, /疑難排解指南/);
+    // The page's own labels (the diagnosis's title, explanation and fixes come from src/logs, translated there).
+    assert.doesNotMatch(c.text, /confidence \(|Phase:|Exception:|Where:|Evidence:|Fix:|Troubleshooting guide/);
+    assert.equal(w.groups()[0]!.querySelector('summary')!.textContent, '3 行無害內容 (雜訊，不是原因)');
   });
 });
