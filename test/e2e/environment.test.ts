@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { REPO, contextMenuAction, openVsCode, pickQuickItem, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { REPO, deployLocallyFromExplorer, openVsCode, pickQuickItem, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 
 const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
 const PIP_IMAGE = process.env.AML_DOCTOR_TEST_PIP_IMAGE ?? `${IMAGE}-pip`;
@@ -72,13 +72,7 @@ describe('Deploy Locally builds the environment, offline (e2e, code-server)', { 
   it('shows the build progressing, then the deployment in the tree, then a test request answering', async () => {
     await withFailureScreenshot(vs, 'env-deploy-locally', async () => {
       const { page } = vs;
-      // The extension is active (its tree shows the engine) before its explorer menu entries are relied on.
-      await showContainer(page, 'AML Deploy Doctor');
-      await page.locator('.monaco-list-row', { hasText: 'Local Docker' }).first().waitFor({ state: 'visible', timeout: 180000 });
-      await page.keyboard.press('Control+Shift+E');
-      const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'deployment.yml' }).first();
-      await row.waitFor({ state: 'visible', timeout: 60000 });
-      await contextMenuAction(page, row, 'Deploy Locally (Docker)');
+      await deployLocallyFromExplorer(page);
       // The notification follows the build step by step.
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Deploying ${endpoint}/blue locally` }).first();
       await toast.locator('text=/Step \\d+\\/\\d+/').first().waitFor({ state: 'visible', timeout: 180000 });

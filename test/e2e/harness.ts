@@ -294,3 +294,16 @@ export async function pickQuickItem(page: Page, text: string): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).first().waitFor({ state: 'visible', timeout: 30000 });
   await page.keyboard.press('Enter');
 }
+
+/**
+ * "Deploy Locally (Docker)" from the explorer's context menu on the workspace's deployment.yml, once the extension
+ * is active (its tree shows the engine), so that its explorer menu entries can be relied on.
+ */
+export async function deployLocallyFromExplorer(page: Page): Promise<void> {
+  await showContainer(page, 'AML Deploy Doctor');
+  await page.locator('.monaco-list-row', { hasText: 'Local Docker' }).first().waitFor({ state: 'visible', timeout: 180000 });
+  await page.keyboard.press('Control+Shift+E');
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'deployment.yml' }).first();
+  await row.waitFor({ state: 'visible', timeout: 60000 });
+  await contextMenuAction(page, row, 'Deploy Locally (Docker)');
+}

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, contextMenuAction, goToLine, openFile, openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { REPO, deployLocallyFromExplorer, goToLine, openFile, openVsCode, runCommand, withFailureScreenshot, type VsCodeSession } from './harness';
 
 const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
 const endpoint = `amld-docker-test-e2e-runtime-${process.pid}`;
@@ -50,12 +50,7 @@ describe('runtime findings from a local deployment (e2e, code-server)', { timeou
   it('puts the init() traceback on the raising line of score.py; editing that line clears it', async () => {
     await withFailureScreenshot(vs, 'runtime-finding', async () => {
       const { page } = vs;
-      await showContainer(page, 'AML Deploy Doctor');
-      await page.locator('.monaco-list-row', { hasText: 'Local Docker' }).first().waitFor({ state: 'visible', timeout: 180000 });
-      await page.keyboard.press('Control+Shift+E');
-      const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'deployment.yml' }).first();
-      await row.waitFor({ state: 'visible', timeout: 60000 });
-      await contextMenuAction(page, row, 'Deploy Locally (Docker)');
+      await deployLocallyFromExplorer(page);
       // The deployment fails: the container exits while init() raises.
       const failed = page.locator('.notifications-toasts .notification-toast', { hasText: `Local deployment ${endpoint}/blue failed` }).first();
       await failed.waitFor({ state: 'visible', timeout: 240000 });
