@@ -8,22 +8,11 @@ import type { Frame } from 'playwright-core';
 import { nullLogger } from '../../src/common/logger';
 import { DockerodeClient } from '../../src/docker/client';
 import { LocalDeployer } from '../../src/docker/localDeploy';
-import { REPO, contextMenuAction, openVsCode, pickQuickItem, showContainer, type VsCodeSession } from './harness';
+import { REPO, frameWith, contextMenuAction, openVsCode, pickQuickItem, showContainer, type VsCodeSession } from './harness';
 
 const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
 const endpoint = `amld-docker-test-e2e-${process.pid}`;
 const deployer = new LocalDeployer(new DockerodeClient(), nullLogger, { harnessDir: path.join(REPO, 'media', 'harness'), readinessTimeoutMs: 90000 });
-
-async function frameWith(vs: VsCodeSession, selector: string, timeoutMs: number): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of vs.page.frames()) {
-      if (await f.$(selector).catch(() => null)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no frame with ${selector} within ${timeoutMs} ms`);
-    await vs.page.waitForTimeout(200); // polling frames for a condition, bounded by the deadline
-  }
-}
 
 async function frameWithText(vs: VsCodeSession, pattern: RegExp, timeoutMs: number): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
@@ -75,7 +64,7 @@ describe('local Docker deployments (e2e, code-server)', { timeout: 400000 }, () 
     const row = page.locator('.monaco-list-row', { hasText: 'blue' }).filter({ hasText: /running/ }).first();
     await contextMenuAction(page, row, 'Send Test Request', () => vs.screenshot('docker-context-menu'));
     await pickQuickItem(page, 'sample-request.json');
-    const frame = await frameWith(vs, '#status', 60000);
+    const frame = await frameWith(vs, '#latency', 60000);
     const status = await frame.locator('#status').innerText();
     assert.match(status, /^200 OK/);
     assert.match(await frame.locator('#latency').innerText(), new RegExp(`POST ${scoringUri.replace(/[.:/]/g, '\\$&')} · \\d+(\\.\\d)? ms`));

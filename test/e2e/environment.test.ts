@@ -9,8 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Frame } from 'playwright-core';
-import { REPO, deployLocallyFromExplorer, openVsCode, pickQuickItem, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { REPO, frameWith, deployLocallyFromExplorer, openVsCode, pickQuickItem, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 
 const IMAGE = process.env.AML_DOCTOR_TEST_IMAGE ?? 'aml-doctor/scoring:bookworm-1';
 const PIP_IMAGE = process.env.AML_DOCTOR_TEST_PIP_IMAGE ?? `${IMAGE}-pip`;
@@ -19,15 +18,6 @@ const mirror = `amld-docker-test-e2e-mirror-${process.pid}`;
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-async function frameWith(vs: VsCodeSession, selector: string, timeoutMs: number): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of vs.page.frames()) if (await f.$(selector).catch(() => null)) return f;
-    if (Date.now() > deadline) throw new Error(`no frame with ${selector} within ${timeoutMs} ms`);
-    await vs.page.waitForTimeout(200); // polling frames for a condition, bounded by the deadline
-  }
 }
 
 describe('Deploy Locally builds the environment, offline (e2e, code-server)', { timeout: 900000 }, () => {
@@ -93,7 +83,7 @@ describe('Deploy Locally builds the environment, offline (e2e, code-server)', { 
       // The next step the notification offers: Send Test Request on the new deployment.
       await answered.locator('.monaco-button', { hasText: 'Send Test Request' }).first().click();
       await pickQuickItem(page, 'sample-request.json');
-      const result = await frameWith(vs, '#status', 60000);
+      const result = await frameWith(vs, '#latency', 60000);
       assert.match(await result.locator('#status').innerText(), /^200 OK/);
       const body = JSON.parse(await result.locator('#body').innerText()) as { predictions: number[] };
       assert.equal(body.predictions.length, 2);

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const VSIX = path.join(REPO, 'build', 'aml-deploy-doctor.vsix');
@@ -306,4 +306,17 @@ export async function deployLocallyFromExplorer(page: Page): Promise<void> {
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'deployment.yml' }).first();
   await row.waitFor({ state: 'visible', timeout: 60000 });
   await contextMenuAction(page, row, 'Deploy Locally (Docker)');
+}
+
+/**
+ * The first frame (webview content) holding `selector`, polled until the deadline. Choose a selector only the
+ * wanted page has: the log panel also has a `#status`, so the test-request page is found by `#latency`.
+ */
+export async function frameWith(vs: VsCodeSession, selector: string, timeoutMs: number): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of vs.page.frames()) if (await f.$(selector).catch(() => null)) return f;
+    if (Date.now() > deadline) throw new Error(`no frame with ${selector} within ${timeoutMs} ms`);
+    await vs.page.waitForTimeout(200); // polling frames for a condition, bounded by the deadline
+  }
 }
