@@ -596,12 +596,17 @@ export class LogClassifier {
     return hit;
   }
 
-  /** The explanation so far (can be called at any time while streaming). */
-  explain(): Explanation {
+  /**
+   * The explanation so far (can be called at any time while streaming). `ongoing`: the log is still being
+   * written (a live feed): a build whose steps are all there is so far is running, not failing.
+   */
+  explain(options: { ongoing?: boolean } = {}): Explanation {
+    const buildRunning = options.ongoing === true && !this.buildDone;
     const findings: Finding[] = [];
     for (const [id, hit] of this.hits) {
-      // A build log that ends with the image built: its steps are what happened, not a failure.
-      if (this.buildDone && !hit.diagnosis && this.signatureFor(id)?.context) continue;
+      // A build log that ends with the image built, or a build still running: its steps are what happened,
+      // not a failure.
+      if ((this.buildDone || buildRunning) && !hit.diagnosis && this.signatureFor(id)?.context) continue;
       const f = hit.diagnosis ? this.fromDiagnosis(hit.diagnosis, hit) : this.fromSignature(this.signatureFor(id), hit);
       if (f) findings.push(f);
     }
@@ -657,7 +662,7 @@ export class LogClassifier {
       }
     }
     findings.sort((a, b) => b.score - a.score || a.evidence[0]!.line - b.evidence[0]!.line);
-    const primary: Finding = findings[0] ? { ...findings[0] } : this.honestAnswer();
+    const primary: Finding = findings[0] ? { ...findings[0] } : this.honestAnswer(buildRunning);
     // A traceback's location helps whichever start-up or request finding wins.
     const located = findings.find((f) => f.location);
     const locatable: string[] = ['init_exception', 'missing_dependency', 'model_not_found', 'missing_function', 'run_exception_502', 'return_not_serializable', 'out_of_memory', 'model_error_424'];
@@ -719,7 +724,7 @@ export class LogClassifier {
   }
 
   /** Nothing explains the text: say so, show what it holds, and what to collect next. */
-  private honestAnswer(): Finding {
+  private honestAnswer(buildRunning = false): Finding {
     const collect = this.collectFor();
     if (this.buildDone && !this.kinds.has('container')) return this.imageBuilt(this.buildDone);
     if (this.unexplained.length > 0) {
@@ -732,7 +737,9 @@ export class LogClassifier {
         ? l10n.t("It is the scoring container's log: the server is up and answers requests with 200 ({0} in its first {1} lines).", this.requestsOk, SAMPLE_LINES)
         : l10n.t("It is the scoring container's log: the server's start, and nothing after it failed.")
       : this.kinds.has('build')
-        ? l10n.t('It is an image build log without a failed step: its end, where a failure would be, is not here.')
+        ? buildRunning
+          ? l10n.t('It is an image build that is still running: no step has failed so far.')
+          : l10n.t('It is an image build log without a failed step: its end, where a failure would be, is not here.')
         : this.kinds.has('events')
           ? l10n.t('It holds Kubernetes events, none of them a failure.')
           : this.kinds.has('control')

@@ -97,7 +97,12 @@ export class LogPanel implements vscode.Disposable {
 
   /** The current explanation (complete once the source ended). */
   explanation(): Explanation {
-    return this.classifier.explain();
+    return this.classifier.explain({ ongoing: this.ongoing });
+  }
+
+  /** A live feed still being read: a build in it is running, not failing. */
+  private get ongoing(): boolean {
+    return this.state === 'reading' && this.source.live === true;
   }
 
   get isDisposed(): boolean {
@@ -153,7 +158,7 @@ export class LogPanel implements vscode.Disposable {
   }
 
   private postDiagnosis(force: boolean): void {
-    const e = this.classifier.explain();
+    const e = this.classifier.explain({ ongoing: this.ongoing });
     const key = `${e.primary.id}:${e.primary.count}:${e.primary.confidence}:${e.findings.length}:${e.noise.length}`;
     if (!force && key === this.lastDiagnosisKey) return;
     this.lastDiagnosisKey = key;
@@ -208,7 +213,7 @@ export class LogPanel implements vscode.Disposable {
           await this.openFrame({ path: String(m.path ?? ''), line: Number(m.line) || 1, function: '' });
           break;
         case 'copyDiagnosis':
-          await vscode.env.clipboard.writeText(diagnosisText(this.classifier.explain(), this.source.title));
+          await vscode.env.clipboard.writeText(diagnosisText(this.explanation(), this.source.title));
           void vscode.window.setStatusBarMessage(vscode.l10n.t('AML Deploy Doctor: diagnosis copied'), 3000);
           break;
         case 'openLink': {

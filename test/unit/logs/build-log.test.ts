@@ -89,6 +89,29 @@ describe('image build logs that did not end well (unit)', () => {
   });
 });
 
+describe('an image build still running in a live feed (unit)', () => {
+  function streaming(text: string) {
+    const c = new LogClassifier({});
+    for (let i = 0; i < text.length; i += 97) c.push(text.slice(i, i + 97));
+    return c;
+  }
+
+  it('its steps so far are a build in progress, not a failure, while the feed goes on', () => {
+    const c = streaming(STEPS.join('\n') + '\n');
+    const live = c.explain({ ongoing: true });
+    assert.equal(live.primary.category, 'no_failure');
+    assert.match(live.primary.explanation, /still running: no step has failed so far/);
+    assert.ok(!live.findings.some((f) => f.category === 'image_build_failure'), live.findings.map((f) => f.id).join());
+    // The same text read as a whole log (the feed ended there) is still the build log of a failed deployment.
+    assert.equal(c.explain().primary.id, 'image-build-in-progress');
+  });
+
+  it('a failed step is a failure at once, even while the feed goes on', () => {
+    const c = streaming([...STEPS, "The command '/bin/sh -c /opt/venv/bin/pip install -r /tmp/requirements.txt' returned a non-zero code: 1"].join('\n') + '\n');
+    assert.equal(c.explain({ ongoing: true }).primary.category, 'image_build_failure');
+  });
+});
+
 describe('the log panel card of a successful build (unit, linkedom)', () => {
   let parseHTML: (html: string) => { document: Document };
   before(async () => {
