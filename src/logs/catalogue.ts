@@ -1047,6 +1047,20 @@ export const IMAGE_BUILT = {
   docs: `${V2}#get-container-logs`,
 } as const;
 
+/** A build still running in a live feed, no step failed so far (a "no failure" answer: a neutral note in the panel). */
+export const IMAGE_BUILDING = {
+  id: 'image-building',
+  category: 'no_failure',
+  get title() {
+    return l10n.t('The image is being built');
+  },
+  phase: 'build',
+  get explanation() {
+    return l10n.t('The environment image is being built and no step has failed so far. The panel follows the build: a step that fails is explained here at once.');
+  },
+  docs: `${V2}#get-container-logs`,
+} as const;
+
 export function signatureById(id: string): Signature | undefined {
   return SIGNATURES.find((s) => s.id === id);
 }

@@ -8,7 +8,7 @@
 // nothing in the text reports a failure it says so, with what to collect next, instead of guessing.
 import { redactSecrets } from '../common/redact';
 import * as l10n from '../common/l10n';
-import { COLLECT, DETECTED, IMAGE_BUILT, NO_FAILURE, SIGNATURES, UNRECOGNISED, signatureById } from './catalogue';
+import { COLLECT, DETECTED, IMAGE_BUILDING, IMAGE_BUILT, NO_FAILURE, SIGNATURES, UNRECOGNISED, signatureById } from './catalogue';
 import { diagnoseException, diagnoseTraceback, familyMessage, type Diagnosis } from './exceptions';
 import { KeywordScanner } from './keywords';
 import { appendSentence } from './report';
@@ -109,6 +109,7 @@ const RE = {
   // Access log lines may arrive inside JSON (quotes escaped).
   containerText: /Booting worker|Listening at:|Starting gunicorn|Server Settings|Entry Script Name|Initializing logger|Inference Server|azmlinfsrv|Starting up app insights|"(?:GET|POST) \/\S{0,200} HTTP\/[\d.]{1,5}\\?"/i,
   requestOk: /"(?:GET|POST) \/\S{0,200} HTTP\/[\d.]{1,5}\\?" 200\b/,
+  buildStep: /^\s*Step \d{1,5}\/\d{1,5} : /,
   buildText: /^\s*Step \d{1,5}\/\d{1,5} : |acb_step|Sending build context|Collecting package metadata|Solving environment/,
   // The image build ended well: the classic builder's last lines, BuildKit's export step.
   buildDone: /^\s*Successfully built [0-9a-f]{12}\b|^\s*Successfully tagged \S|^#\d{1,6} (?:naming to \S{1,1024}|writing image sha256:[0-9a-f]{64}) (?:\d{1,6}\.\d{1,3}s )?done\b/,
@@ -203,6 +204,8 @@ export class LogClassifier {
   private buildSeen = false;
   /** The image build's success line, when the log has one. */
   private buildDone: Evidence | undefined;
+  /** The last `Step n/m` line of an image build (what a build still running is doing). */
+  private lastStep: Evidence | undefined;
   // Worker lifecycle.
   private readonly timedOutPids = new Set<string>();
   private deathSeen = false;
@@ -503,6 +506,7 @@ export class LogClassifier {
   private notice(text: string, n: number): void {
     if (RE.requestOk.test(text)) this.requestsOk++;
     if (!this.buildDone && RE.buildDone.test(text)) this.buildDone = { line: n, text: redactSecrets(text.trim().slice(0, 2000)) };
+    if (RE.buildStep.test(text)) this.lastStep = { line: n, text: redactSecrets(text.trim().slice(0, 2000)) };
     if (this.kinds.size === 4) return;
     if (!this.kinds.has('container') && RE.containerText.test(text)) this.kinds.add('container');
     if (!this.kinds.has('build') && RE.buildText.test(text)) this.kinds.add('build');
@@ -727,6 +731,7 @@ export class LogClassifier {
   private honestAnswer(buildRunning = false): Finding {
     const collect = this.collectFor();
     if (this.buildDone && !this.kinds.has('container')) return this.imageBuilt(this.buildDone);
+    if (buildRunning && this.kinds.has('build') && !this.kinds.has('container') && this.unexplained.length === 0) return this.imageBuilding();
     if (this.unexplained.length > 0) {
       return { ...UNRECOGNISED, fix: [...UNRECOGNISED.fix], score: 0, confidence: 0.3, count: this.unexplained.length, evidence: this.unexplained.slice(), collect };
     }
@@ -781,6 +786,11 @@ export class LogClassifier {
       count: 1,
       evidence: [done, ...this.unexplained.slice(0, 2)],
     };
+  }
+
+  /** A build still running in a live feed, with no failed step so far: a neutral note, what it is doing. */
+  private imageBuilding(): Finding {
+    return { ...IMAGE_BUILDING, fix: [], score: 0, confidence: 0.9, count: 1, evidence: this.lastStep ? [this.lastStep] : [] };
   }
 
   /** What to collect next, from what kind of text this is. */

@@ -99,11 +99,21 @@ describe('an image build still running in a live feed (unit)', () => {
   it('its steps so far are a build in progress, not a failure, while the feed goes on', () => {
     const c = streaming(STEPS.join('\n') + '\n');
     const live = c.explain({ ongoing: true });
+    assert.equal(live.primary.id, 'image-building');
     assert.equal(live.primary.category, 'no_failure');
-    assert.match(live.primary.explanation, /still running: no step has failed so far/);
+    assert.equal(live.primary.title, 'The image is being built');
+    assert.deepEqual(live.primary.fix, []);
+    assert.deepEqual(live.primary.evidence.map((e) => e.text), [STEPS[5]]);
     assert.ok(!live.findings.some((f) => f.category === 'image_build_failure'), live.findings.map((f) => f.id).join());
     // The same text read as a whole log (the feed ended there) is still the build log of a failed deployment.
     assert.equal(c.explain().primary.id, 'image-build-in-progress');
+  });
+
+  it('a line that looks like an error on the way: no failure named, and that line shown', () => {
+    const c = streaming([...STEPS, 'ERROR: something pip printed'].join('\n') + '\n');
+    const live = c.explain({ ongoing: true });
+    assert.notEqual(live.primary.category, 'image_build_failure');
+    assert.notEqual(live.primary.id, 'image-building');
   });
 
   it('a failed step is a failure at once, even while the feed goes on', () => {
