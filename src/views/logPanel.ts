@@ -159,7 +159,7 @@ export class LogPanel implements vscode.Disposable {
 
   private postDiagnosis(force: boolean): void {
     const e = this.classifier.explain({ ongoing: this.ongoing });
-    const key = `${e.primary.id}:${e.primary.count}:${e.primary.confidence}:${e.findings.length}:${e.noise.length}`;
+    const key = `${e.primary.id}:${e.primary.count}:${e.primary.confidence}:${e.findings.length}:${e.noise.length}:${e.primary.evidence.at(-1)?.line ?? 0}`;
     if (!force && key === this.lastDiagnosisKey) return;
     this.lastDiagnosisKey = key;
     void this.post({ type: 'diagnosis', explanation: e });
