@@ -71,6 +71,8 @@ describe('Deploy Locally builds the environment, offline (e2e, code-server)', { 
       // The whole build log is live in the log panel.
       const log = await frameWith(vs, '#log', 60000);
       await log.locator('text=/Successfully installed joblib-1\\.2\\.0/').first().waitFor({ state: 'visible', timeout: 300000 });
+      // A build going well is never shown as a failure while it runs.
+      assert.doesNotMatch(await log.locator('#card').innerText(), /image_build_failure|The log is an image build log/);
       await vs.screenshot('env-build-log');
       // Then the deployment answers, and it is in the tree.
       const answered = page.locator('.notifications-toasts .notification-toast', { hasText: `${endpoint}.blue answers at` }).first();
