@@ -113,7 +113,7 @@ describe('aml-doctor lint (unit)', () => {
       assert.equal(r.code, 1, r.err);
       const lines = r.out.trimEnd().split('\n');
       const conda = lines.find((l) => l.includes('[conda-missing-inference-server]'));
-      assert.match(conda ?? '', /^app\/env\/requirements\.yaml:\d+:\d+: 錯誤 \[conda-missing-inference-server\] requirements\.yaml 釘選了 azureml-defaults==1\.0\.10：/);
+      assert.match(conda ?? '', /^app\/env\/requirements\.yaml:\d+:\d+: 錯誤 \[conda-missing-inference-server\] requirements\.yaml 固定了 azureml-defaults==1\.0\.10 的版本：/);
       assert.match(lines.find((l) => l.includes('[error-leak]')) ?? '', /: 警告 \[error-leak\] run\(\) 將例外狀況文字 \(str\(e\)\) 傳回給用戶端。/);
       assert.equal(lines.at(-1), `2 個檔案中有 ${lines.length - 1} 個發現項目`);
       assert.equal((await lint(['score_ok.py'], dir)).out, '1 個檔案中有 0 個發現項目\n');
