@@ -257,21 +257,25 @@ export class EnvironmentBuilder {
       this.log.warn(`pull ${image}: ${redactSecrets(message)}`);
       throw new EnvironmentError(e.message, 'pull', { pull: e.kind });
     };
+    // At most 4 reports a second, but always when a layer completes and once at the end: a small image pulls
+    // in less than one interval, and its progress must still say how far it got.
+    const report = (): void => {
+      lastReport = Date.now();
+      const all = [...layers.values()];
+      const total = all.reduce((s, l) => s + l.total, 0);
+      const current = all.reduce((s, l) => s + (l.done ? l.total : l.current), 0);
+      const done = all.filter((l) => l.done).length;
+      sink.progress(total ? l10n.t('Pulling {0}: {1}/{2} layers, {3}/{4} MB', image, done, all.length, (current / 1024 ** 2).toFixed(1), (total / 1024 ** 2).toFixed(1)) : l10n.t('Pulling {0}: {1}/{2} layers', image, done, all.length));
+    };
     try {
       for await (const m of this.docker.pullImage(ref.tag || ref.digest ? image : `${image}:latest`, { auth, platform: this.options.platform, signal })) {
         if (m.error) fail(m.errorDetail?.message ?? m.error);
         this.trackLayer(m, layers);
         if (m.status && !m.progressDetail?.current) sink.output(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
-        const now = Date.now();
-        if (now - lastReport > 250 && layers.size) {
-          lastReport = now;
-          const all = [...layers.values()];
-          const total = all.reduce((s, l) => s + l.total, 0);
-          const current = all.reduce((s, l) => s + (l.done ? l.total : l.current), 0);
-          const done = all.filter((l) => l.done).length;
-          sink.progress(total ? l10n.t('Pulling {0}: {1}/{2} layers, {3}/{4} MB', image, done, all.length, (current / 1024 ** 2).toFixed(1), (total / 1024 ** 2).toFixed(1)) : l10n.t('Pulling {0}: {1}/{2} layers', image, done, all.length));
-        }
+        const completed = m.status === 'Download complete' || m.status === 'Pull complete';
+        if (layers.size && (completed || Date.now() - lastReport > 250)) report();
       }
+      if (layers.size && !signal?.aborted) report();
     } catch (err) {
       if (err instanceof EnvironmentError) throw err;
       if (signal?.aborted) throw new EnvironmentError(l10n.t('Cancelled while pulling {0}.', image), 'cancelled');

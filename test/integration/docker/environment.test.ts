@@ -4,6 +4,7 @@
 // pin rebuilds from its layer), pulls from a real registry on loopback (progress, unreachable, unknown tag,
 // unauthorized, credentials from a Docker config and a credential helper), and a user's build context.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -239,7 +240,9 @@ describe('environment images for local deployments (integration, real Docker eng
     function pushImage(host: string, tag: string, env: NodeJS.ProcessEnv = process.env): string {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-layer-'));
       try {
-        writeFileSync(path.join(dir, 'unique.txt'), `${uniqueName('layer')} ${'z'.repeat(300000)} ${Math.random()}`);
+        // 2 MiB that do not compress, as a real layer: a layer of a few KiB once compressed can be fetched before the
+        // engine reports any download progress, and then nobody knows its size.
+        writeFileSync(path.join(dir, 'unique.txt'), `${uniqueName('layer')} ${randomBytes(2 * 1024 * 1024).toString('base64')}`);
         const tar = path.join(os.tmpdir(), `${path.basename(dir)}.tar`);
         execFileSync('tar', ['-C', dir, '-cf', tar, 'unique.txt']);
         const ref = `${host}/${repo}:${tag}`;
