@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sampleFixture, startArmServer, type ArmServer } from '../integration/azure/armServer';
-import { openVsCode, pickQuickItem, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { openVsCode, runCommand, runCommandAndPick, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 
 describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 400000 }, () => {
   let vs: VsCodeSession;
@@ -131,8 +131,7 @@ describe('Azure deployments in the explorer (e2e, code-server)', { timeout: 4000
       const { page } = vs;
       const blue = server.fixture.workspaces[0]!.endpoints.find((e) => e.name === 'diabetes-ep')!.deployments.find((d) => d.name === 'blue')!;
       // From the palette: one quick pick of deployment and container, over the deployments the tree listed.
-      await runCommand(page, 'AML Deploy Doctor: Follow Deployment Logs');
-      await pickQuickItem(page, 'diabetes-ep/blue: inference server');
+      await runCommandAndPick(page, 'AML Deploy Doctor: Follow Deployment Logs', 'diabetes-ep/blue: inference server');
       await page.locator('.tab', { hasText: 'diabetes-ep/blue inference server' }).first().waitFor({ state: 'visible', timeout: 60000 });
       const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await webview.locator('.row', { hasText: 'score.py init() done' }).first().waitFor({ state: 'visible', timeout: 60000 });

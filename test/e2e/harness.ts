@@ -287,12 +287,30 @@ export async function contextMenuAction(page: Page, row: Locator, label: string,
 }
 
 /** Picks an item of the open quick pick by typing its text and pressing Enter (no click on a moving list). */
-export async function pickQuickItem(page: Page, text: string): Promise<void> {
+export async function pickQuickItem(page: Page, text: string, timeoutMs = 30000): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ state: 'visible', timeout: 30000 });
-  await page.locator('.quick-input-widget input').fill(text);
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).first().waitFor({ state: 'visible', timeout: 30000 });
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await page.locator('.quick-input-widget input').fill(text, { timeout: timeoutMs });
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).first().waitFor({ state: 'visible', timeout: timeoutMs });
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Runs a palette command that asks with a quick pick, and picks `item`. A quick pick closes when focus moves away
+ * (a webview that finishes loading can take it, as the palette's own close animation can leave the new pick
+ * inert): then, as a user would, run the command again (at most `attempts` times).
+ */
+export async function runCommandAndPick(page: Page, title: string, item: string, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    try {
+      await pickQuickItem(page, item, 10000);
+      return;
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /**
