@@ -67,7 +67,8 @@ describe('runtime findings from a local deployment (e2e, code-server)', { timeou
       assert.match(text, /The model could not be found/);
       assert.match(text, /FileNotFoundError: \[Errno 2\] No such file or directory: '\/var\/azureml-app\/azureml-models\/diabetes-linear\/1\/diabetes-linear-v2\.npz'/);
       assert.match(text, new RegExp(`\\[Ln ${raising}, Col 5\\]`));
-      assert.ok(await finding.first().locator('.codicon-error, .codicon-warning').first().isVisible(), 'shown as an error');
+      // Shown as an error (waited for: the row's icon can be drawn a moment after its text).
+      await finding.first().locator('.codicon-error').first().waitFor({ state: 'visible', timeout: 10000 });
       // The squiggle in the editor, on that line.
       const squiggle = page.locator('.monaco-editor .squiggly-error').first();
       await squiggle.waitFor({ state: 'visible', timeout: 30000 });
