@@ -20,7 +20,8 @@ function parseYamlText(text: string, file: string): any {
 
 const MAX_ENV_FILE_BYTES = 1024 * 1024;
 
-function readSmall(file: string, what: string): string {
+/** A workspace file that describes a deployment or its environment: at most 1 MB, read once. */
+export function readSmall(file: string, what: string): string {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);

@@ -13,7 +13,7 @@ import { APP_ROOT, LocalDeployError, LocalDeployer, SKIP_DIRS, describeReload, t
 import { isCodeFile, ReloadScheduler, type ReloadCandidate } from '../docker/reloadScheduler';
 import type { BuildDiagnosis, EnvironmentFiles } from '../environment/buildFailure';
 import type { EnvironmentOptions } from '../environment/builder';
-import { configFromDeploymentYaml } from '../environment/deploymentYaml';
+import { configFromDeploymentYaml, readSmall } from '../environment/deploymentYaml';
 import type { EnvironmentLookup } from '../environment/types';
 import type { ContainerNodeModel } from '../docker/tree';
 import { InvalidSampleError, sendTestRequest, validateSample } from '../docker/testRequest';
@@ -337,10 +337,12 @@ export function registerDockerFeatures(services: ExtensionServices): void {
   async function askConfig(uri: vscode.Uri | undefined): Promise<LocalDeployConfig> {
     const s = localDeploySettings();
     const defaults = { baseImage: s.baseImage, port: s.port, memoryGb: s.memoryGb || undefined };
-    const fromYaml = (u: vscode.Uri) => configFromDeploymentYaml(fs.readFileSync(u.fsPath, 'utf8'), u.fsPath, defaults);
+    const fromYaml = (u: vscode.Uri, text = readSmall(u.fsPath, vscode.l10n.t('deployment YAML'))) => configFromDeploymentYaml(text, u.fsPath, defaults);
     if (uri && /\.ya?ml$/i.test(uri.fsPath)) {
-      if (!/code_configuration\s*:/.test(fs.readFileSync(uri.fsPath, 'utf8'))) throw new Error(vscode.l10n.t('{0} is not an online-deployment YAML (no code_configuration).', vscode.workspace.asRelativePath(uri)));
-      return fromYaml(uri);
+      // Read once, capped like every environment description (a workspace file: any size).
+      const text = readSmall(uri.fsPath, vscode.l10n.t('deployment YAML'));
+      if (!/code_configuration\s*:/.test(text)) throw new Error(vscode.l10n.t('{0} is not an online-deployment YAML (no code_configuration).', vscode.workspace.asRelativePath(uri)));
+      return fromYaml(uri, text);
     }
     const script = uri ?? vscode.window.activeTextEditor?.document.uri;
     // The script itself may be an SDK v1 deployment script (InferenceConfig + Environment).
