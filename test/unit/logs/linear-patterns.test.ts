@@ -19,6 +19,8 @@ import { adversarialLines, fastest, normalLine } from '../../helpers/adversarial
 const N = 65_000;
 /** A linear pattern measures 0.1-8x its group's normal-line cost here; a quadratic one 100x and more. */
 const RATIO = 20;
+/** Time at 4x the length over time at 1x: about 4 for a linear pattern, about 16 for a quadratic one. */
+const GROWTH = 8;
 
 function run(p: RegExp, s: string): boolean {
   p.lastIndex = 0;
@@ -45,9 +47,21 @@ describe('every pattern over untrusted text runs in linear time (unit)', () => {
       const reference = fastest(() => patterns.forEach((p) => run(p, normal)), 5);
       const slow: string[] = [];
       for (const p of patterns) {
-        for (const line of adversarialLines(p, N)) {
+        const lines = adversarialLines(p, N);
+        for (const [i, line] of lines.entries()) {
           const t = fastest(() => run(p, line), 2);
-          if (t > RATIO * reference) slow.push(`${p} took ${t.toFixed(1)} ms (${(t / reference).toFixed(0)}x) on ${JSON.stringify(line.slice(0, 40))}...`);
+          if (t <= RATIO * reference) continue;
+          // Over the ratio: a pattern that starts at a character the normal line never holds (an ESC, a
+          // quote) is tried at every position of the attack line and not at all on the normal one, so its
+          // ratio can pass 20 while it stays linear. What tells linear from quadratic is growth: the same
+          // attack four times longer takes about 4x as long when linear, 16x when quadratic.
+          // (The same kind of line: lists of the two lengths match index for index unless two lines coincided.)
+          const longerLines = adversarialLines(p, 4 * N);
+          const longer = t >= 1000 ? undefined : longerLines.length === lines.length ? longerLines[i]! : line.repeat(4);
+          const t4 = longer === undefined ? Infinity : fastest(() => run(p, longer), 2);
+          if (t4 > GROWTH * t) {
+            slow.push(`${p} took ${t.toFixed(1)} ms (${(t / reference).toFixed(0)}x), ${Number.isFinite(t4) ? `${t4.toFixed(1)} ms at 4x the length` : 'over 1 s, not run longer'}, on ${JSON.stringify(line.slice(0, 40))}...`);
+          }
         }
       }
       assert.deepEqual(slow, [], `reference ${reference.toFixed(2)} ms`);
