@@ -125,6 +125,100 @@ function indentationError(root: SyntaxNode, lines: string[], top: SyntaxNode[]):
   return undefined;
 }
 
+/** Compound statements and clauses that own a block, with the word Python names them by in its error. */
+const BLOCK_OWNERS: Record<string, string> = {
+  if_statement: 'if',
+  elif_clause: 'elif',
+  else_clause: 'else',
+  for_statement: 'for',
+  while_statement: 'while',
+  try_statement: 'try',
+  except_clause: 'except',
+  except_group_clause: 'except*',
+  finally_clause: 'finally',
+  with_statement: 'with',
+  match_statement: 'match',
+  case_clause: 'case',
+  function_definition: 'def',
+  class_definition: 'class',
+};
+
+/** Errors of block structure that tree-sitter parses without an ERROR node, in Python's words. */
+type BlockError = { kind: 'empty-block'; owner: string; headerRow: number } | { kind: 'try-without-handler' };
+
+/**
+ * A header line (ending with ':') whose block holds no statement ("expected an indented block", an
+ * IndentationError: the next line is not indented deeper), and a try: without except or finally (a
+ * SyntaxError). tree-sitter accepts both (an empty block, a lone try body). The lines are scanned for the
+ * candidates: a header followed by a line that is not deeper, and lines starting with `try`; only those
+ * are looked up in the tree, so a docstring's "Args:" or a dict's `'key':` line costs one lookup and is
+ * dismissed there (its enclosing block is not empty).
+ */
+function blockError(root: SyntaxNode, lines: string[]): { node: SyntaxNode; row: number; error: BlockError } | undefined {
+  const owner = (row: number, column: number): SyntaxNode | undefined => {
+    let node: SyntaxNode | null = root.descendantForPosition({ row, column });
+    while (node && !(node.type in BLOCK_OWNERS)) node = node.parent;
+    return node ?? undefined;
+  };
+  const emptyBlock = (node: SyntaxNode): boolean => {
+    let block: SyntaxNode | undefined;
+    for (let i = 0; i < node.childCount && !block; i++) if (node.child(i)?.type === 'block') block = node.child(i)!;
+    return !block || named(block).length === 0;
+  };
+  const check = (row: number, column: number, isTry: boolean) => {
+    const node = owner(row, column);
+    if (!node) return undefined;
+    if (emptyBlock(node)) return { node, row, error: { kind: 'empty-block' as const, owner: BLOCK_OWNERS[node.type]!, headerRow: node.startPosition.row } };
+    if (isTry && node.type === 'try_statement' && node.startPosition.row === row) {
+      const handled = named(node).some((c) => c.type === 'except_clause' || c.type === 'except_group_clause' || c.type === 'finally_clause');
+      if (!handled) return { node, row, error: { kind: 'try-without-handler' as const } };
+    }
+    return undefined;
+  };
+  let pending: { row: number; w: number } | undefined;
+  for (let row = 0; row < lines.length; row++) {
+    const line = lines[row]!;
+    let w = 0;
+    while (w < line.length && (line.charCodeAt(w) === 32 || line.charCodeAt(w) === 9)) w++;
+    if (w === line.length || line.charCodeAt(w) === 35 /* # */ || isJsSpace(line.charCodeAt(w))) continue;
+    if (pending) {
+      if (w <= pending.w) {
+        const found = check(pending.row, pending.w, false);
+        if (found) return found;
+      }
+      pending = undefined;
+    }
+    // `try:` (also `try :` and `try:  # comment`): the word, then the colon.
+    if (line.startsWith('try', w) && endsWithColon(line)) {
+      let c = w + 3;
+      while (c < line.length && (line.charCodeAt(c) === 32 || line.charCodeAt(c) === 9)) c++;
+      if (line.charCodeAt(c) === 58) {
+        const found = check(row, w, true);
+        if (found) return found;
+      }
+    }
+    if (endsWithColon(line)) pending = { row, w };
+  }
+  return pending ? check(pending.row, pending.w, false) : undefined;
+}
+
+/** The header of a block's owner, from its first token to the end of the line holding its colon. */
+function headerRange(node: SyntaxNode, row: number, lines: string[]): { start: { line: number; character: number }; end: { line: number; character: number } } {
+  const end = (lines[row] ?? '').trimEnd().length;
+  return { start: { line: node.startPosition.row, character: node.startPosition.column }, end: { line: row, character: Math.max(end, row === node.startPosition.row ? node.startPosition.column : 0) } };
+}
+
+function blockErrorMessage(error: BlockError): string {
+  if (error.kind === 'try-without-handler')
+    return l10n.t('expected \'except\' or \'finally\' block (SyntaxError): the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Add an except or finally clause to the try.');
+  const line = error.headerRow + 1;
+  if (error.owner === 'def')
+    return l10n.t('expected an indented block after function definition on line {0} (IndentationError): the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Indent the function body (or write pass).', line);
+  if (error.owner === 'class')
+    return l10n.t('expected an indented block after class definition on line {0} (IndentationError): the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Indent the class body (or write pass).', line);
+  return l10n.t('expected an indented block after \'{0}\' statement on line {1} (IndentationError): the inference server imports this file at start-up, so the container would crash before serving a request (ResourceNotReady / CrashLoopBackOff). Indent the lines that belong to it (or write pass).', error.owner, line);
+}
+
 /** Python's words for the error (as Python prints them), then what it does to a deployment: one sentence per case. */
 function syntaxErrorMessage(err: SyntaxNode | undefined, indent: IndentError | undefined): string {
   if (err?.isMissing)
@@ -284,7 +378,11 @@ async function parseAndCheck(text: string, options: AnalyzeOptions, oldTree: Tre
       const findings: Finding[] = [];
       const err = firstError(root);
       const indent = err ? undefined : indentationError(root, lines, top);
-      if (err || indent) {
+      const block = err ? undefined : blockError(root, lines);
+      // Python reports the first error of the file: the earlier of the two.
+      if (block && (!indent || block.row < indent.node.startPosition.row)) {
+        findings.push(makeFinding('syntax-error', blockErrorMessage(block.error), headerRange(block.node, block.row, lines)));
+      } else if (err || indent) {
         findings.push(makeFinding('syntax-error', syntaxErrorMessage(err, indent?.kind), nodeRange(err ?? indent!.node)));
       }
       // Each rule is isolated: a surprise in one (a half-typed construct) must not hide the others.

@@ -505,6 +505,43 @@ describe('syntax errors with the other rules (unit)', () => {
     assert.match(shallower[0]!.message, /^unindent does not match any outer indentation level/);
     assert.equal(shallower[0]!.range.start.line, 5);
   });
+  it('a header whose block holds no statement is "expected an indented block", as CPython says it (tree-sitter parses it as an empty block)', async () => {
+    // Each message below is what python3.11 -c 'compile(src, "score.py", "exec")' prints for the same source.
+    const forLoop = await only(py(['def init():', '    pass', '', 'def run(x):', '    for i in x:', '    print(i)', '    return x']), 'syntax-error');
+    assert.match(forLoop[0]!.message, /^expected an indented block after 'for' statement on line 5 \(IndentationError\)/);
+    assert.equal(forLoop[0]!.range.start.line, 4);
+    const elseAtEnd = await only(py(['def init():', '    pass', '', 'def run(x):', '    if x:', '        return 1', '    else:', '        # TODO']), 'syntax-error');
+    assert.match(elseAtEnd[0]!.message, /^expected an indented block after 'else' statement on line 7 /);
+    const emptyClass = await only(py(['class Model:', '    # nothing yet', '', 'def init():', '    pass', '', 'def run(x):', '    return x']), 'syntax-error');
+    assert.match(emptyClass[0]!.message, /^expected an indented block after class definition on line 1 /);
+    assert.deepEqual(emptyClass[0]!.range.start, { line: 0, character: 0 });
+  });
+  it('a try: without except or finally is a SyntaxError, as CPython says it', async () => {
+    const lone = await only(py(['def init():', '    pass', '', 'def run(x):', '    try:', '        return 1', '    return 2']), 'syntax-error');
+    assert.match(lone[0]!.message, /^expected 'except' or 'finally' block \(SyntaxError\)/);
+    assert.equal(lone[0]!.range.start.line, 4);
+    for (const handler of [['    except ValueError:', '        return 0'], ['    finally:', '        pass'], ['    except* ValueError:', '        return 0']]) {
+      assert.deepEqual(await only(py(['def init():', '    pass', '', 'def run(x):', '    try :  # comment', '        return 1', ...handler]), 'syntax-error'), [], handler.join());
+    }
+  });
+  it('lines ending with ":" that open no block are not taken for headers (a docstring, a dict, a slice)', async () => {
+    const src = py([
+      'def init():',
+      '    """Loads the model.',
+      '',
+      '    Args:',
+      '    none: nothing',
+      '    """',
+      '    d = {"a":',
+      '    1}',
+      '    return d[1:',
+      '    ]',
+      '',
+      'def run(x):',
+      '    return x',
+    ]);
+    assert.deepEqual(await only(src, 'syntax-error'), []);
+  });
   it('every finding has a guide link and a range inside the file', async () => {
     const src = py(['import debugpy', 'from sklearn.externals import joblib', 'def init():', '    model = joblib.load("m")', 'def run():', '    debugpy.wait_for_client()', '    return model.predict(1)']);
     const findings = await analyze(src);
