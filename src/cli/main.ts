@@ -63,6 +63,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`aml-doctor lint | head`) closes the pipe: the writes after that fail with EPIPE.
+// Without a listener that is an uncaught exception and a stack trace. The command runs to its end instead,
+// writing nowhere (the doctor still removes its container), and exits with its own code.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+  process.stderr.write(`aml-doctor: ${err.message}\n`);
+  process.exitCode = 2;
+});
+
 preferBaselineWasmCompiler();
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,6 +1,6 @@
 // The bundled CLI as a CI pipeline runs it: real process, real files, exit codes and the stable JSON shape.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +30,19 @@ describe('aml-doctor lint (bundled CLI)', () => {
     writeFileSync(file, 'def init():\n    pass\n\ndef run(data):\n    try:\n        return {"ok": 1}\n    except Exception:\n        return {"error": "failed"}\n');
     const r = cli('lint', file);
     assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+  it('a reader that stops early (| head) ends the run quietly with lint\'s own exit code, no EPIPE stack trace', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-cli-pipe-'));
+    for (let i = 0; i < 300; i++) writeFileSync(path.join(dir, `score${i}.py`), 'def init():\n    model = 1\n\ndef run(d):\n    return model.predict(d)\n');
+    const child = spawn(process.execPath, [CLI, 'lint', dir], { cwd: REPO, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Read the first chunk, then close the pipe as head does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 1, 'the findings are errors: exit 1, as without the pipe');
   });
   it('says clearly when a path does not exist, with exit 2', () => {
     const r = cli('lint', 'no/such/dir');
