@@ -128,8 +128,43 @@ export class RuntimeDiagnostics implements vscode.Disposable {
 
   /** A diagnosis of the owner's log: places its finding, or clears the owner's when it has none. */
   async explain(owner: string, e: Explanation, mapping: RuntimeMapping, origin: RuntimeOrigin, remoteRoot = DEFAULT_REMOTE_ROOT): Promise<void> {
-    const state = this.state(owner, origin);
     const subject = runtimeSubject(e);
+    await this.update(
+      owner,
+      origin,
+      subject && {
+        key: subject.key,
+        where: () => this.locate(subject.frame, mapping, { remoteRoot, entryScript: e.entryScript }),
+        finding: { message: subject.message, id: subject.finding.id, docs: subject.finding.docs, logLine: subject.logLine },
+      },
+    );
+  }
+
+  /** A finding already mapped to a local file (Run Doctor): only inside the workspace, only on the line that raised. */
+  async placeFinding(owner: string, f: PlacedFinding | undefined, origin: RuntimeOrigin): Promise<void> {
+    await this.update(
+      owner,
+      origin,
+      f && {
+        key: f.key,
+        where: async () => (isInsideFolders(f.file, workspaceFolders()) ? this.onLine(f.file, f.frame) : { ok: false as const, reason: `${f.file} is not in a workspace folder` }),
+        finding: { message: f.message, id: f.id, docs: f.docs },
+      },
+    );
+  }
+
+  /**
+   * What explain() and placeFinding() share: the owner's new subject (none clears its finding), placed where
+   * `where` says. The subject already shown costs nothing; one the user dismissed (by editing its line) is not
+   * brought back; and a subject whose place is found after a newer one arrived (or after the owner was
+   * cleared) is dropped.
+   */
+  private async update(
+    owner: string,
+    origin: RuntimeOrigin,
+    subject: { key: string; where: () => Promise<{ ok: true; uri: vscode.Uri; span: LineSpan } | { ok: false; reason: string }>; finding: Omit<Placed, 'uri' | 'span'> } | undefined,
+  ): Promise<void> {
+    const state = this.state(owner, origin);
     if (!subject) {
       state.key = undefined;
       this.unplace(owner);
@@ -144,43 +179,17 @@ export class RuntimeDiagnostics implements vscode.Disposable {
       return;
     }
     try {
-      const where = await this.locate(subject.frame, mapping, { remoteRoot, entryScript: e.entryScript });
+      const where = await subject.where();
       if (generation !== state.generation || !this.owners.has(owner)) return;
       if (!where.ok) {
         this.log.info(`runtime finding (${origin.label}): not placed: ${where.reason}`);
         this.unplace(owner);
         return;
       }
-      this.place(owner, { uri: where.uri, span: where.span, message: subject.message, id: subject.finding.id, docs: subject.finding.docs, logLine: subject.logLine });
+      this.place(owner, { uri: where.uri, span: where.span, ...subject.finding });
     } catch (err) {
       this.log.warn(`runtime finding (${origin.label}): ${(err as Error).message}`);
     }
-  }
-
-  /** A finding already mapped to a local file (Run Doctor): only inside the workspace, only on the line that raised. */
-  async placeFinding(owner: string, f: PlacedFinding | undefined, origin: RuntimeOrigin): Promise<void> {
-    const state = this.state(owner, origin);
-    if (!f) {
-      state.key = undefined;
-      this.unplace(owner);
-      return;
-    }
-    if (state.key === f.key) return;
-    state.key = f.key;
-    const generation = ++state.generation;
-    if (state.dismissed === f.key) {
-      this.unplace(owner);
-      return;
-    }
-    const folders = workspaceFolders();
-    const where = isInsideFolders(f.file, folders) ? await this.onLine(f.file, f.frame) : { ok: false as const, reason: `${f.file} is not in a workspace folder` };
-    if (generation !== state.generation || !this.owners.has(owner)) return;
-    if (!where.ok) {
-      this.log.info(`runtime finding (${origin.label}): not placed: ${where.reason}`);
-      this.unplace(owner);
-      return;
-    }
-    this.place(owner, { uri: where.uri, span: where.span, message: f.message, id: f.id, docs: f.docs });
   }
 
   /** Drops the owner's finding and forgets the owner (and what the user dismissed of it: a new run is news). */

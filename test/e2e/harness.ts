@@ -83,6 +83,14 @@ export interface SessionOptions {
    * start-up prompt. Default: trust disabled, every folder trusted.
    */
   trust?: 'untrusted';
+  /**
+   * VS Code's display language (e.g. 'zh-tw'). VS Code switches only to a language a language pack provides;
+   * the real packs come from the Marketplace, out of reach here. So the session gets the smallest pack VS Code
+   * accepts (a languagepacks.json entry naming a translation file without translations): VS Code's own
+   * strings stay English, the locale is `locale`, and everything the extension shows comes from its own
+   * package.nls.<locale>.json and l10n/bundle.l10n.<locale>.json, as with the real pack installed.
+   */
+  locale?: string;
 }
 
 export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSession> {
@@ -120,6 +128,15 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       ...options.machineSettings,
     }),
   );
+  if (options.locale) {
+    const translations = path.join(base, 'language-pack', 'main.i18n.json');
+    mkdirSync(path.dirname(translations), { recursive: true });
+    writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+    writeFileSync(
+      path.join(userData, 'languagepacks.json'),
+      JSON.stringify({ [options.locale]: { hash: `e2e-${options.locale}`, extensions: [], translations: { vscode: translations }, label: options.locale } }),
+    );
+  }
   execFileSync(cmd[0]!, [...cmd.slice(1), '--install-extension', VSIX, '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'ignore' });
   const port = await freePort();
   let log = '';
@@ -129,6 +146,7 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       ...cmd.slice(1),
       ...['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check'],
       ...(options.trust === 'untrusted' ? [] : ['--disable-workspace-trust']),
+      ...(options.locale ? ['--locale', options.locale] : []),
       ...['--extensions-dir', extensions, '--user-data-dir', userData, workspace],
     ],
     // Its own process group: close() ends code-server together with its extension hosts and servers.
