@@ -13,7 +13,7 @@ import { BuildOutputReader, type BuildDiagnosis, type EnvironmentFiles } from '.
 import { EnvironmentFileError, parseCondaFile, parseRequirements, type CondaDependencies } from './condaFile';
 import { BuildContextError, packBuildContext } from './context';
 import { LABELS, environmentHash, environmentTag, generateDockerfile, type CondaTool, type NetworkSettings } from './dockerfile';
-import { applyImageMap, explainPullFailure, parseImageRef, registryAuth, type HelperRunner, type PullFailureKind } from './registry';
+import { applyImageMap, explainPullFailure, mapDockerfileFrom, parseImageRef, registryAuth, type HelperRunner, type PullFailureKind } from './registry';
 import type { EnvironmentSpec } from './types';
 
 export interface BuildSink {
@@ -24,6 +24,9 @@ export interface BuildSink {
 }
 
 export const nullSink: BuildSink = { progress() {}, output() {} };
+
+/** A Dockerfile larger than this is not read for its FROM lines (the engine still gets it as it is). */
+const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 function withPreamble(sink: BuildSink, preamble: string): BuildSink {
   let said = false;
@@ -201,18 +204,32 @@ export class EnvironmentBuilder {
       return { image: tag, built: false, kind: 'user-build', files };
     }
     sink.output(`--- Building ${context} (${dockerfile}, ${(packed.bytes / 1024 ** 2).toFixed(1)} MB context) ---\n`);
-    await this.build(packArchive(packed.entries, { signal }), { tag, dockerfile, buildargs: {}, labels: { [LABELS.hash]: hash, [LABELS.origin]: spec.origin.slice(0, 200) }, registryAuthFor: this.fromImages(context, dockerfile) }, files, sink, signal);
+    // The image map applies to the FROM lines as to a generated Dockerfile's: the Dockerfile goes into the
+    // archive rewritten (the hash above is the user's own file: mirrors never change it).
+    const from = this.mapUserDockerfile(context, dockerfile);
+    let entries = packed.entries;
+    if (from.changed.length) {
+      const rel = path.posix.normalize(dockerfile.replace(/\\/g, '/'));
+      const data = Buffer.from(from.text);
+      entries = entries.map((e) => (e.name === rel ? { name: e.name, type: 'file' as const, size: data.length, mode: e.mode, mtimeMs: e.mtimeMs, data } : e));
+      for (const c of from.changed) sink.output(`FROM ${c.from} -> ${c.to} (amlDoctor.localDeploy.imageMap)\n`);
+    }
+    const registryAuthFor = from.images.map((i) => parseImageRef(i).registry);
+    await this.build(packArchive(entries, { signal }), { tag, dockerfile, buildargs: {}, labels: { [LABELS.hash]: hash, [LABELS.origin]: spec.origin.slice(0, 200) }, registryAuthFor }, files, sink, signal);
     return { image: tag, built: true, kind: 'user-build', files };
   }
 
-  /** Registries named by FROM lines of a user's Dockerfile (their credentials go to the engine with the build). */
-  private fromImages(context: string, dockerfile: string): string[] {
+  /** A user's Dockerfile with the image map applied to its FROM lines (see mapDockerfileFrom); read up to 1 MB. */
+  private mapUserDockerfile(context: string, dockerfile: string): ReturnType<typeof mapDockerfileFrom> {
+    let text: string;
     try {
-      const text = fs.readFileSync(path.join(context, dockerfile), 'utf8');
-      return [...text.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)/gim)].map((m) => parseImageRef(m[1]!).registry);
+      const file = path.join(context, dockerfile);
+      if (fs.statSync(file).size > MAX_DOCKERFILE_BYTES) return { text: '', images: [], changed: [] };
+      text = fs.readFileSync(file, 'utf8');
     } catch {
-      return [];
+      return { text: '', images: [], changed: [] };
     }
+    return mapDockerfileFrom(text, this.options.imageMap);
   }
 
   /** The image on the engine, pulled when missing (per-layer progress to the sink), for the engine's platform. */

@@ -53,6 +53,39 @@ export function applyImageMap(image: string, map: Record<string, string> | undef
   return best === undefined ? image : map[best]! + image.slice(best.length);
 }
 
+/**
+ * The FROM lines of a user's Dockerfile with the image map applied: the build reaches the mirror, as a
+ * generated Dockerfile does. Left as written: a build stage named by an earlier `AS`, an image written with a
+ * build argument (`$BASE`), `scratch`. `images` are the images the build pulls, after the map (their
+ * registries get credentials). A line scan, no regular expression: the file is the workspace's.
+ */
+export function mapDockerfileFrom(text: string, map: Record<string, string> | undefined): { text: string; images: string[]; changed: { from: string; to: string }[] } {
+  const stages = new Set<string>();
+  const images: string[] = [];
+  const changed: { from: string; to: string }[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const words = line.trim().split(/[ \t]+/);
+    if (words[0]?.toUpperCase() !== 'FROM') continue;
+    let k = 1;
+    while (words[k]?.startsWith('--')) k++;
+    const image = words[k];
+    if (!image) continue;
+    const isStage = stages.has(image.toLowerCase());
+    if (words[k + 1]?.toUpperCase() === 'AS' && words[k + 2]) stages.add(words[k + 2]!.toLowerCase());
+    if (isStage || image.includes('$') || image === 'scratch') continue;
+    const mapped = applyImageMap(image, map);
+    images.push(mapped);
+    if (mapped === image) continue;
+    // Only the image word changes: flags, the stage name, the spacing and a trailing \r stay as written.
+    const at = line.indexOf(image, line.toUpperCase().indexOf('FROM') + 4);
+    lines[i] = line.slice(0, at) + mapped + line.slice(at + image.length);
+    changed.push({ from: image, to: mapped });
+  }
+  return { text: changed.length ? lines.join('\n') : text, images, changed };
+}
+
 interface DockerConfigFile {
   auths?: Record<string, { auth?: string; identitytoken?: string; username?: string; password?: string }>;
   credsStore?: string;

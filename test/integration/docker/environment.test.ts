@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -196,6 +196,37 @@ describe('environment images for local deployments (integration, real Docker eng
       assert.equal(docker('run', '--rm', tag!, 'sh', '-c', 'ls /opt'), 'marker.txt');
       await deployer().delete(endpoint, 'ctx');
       rmSync(src, { recursive: true, force: true });
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
+  });
+
+  it('the image map reaches a user Dockerfile\'s FROM lines: an unreachable base builds from its mirror; the file and the hash stay the user\'s', async () => {
+    const ctx = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-mapped-'));
+    try {
+      // No registry answers at this name here (no internet; port 9 refuses): without the map the build fails.
+      const unreachable = `127.0.0.1:9/azureml/${endpoint}-base:1`;
+      const dockerfile = `FROM ${unreachable} AS base\nRUN echo mapped > /opt/mapped.txt\nFROM base\nRUN cat /opt/mapped.txt\n`;
+      writeFileSync(path.join(ctx, 'Dockerfile'), dockerfile);
+      const spec = { origin: 'test (mapped build)', build: { context: ctx, dockerfile: 'Dockerfile' } };
+      const unmapped = await new EnvironmentBuilder(client, nullLogger).prepare(spec, undefined, { progress: () => undefined, output: () => undefined }).then(
+        (p) => p,
+        (e: unknown) => e,
+      );
+      assert.ok(unmapped instanceof EnvironmentError, `built without the map: ${String(unmapped)}`);
+      const output: string[] = [];
+      const prepared = await new EnvironmentBuilder(client, nullLogger, { imageMap: { [unreachable]: IMAGE } }).prepare(spec, undefined, {
+        progress: () => undefined,
+        output: (t) => void output.push(t),
+      });
+      track(prepared.image);
+      assert.equal(prepared.built, true);
+      assert.match(output.join(''), new RegExp(`FROM ${unreachable.replace(/[.]/g, '\\.')} -> ${IMAGE.replace(/[.]/g, '\\.')}`));
+      assert.equal(docker('run', '--rm', prepared.image, 'cat', '/opt/mapped.txt'), 'mapped');
+      // The user's file is as it was, and the image is the one the unmapped build would have been tagged with.
+      assert.equal(readFileSync(path.join(ctx, 'Dockerfile'), 'utf8'), dockerfile);
+      const again = await new EnvironmentBuilder(client, nullLogger, { imageMap: { [unreachable]: IMAGE } }).prepare(spec, undefined, { progress: () => undefined, output: () => undefined });
+      assert.deepEqual([again.image, again.built], [prepared.image, false]);
     } finally {
       rmSync(ctx, { recursive: true, force: true });
     }

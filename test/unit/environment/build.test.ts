@@ -14,7 +14,7 @@ import { parseCondaFile, parseRequirements } from '../../../src/environment/cond
 import { packArchive } from '../../../src/docker/archive';
 import { packBuildContext } from '../../../src/environment/context';
 import { CONDA_ENV_NAME, condaRun, environmentHash, environmentTag, generateDockerfile, networkBuildArgs } from '../../../src/environment/dockerfile';
-import { applyImageMap, explainPullFailure, parseImageRef, registryAuth } from '../../../src/environment/registry';
+import { applyImageMap, explainPullFailure, mapDockerfileFrom, parseImageRef, registryAuth } from '../../../src/environment/registry';
 
 const CONDA = 'name: diabetes\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11\n  - numpy=1.24\n  - pip\n  - pip:\n      - joblib==1.2.0\n      - scikit-learn>=1.3\n';
 
@@ -173,6 +173,48 @@ describe('images, registries and credentials (unit)', () => {
     assert.equal(applyImageMap('mcr.microsoft.com/dotnet/sdk:8', map), 'other.corp/dotnet/sdk:8');
     assert.equal(applyImageMap('mcr.microsoft.comx/a:1', map), 'mcr.microsoft.comx/a:1', 'not a boundary');
     assert.equal(applyImageMap('python:3.11', map), 'python:3.11');
+  });
+
+  it('the image map on a user Dockerfile\'s FROM lines: stages, build arguments and scratch stay; only the image word changes', () => {
+    const map = { 'mcr.microsoft.com/azureml/': 'mirror.corp/azureml/', builder: 'never/used' };
+    const text = [
+      'FROM --platform=linux/amd64 mcr.microsoft.com/azureml/minimal:1 AS builder\r',
+      'RUN echo from mcr.microsoft.com/azureml/minimal:1',
+      '  from   mcr.microsoft.com/azureml/other:2',
+      'FROM builder',
+      'ARG BASE=mcr.microsoft.com/azureml/x:1',
+      'FROM $BASE',
+      'FROM scratch',
+      'FROM python:3.11',
+    ].join('\n');
+    const r = mapDockerfileFrom(text, map);
+    assert.deepEqual(r.text.split('\n'), [
+      'FROM --platform=linux/amd64 mirror.corp/azureml/minimal:1 AS builder\r',
+      'RUN echo from mcr.microsoft.com/azureml/minimal:1',
+      '  from   mirror.corp/azureml/other:2',
+      'FROM builder',
+      'ARG BASE=mcr.microsoft.com/azureml/x:1',
+      'FROM $BASE',
+      'FROM scratch',
+      'FROM python:3.11',
+    ]);
+    assert.deepEqual(r.images, ['mirror.corp/azureml/minimal:1', 'mirror.corp/azureml/other:2', 'python:3.11']);
+    assert.deepEqual(r.changed.map((c) => c.to), ['mirror.corp/azureml/minimal:1', 'mirror.corp/azureml/other:2']);
+    assert.equal(mapDockerfileFrom(text, undefined).text, text, 'no map: the text as it is');
+  });
+
+  it('reading FROM lines stays linear on a hostile Dockerfile (a megabyte of blank lines and spaces)', () => {
+    const hostile = '\n'.repeat(500_000) + ' '.repeat(500_000) + 'x';
+    const normal = 'RUN echo hello world and more words here\n'.repeat(25_000);
+    const time = (t: string) => {
+      const t0 = process.cpuUsage();
+      mapDockerfileFrom(t, { a: 'b' });
+      const d = process.cpuUsage(t0);
+      return (d.user + d.system) / 1000;
+    };
+    const ref = Math.min(time(normal), time(normal), time(normal));
+    const t = Math.min(time(hostile), time(hostile));
+    assert.ok(t < 20 * Math.max(ref, 1), `${t.toFixed(1)} ms vs ${ref.toFixed(1)} ms for a normal file of the same size`);
   });
 
   it('credentials from the Docker config: auths, credHelpers over credsStore, identity tokens', async () => {
