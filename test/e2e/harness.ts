@@ -134,7 +134,15 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
     writeFileSync(
       path.join(userData, 'languagepacks.json'),
-      JSON.stringify({ [options.locale]: { hash: `e2e-${options.locale}`, extensions: [], translations: { vscode: translations }, label: options.locale } }),
+      JSON.stringify({
+        [options.locale]: {
+          hash: `e2e-${options.locale}`,
+          // VS Code takes the language for installed when a pack names an extension; else it tries to install one from the gallery.
+          extensions: [{ extensionIdentifier: { id: `aml-doctor-e2e.language-pack-${options.locale}` }, version: '1.0.0' }],
+          translations: { vscode: translations },
+          label: options.locale,
+        },
+      }),
     );
   }
   execFileSync(cmd[0]!, [...cmd.slice(1), '--install-extension', VSIX, '--extensions-dir', extensions, '--user-data-dir', userData], { stdio: 'ignore' });
