@@ -3,17 +3,12 @@
 // The `vscode` module is a recording fake: every API returns an inert object, so what is measured is
 // our own code loading and activation work (VS Code's own overhead is the same for any extension).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-bench-activation-'));
-mkdirSafe(path.join(dir, 'dist'));
-writeFileSync(path.join(dir, 'dist', 'empty.js'), 'exports.activate = function () {};');
-
-function mkdirSafe(p) { try { mkdirSync(p); } catch { /* exists */ } }
 
 function measure(file, runs) {
   const samples = [];
@@ -28,9 +23,17 @@ function measure(file, runs) {
 }
 
 export function runActivationBench(runs = 15) {
-  const ours = measure(path.join(repo, 'dist', 'extension.js'), runs);
-  const empty = measure(path.join(dir, 'dist', 'empty.js'), runs);
-  return { ours, empty };
+  // The reference extension lives in a temporary folder for the run only.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-bench-activation-'));
+  try {
+    mkdirSync(path.join(dir, 'dist'));
+    writeFileSync(path.join(dir, 'dist', 'empty.js'), 'exports.activate = function () {};');
+    const ours = measure(path.join(repo, 'dist', 'extension.js'), runs);
+    const empty = measure(path.join(dir, 'dist', 'empty.js'), runs);
+    return { ours, empty };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
