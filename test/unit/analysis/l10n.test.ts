@@ -79,6 +79,11 @@ const SCRIPTS: { name?: string; text: string }[] = [
   { text: py(['def init():', '    pass', 'def run(d):', '    return d +* 2 ?']) },
   { text: py(['def init():', '    pass', '  x = 1', 'def run(d):', '    return d']) },
   { text: py(['def init():', '    if True:', '        x = 1', '      y = 2', 'def run(d):', '    return d']) },
+  // an empty block after a statement, a function definition, a class definition; a try without a handler
+  { text: py(['def init():', '    for i in range(3):', '    pass', 'def run(d):', '    return d']) },
+  { text: py(['def helper():', '# nothing yet', '', 'def init():', '    pass', 'def run(d):', '    return d']) },
+  { text: py(['class Model:', '    # nothing yet', '', 'def init():', '    pass', 'def run(d):', '    return d']) },
+  { text: py(['def init():', '    try:', '        x = 1', '    x = 2', 'def run(d):', '    return d']) },
   // what the analysis does not parse
   { name: 'score_big.py', text: 'x = 1\n'.repeat(Math.ceil((MAX_SOURCE_CHARS + 10) / 6)) },
   { name: 'score_min.py', text: `x = [${'1,'.repeat(MAX_LINE_CHARS)}1]\n` },
