@@ -7,24 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openFile, openVsCode, runCommand, type VsCodeSession } from './harness';
+import { GLOBAL_MISSING_SCORE } from './scripts';
 
-const SCORE = [
-  'import joblib',
-  '',
-  'model = None',
-  '',
-  '',
-  'def init():',
-  '    model = joblib.load("model.pkl")',
-  '',
-  '',
-  'def run(raw_data):',
-  '    try:',
-  '        return model.predict(raw_data).tolist()',
-  '    except Exception:',
-  '        return {"error": "scoring failed"}',
-  '',
-].join('\n');
+const SCORE = GLOBAL_MISSING_SCORE;
 
 describe('score.py diagnostics and quick fix (e2e, code-server)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;

@@ -9,24 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, contextMenuAction, openFile, openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
+import { GLOBAL_MISSING_SCORE } from './scripts';
 
-const SCORE = [
-  'import joblib',
-  '',
-  'model = None',
-  '',
-  '',
-  'def init():',
-  '    model = joblib.load("model.pkl")',
-  '',
-  '',
-  'def run(raw_data):',
-  '    try:',
-  '        return model.predict(raw_data).tolist()',
-  '    except Exception:',
-  '        return {"error": "scoring failed"}',
-  '',
-].join('\n');
+const SCORE = GLOBAL_MISSING_SCORE;
 
 describe('Traditional Chinese display language (e2e, code-server --locale zh-tw)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
