@@ -143,6 +143,9 @@ const BLOCK_OWNERS: Record<string, string> = {
   class_definition: 'class',
 };
 
+/** Nodes whose lines cannot hold a header's colon (strings and brackets). */
+const ENCLOSING = new Set(['string', 'dictionary', 'list', 'set', 'tuple', 'parenthesized_expression', 'argument_list', 'parameters', 'subscript', 'list_comprehension', 'dictionary_comprehension', 'set_comprehension', 'generator_expression']);
+
 /** Errors of block structure that tree-sitter parses without an ERROR node, in Python's words. */
 type BlockError = { kind: 'empty-block'; owner: string; headerRow: number } | { kind: 'try-without-handler' };
 
@@ -155,9 +158,17 @@ type BlockError = { kind: 'empty-block'; owner: string; headerRow: number } | { 
  * dismissed there (its enclosing block is not empty).
  */
 function blockError(root: SyntaxNode, lines: string[]): { node: SyntaxNode; row: number; error: BlockError } | undefined {
+  // A header's colon is never inside a string or brackets: the rows of one already looked up, up to its last
+  // (which can still end a header: `if (a and\n b):`), are not looked up again. A string or a dict of
+  // 100,000 lines ending with ':' costs one lookup, not one per line.
+  let skipThrough = -1;
   const owner = (row: number, column: number): SyntaxNode | undefined => {
+    if (row <= skipThrough) return undefined;
     let node: SyntaxNode | null = root.descendantForPosition({ row, column });
-    while (node && !(node.type in BLOCK_OWNERS)) node = node.parent;
+    while (node && !(node.type in BLOCK_OWNERS)) {
+      if (ENCLOSING.has(node.type)) skipThrough = Math.max(skipThrough, node.endPosition.row - 1);
+      node = node.parent;
+    }
     return node ?? undefined;
   };
   const emptyBlock = (node: SyntaxNode): boolean => {
