@@ -39,9 +39,20 @@ describe('score.py diagnostics and quick fix (e2e, code-server)', { timeout: 300
     await runCommand(page, 'Go to Next Problem (Error, Warning, Info)');
     await page.locator('.monaco-editor .marker-widget, .zone-widget').first().waitFor({ state: 'visible', timeout: 30000 }).catch(() => undefined);
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+.');
+    // Ctrl+. reaches the editor only when it has the focus: closing the peek can leave it elsewhere (once in CI the
+    // menu never opened). The focus is put back on the editor, the cursor staying on the problem, as a user would.
     const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Add "global model" to init()' });
-    await action.first().waitFor({ state: 'visible', timeout: 30000 });
+    for (let attempt = 1; ; attempt++) {
+      await runCommand(page, 'View: Focus Active Editor Group');
+      await page.keyboard.press('Control+.');
+      try {
+        await action.first().waitFor({ state: 'visible', timeout: 10000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await page.keyboard.press('Escape');
+      }
+    }
     await vs.screenshot('analysis-quick-fix-menu');
     await action.first().click();
 

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -121,6 +123,47 @@ describe('environment images for local deployments (integration, real Docker eng
     assert.equal(r.status, 200, r.body);
     assert.deepEqual(JSON.parse(r.body), { greeting: 'from the wheel 1.0', version: '1.0' });
     assert.equal(JSON.parse(docker('inspect', info.id))[0].Config.Image, tag);
+  });
+
+  it('the build\'s pip goes through the proxy the settings name, with its credentials; they never reach the build log', async () => {
+    const PROXY_SECRET = `proxy-s3cret-${process.pid}`;
+    const seen: { request: string; auth?: string }[] = [];
+    // A forward proxy on loopback: requests arrive with absolute URLs and are passed on as they are.
+    const proxy = http.createServer((req, res) => {
+      seen.push({ request: `${req.method} ${req.url}`, auth: req.headers['proxy-authorization'] });
+      const target = new URL(req.url ?? '/');
+      const { 'proxy-authorization': _auth, 'proxy-connection': _pc, ...headers } = req.headers;
+      const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: { ...headers, host: target.host } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as AddressInfo).port;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-docker-test-proxy-'));
+    try {
+      // A requirements file of its own (with this run's name in a comment): its image is built, not found by hash.
+      const requirements = path.join(dir, 'requirements.txt');
+      writeFileSync(requirements, `# proxy test ${endpoint}\n${pkg}==1.1\n`);
+      let out = '';
+      const prepared = await new EnvironmentBuilder(client, recordingLogger, {
+        network: { pipIndexUrl: index.url, httpProxy: `http://builder:${PROXY_SECRET}@127.0.0.1:${proxyPort}` },
+      }).prepare({ origin: 'test (proxy)', image: PIP_IMAGE, requirementsFile: requirements }, undefined, { progress: () => undefined, output: (t) => (out += t) });
+      track(prepared.image);
+      assert.equal(prepared.built, true);
+      assert.match(out, new RegExp(`Successfully installed ${pkg}-1\\.1`));
+      const viaProxy = seen.filter((s) => s.request.startsWith(`GET http://127.0.0.1:${new URL(index.url).port}/`));
+      assert.ok(viaProxy.some((s) => s.request.includes('/simple/')), `the index was not asked through the proxy: ${JSON.stringify(seen)}`);
+      assert.ok(viaProxy.some((s) => s.request.endsWith('.whl')), 'the wheel came through the proxy');
+      assert.ok(viaProxy.every((s) => s.auth === `Basic ${Buffer.from(`builder:${PROXY_SECRET}`).toString('base64')}`), 'the proxy got its credentials');
+      assert.ok(!out.includes(PROXY_SECRET), 'the proxy password never reaches the build log');
+      assert.ok(!logged.some((l) => l.includes(PROXY_SECRET)), 'nor the extension log');
+    } finally {
+      proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('(c) a second deploy with the same environment builds nothing, and a changed pin rebuilds from its layer', async () => {
