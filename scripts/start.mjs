@@ -12,7 +12,6 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureDeps } from './ensure-deps.mjs';
-import { exampleWheels, startPipIndex } from './pip-index.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cache = process.env.AML_DOCTOR_CACHE ?? path.join(os.homedir(), '.cache', 'aml-deploy-doctor');
@@ -37,6 +36,8 @@ async function choosePort() {
 }
 
 ensureDeps(repo);
+// Loaded only now: it needs npm packages (yazl) that ensureDeps has just installed on a fresh clone.
+const { exampleWheels, startPipIndex } = await import('./pip-index.mjs');
 if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
   step('Making sure the Docker engine and code-server\'s system packages are installed and running');
   execFileSync('bash', [path.join(repo, 'scripts', 'setup-system.sh')], { stdio: 'inherit' });
