@@ -199,8 +199,9 @@ function blockError(root: SyntaxNode, lines: string[]): { node: SyntaxNode; row:
       }
       pending = undefined;
     }
+    const header = endsWithColon(line);
     // `try:` (also `try :` and `try:  # comment`): the word, then the colon.
-    if (line.startsWith('try', w) && endsWithColon(line)) {
+    if (header && line.startsWith('try', w)) {
       let c = w + 3;
       while (c < line.length && (line.charCodeAt(c) === 32 || line.charCodeAt(c) === 9)) c++;
       if (line.charCodeAt(c) === 58) {
@@ -208,7 +209,7 @@ function blockError(root: SyntaxNode, lines: string[]): { node: SyntaxNode; row:
         if (found) return found;
       }
     }
-    if (endsWithColon(line)) pending = { row, w };
+    if (header) pending = { row, w };
   }
   return pending ? check(pending.row, pending.w, false) : undefined;
 }
