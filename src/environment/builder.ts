@@ -89,13 +89,29 @@ interface EnvironmentInputs {
   requirements?: { file: string; text: string };
 }
 
+/**
+ * A workspace file as text, at most `maxBytes` of it: undefined when it holds more. The bound is on what is
+ * read (one open file, maxBytes + 1 bytes), not on a size looked up before, which the file can outgrow.
+ */
+function readCapped(file: string, maxBytes: number): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(maxBytes + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+    return n > maxBytes ? undefined : buf.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function readInputs(spec: EnvironmentSpec): EnvironmentInputs {
   const out: EnvironmentInputs = {};
   const read = (file: string, what: string) => {
     try {
-      const st = fs.statSync(file);
-      if (st.size > 1024 * 1024) throw new EnvironmentError(l10n.t('The {0} {1} is larger than 1 MB.', what, file), 'invalid-environment');
-      return fs.readFileSync(file, 'utf8');
+      const text = readCapped(file, 1024 * 1024);
+      if (text === undefined) throw new EnvironmentError(l10n.t('The {0} {1} is larger than 1 MB.', what, file), 'invalid-environment');
+      return text;
     } catch (err) {
       if (err instanceof EnvironmentError) throw err;
       throw new EnvironmentError(l10n.t('The {0} {1} ({2}) does not exist.', what, file, spec.origin), 'invalid-environment');
@@ -221,15 +237,13 @@ export class EnvironmentBuilder {
 
   /** A user's Dockerfile with the image map applied to its FROM lines (see mapDockerfileFrom); read up to 1 MB. */
   private mapUserDockerfile(context: string, dockerfile: string): ReturnType<typeof mapDockerfileFrom> {
-    let text: string;
+    let text: string | undefined;
     try {
-      const file = path.join(context, dockerfile);
-      if (fs.statSync(file).size > MAX_DOCKERFILE_BYTES) return { text: '', images: [], changed: [] };
-      text = fs.readFileSync(file, 'utf8');
+      text = readCapped(path.join(context, dockerfile), MAX_DOCKERFILE_BYTES);
     } catch {
-      return { text: '', images: [], changed: [] };
+      /* gone since it was packed: the engine reports it */
     }
-    return mapDockerfileFrom(text, this.options.imageMap);
+    return text === undefined ? { text: '', images: [], changed: [] } : mapDockerfileFrom(text, this.options.imageMap);
   }
 
   /** The image on the engine, pulled when missing (per-layer progress to the sink), for the engine's platform. */

@@ -93,4 +93,20 @@ describe('EnvironmentBuilder (unit, recorded engine calls)', () => {
     await assert.rejects(b.prepare({ origin: 'd.yml', azureml: { raw: 'azureml:e:1', name: 'e', version: '1' } }, 'x:1'), /azureml:e:1 must be resolved through Azure first/);
     await assert.rejects(b.prepare({ origin: 'd.yml', image: 'x:1', condaFile: '/nonexistent/conda.yml' }, undefined), /conda file \/nonexistent\/conda\.yml \(d\.yml\) does not exist/);
   });
+
+  it('a conda file or requirements.txt over 1 MB is refused before anything reaches the engine; 1 MB exactly is read', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-env-big-'));
+    try {
+      const { client, calls } = fakeDocker({});
+      const b = new EnvironmentBuilder(client, nullLogger);
+      writeFileSync(path.join(dir, 'requirements.txt'), '#'.repeat(1024 * 1024 + 1));
+      await assert.rejects(b.prepare({ origin: 'd.yml', image: 'x:1', requirementsFile: path.join(dir, 'requirements.txt') }, undefined), /requirements\.txt is larger than 1 MB/);
+      writeFileSync(path.join(dir, 'conda.yml'), `${'#'.repeat(1024 * 1024 - 1)}\n`);
+      // Read whole and parsed: a comment only, so no dependencies.
+      await assert.rejects(b.prepare({ origin: 'd.yml', image: 'x:1', condaFile: path.join(dir, 'conda.yml') }, undefined), /conda\.yml has no dependencies: list/);
+      assert.deepEqual(calls.filter((c) => c === 'build'), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
