@@ -9,7 +9,6 @@ import * as path from 'node:path';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-
 function measure(file, runs) {
   const samples = [];
   for (let i = 0; i < runs; i++) {

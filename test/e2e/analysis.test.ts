@@ -9,14 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { openFile, openVsCode, runCommand, type VsCodeSession } from './harness';
 import { GLOBAL_MISSING_SCORE } from './scripts';
 
-const SCORE = GLOBAL_MISSING_SCORE;
-
 describe('score.py diagnostics and quick fix (e2e, code-server)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
   let source: string;
   before(async () => {
     source = mkdtempSync(path.join(os.tmpdir(), 'amld-analysis-e2e-'));
-    writeFileSync(path.join(source, 'score.py'), SCORE);
+    writeFileSync(path.join(source, 'score.py'), GLOBAL_MISSING_SCORE);
     vs = await openVsCode({ workspaceSource: source });
   });
   after(async () => {

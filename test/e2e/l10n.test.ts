@@ -11,14 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { REPO, contextMenuAction, openFile, openVsCode, runCommand, showContainer, withFailureScreenshot, type VsCodeSession } from './harness';
 import { GLOBAL_MISSING_SCORE } from './scripts';
 
-const SCORE = GLOBAL_MISSING_SCORE;
-
 describe('Traditional Chinese display language (e2e, code-server --locale zh-tw)', { timeout: 300000 }, () => {
   let vs: VsCodeSession;
   let source: string;
   before(async () => {
     source = mkdtempSync(path.join(os.tmpdir(), 'amld-l10n-e2e-'));
-    writeFileSync(path.join(source, 'score.py'), SCORE);
+    writeFileSync(path.join(source, 'score.py'), GLOBAL_MISSING_SCORE);
     copyFileSync(path.join(REPO, 'test', 'fixtures', 'logs', 'init-exception.log'), path.join(source, 'deployment.log'));
     vs = await openVsCode({ workspaceSource: source, locale: 'zh-tw' });
   });
