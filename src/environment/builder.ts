@@ -3,10 +3,10 @@
 // Dockerfile, or the user's build context) tagged by a content hash so an unchanged environment is never
 // rebuilt. Build output streams to the sink line by line; a failed build is explained. Pure: takes a
 // DockerClient and a Logger.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as l10n from '../common/l10n';
 import { redactSecrets, type Logger } from '../common/logger';
+import { readCapped } from '../common/readCapped';
 import { DockerApiError, type DockerClient, type EngineMessage, type ImageDetails } from '../docker/client';
 import { packArchive } from '../docker/archive';
 import { BuildOutputReader, type BuildDiagnosis, type EnvironmentFiles } from './buildFailure';
@@ -87,22 +87,6 @@ const CONDA_PROBE = 'for t in mamba micromamba conda; do if command -v "$t" >/de
 interface EnvironmentInputs {
   conda?: { file?: string; text: string; deps: CondaDependencies };
   requirements?: { file: string; text: string };
-}
-
-/**
- * A workspace file as text, at most `maxBytes` of it: undefined when it holds more. The bound is on what is
- * read (one open file, maxBytes + 1 bytes), not on a size looked up before, which the file can outgrow.
- */
-function readCapped(file: string, maxBytes: number): string | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(maxBytes + 1);
-    let n = 0;
-    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
-    return n > maxBytes ? undefined : buf.toString('utf8', 0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function readInputs(spec: EnvironmentSpec): EnvironmentInputs {

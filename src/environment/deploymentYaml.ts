@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as l10n from '../common/l10n';
+import { readCapped } from '../common/readCapped';
 import { LocalDeployError, type LocalDeployConfig } from '../docker/localDeploy';
 import { parseAzureEnvironmentRef, type EnvironmentSpec } from './types';
 
@@ -29,8 +30,9 @@ export function readSmall(file: string, what: string): string {
     throw new LocalDeployError(l10n.t('The {0} {1} does not exist.', what, file), 'invalid-config');
   }
   if (!st.isFile()) throw new LocalDeployError(l10n.t('The {0} {1} is not a file.', what, file), 'invalid-config');
-  if (st.size > MAX_ENV_FILE_BYTES) throw new LocalDeployError(l10n.t('The {0} {1} is larger than 1 MB: that is not an environment description.', what, file), 'invalid-config');
-  return fs.readFileSync(file, 'utf8');
+  const text = readCapped(file, MAX_ENV_FILE_BYTES);
+  if (text === undefined) throw new LocalDeployError(l10n.t('The {0} {1} is larger than 1 MB: that is not an environment description.', what, file), 'invalid-config');
+  return text;
 }
 
 /**

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalDeployError } from '../../../src/docker/localDeploy';
 import { parseCondaFile, parseRequirements, EnvironmentFileError } from '../../../src/environment/condaFile';
-import { configFromDeploymentYaml, environmentOfDeployment } from '../../../src/environment/deploymentYaml';
+import { configFromDeploymentYaml, environmentOfDeployment, readSmall } from '../../../src/environment/deploymentYaml';
 import { readSdkV1Deployment } from '../../../src/environment/sdkv1';
 import { parseAzureEnvironmentRef } from '../../../src/environment/types';
 
@@ -176,5 +176,22 @@ describe('SDK v1 deployment scripts (unit, tree-sitter)', () => {
     assert.equal(await readSdkV1Deployment('ic = InferenceConfig(entry_script=os.environ["X"])\n', script), undefined);
     // Half-typed code still parses (error-tolerant): the call that is complete is read.
     assert.equal((await readSdkV1Deployment('env = Environment.from_pip_requirements("e", "r.txt")\nic = InferenceConfig(entry_script="s.py", environment=env)\ndef broken(:\n', script))?.entryScript, 's.py');
+  });
+});
+
+describe('workspace files read with a bound (unit)', () => {
+  it('a deployment YAML or environment file over 1 MB is refused with its name; 1 MB exactly is read', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amld-env-readsmall-'));
+    try {
+      const file = path.join(dir, 'deployment.yml');
+      writeFileSync(file, '#'.repeat(1024 * 1024 + 1));
+      assert.throws(() => readSmall(file, 'deployment YAML'), (e: unknown) => e instanceof LocalDeployError && /deployment YAML .*deployment\.yml is larger than 1 MB/.test(e.message));
+      writeFileSync(file, `${'#'.repeat(1024 * 1024 - 1)}\n`);
+      assert.equal(readSmall(file, 'deployment YAML').length, 1024 * 1024);
+      assert.throws(() => readSmall(dir, 'deployment YAML'), /is not a file/);
+      assert.throws(() => readSmall(path.join(dir, 'none.yml'), 'deployment YAML'), /does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
